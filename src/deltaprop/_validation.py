@@ -1,0 +1,119 @@
+"""Input checks shared by the core, the trainer and the estimators.
+
+Each check raises an :class:`~deltaprop.errors.InputError` (a ``ValueError``) or
+:class:`~deltaprop.errors.InputTypeError` (a ``TypeError``) whose message names the
+argument, what was expected, what was found, and how to fix it.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .errors import InputError, InputTypeError
+
+FLOAT_DTYPES = {"float64": np.float64, "float32": np.float32}
+
+
+def check_dtype(dtype) -> np.dtype:
+    """Normalise ``dtype`` to float64 or float32, refusing anything else."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise InputTypeError(f"dtype must be 'float64' or 'float32', got {dtype!r}") from exc
+    if dt not in (np.float64, np.float32):
+        raise InputError(f"dtype must be 'float64' or 'float32', got {dt.name!r}")
+    return dt
+
+
+def first_nonfinite(a: np.ndarray) -> tuple[int, ...]:
+    """Index of the first NaN or infinite entry of ``a``."""
+    return tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+
+
+def as_float_matrix(
+    a, *, name: str, dtype: np.dtype, n_columns: int | None = None, columns_what: str = "columns"
+) -> np.ndarray:
+    """Return ``a`` as a finite 2-D array of ``dtype``, or raise a clear error.
+
+    ``n_columns`` (when given) is the number of columns required, and ``columns_what``
+    names them in the message (``"features"``, ``"outputs"``).
+    """
+    if a is None:
+        raise InputTypeError(f"{name} is None; pass a 2-D array of shape (n_examples, n_{columns_what})")
+    if isinstance(a, np.ndarray) and a.dtype == dtype:
+        arr = a
+    else:
+        try:
+            arr = np.asarray(a)
+        except ValueError as exc:  # ragged nested sequences
+            raise InputError(
+                f"{name} is ragged (rows of different lengths); pass a rectangular 2-D array"
+            ) from exc
+        if arr.dtype == object or arr.dtype.kind in "USV":
+            try:
+                arr = arr.astype(dtype)
+            except (ValueError, TypeError) as exc:
+                raise InputError(
+                    f"{name} contains non-numeric values (dtype {arr.dtype}); "
+                    "encode or drop those columns before training"
+                ) from exc
+        elif arr.dtype.kind not in "biuf":
+            raise InputTypeError(
+                f"{name} has dtype {arr.dtype}, which is not numeric; pass real numbers"
+            )
+        arr = arr.astype(dtype, copy=False)
+    if arr.ndim != 2:
+        hint = (
+            f"reshape it with {name}.reshape(1, -1) for one example or {name}.reshape(-1, 1) for one column"
+            if arr.ndim == 1
+            else f"flatten each example first, e.g. {name}.reshape(len({name}), -1)"
+        )
+        raise InputError(f"{name} must be 2-D (n_examples, n_{columns_what}), got shape {arr.shape}; {hint}")
+    if arr.shape[0] == 0:
+        raise InputError(f"{name} is empty (0 examples); pass at least one example")
+    if n_columns is not None and arr.shape[1] != n_columns:
+        raise InputError(
+            f"{name} has {arr.shape[1]} {columns_what} but the network expects {n_columns}; "
+            f"pass data with {n_columns} {columns_what}"
+        )
+    if arr.shape[1] == 0:
+        raise InputError(f"{name} has 0 {columns_what}; pass at least one column")
+    if not np.isfinite(arr).all():
+        # np.isfinite(arr).all() is a fast scan; the location is found only on failure.
+        row, col = first_nonfinite(arr)
+        raise InputError(
+            f"{name} contains {arr[row, col]} at row {row}, column {col}; "
+            "remove or impute non-finite values before use"
+        )
+    return arr
+
+
+def check_sample_weight(sample_weight, n: int, dtype: np.dtype) -> np.ndarray | None:
+    """Validate per-example weights s_i >= 0 (``None`` means all ones)."""
+    if sample_weight is None:
+        return None
+    sw = np.asarray(sample_weight)
+    if sw.dtype.kind not in "biuf":
+        raise InputTypeError(f"sample_weight must be numeric, got dtype {sw.dtype}")
+    sw = sw.astype(dtype, copy=False)
+    if sw.ndim == 0:
+        sw = np.full(n, sw, dtype=dtype)
+    if sw.shape != (n,):
+        raise InputError(f"sample_weight has shape {sw.shape} but X has {n} examples; pass one weight per example")
+    if not np.isfinite(sw).all() or (sw < 0).any():
+        raise InputError("sample_weight must be finite and non-negative")
+    return sw
+
+
+def check_positive(value, *, name: str, integer: bool = False, allow_zero: bool = False):
+    """Check a positive (or non-negative) scalar, returning it unchanged."""
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        what = "an integer" if integer else "a number"
+        raise InputTypeError(f"{name} must be {what}, got {value!r}")
+    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise InputError(f"{name} must be {bound}, got {value!r}")
+    return value

@@ -1,0 +1,49 @@
+"""The exceptions deltaprop raises on purpose.
+
+Every error deltaprop raises for bad input is a :class:`DeltapropError` and also a
+subclass of the built-in type that Python and scikit-learn users expect
+(``ValueError``, ``TypeError``, ``FileNotFoundError``...), so ``except ValueError`` keeps
+working and the CLI can turn any of them into one readable line.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DeltapropError",
+    "InputError",
+    "InputTypeError",
+    "DivergenceError",
+    "ModelFileError",
+    "DataFileError",
+]
+
+
+class DeltapropError(Exception):
+    """Base class of the errors deltaprop raises deliberately."""
+
+
+class InputError(DeltapropError, ValueError):
+    """An argument has the wrong value or shape; the message names it and the fix."""
+
+
+class InputTypeError(DeltapropError, TypeError):
+    """An argument has the wrong type; the message names it and the fix."""
+
+
+class DivergenceError(DeltapropError, FloatingPointError):
+    """Training produced a non-finite loss or weight.
+
+    The network keeps the last finite weights; ``epoch`` is where it happened.
+    """
+
+    def __init__(self, message: str, *, epoch: int | None = None):
+        super().__init__(message)
+        self.epoch = epoch
+
+
+class ModelFileError(DeltapropError, ValueError):
+    """A model or checkpoint file is damaged, of an unknown format, or inconsistent."""
+
+
+class DataFileError(DeltapropError, ValueError):
+    """A data file could not be read as the format it claims to be."""
