@@ -1,0 +1,155 @@
+"""What the reproduction scripts share: the data, per-epoch accuracy, and result files.
+
+The scripts are thin: each builds networks or estimators from the public API, trains
+them with a fixed seed, and hands the per-epoch numbers to :func:`write_results`, which
+writes a Markdown table, a PNG plot and the raw numbers as JSON into ``results/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+#: Where the Debian package ``dataset-fashion-mnist`` installs the four gzipped IDX files.
+FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def fashion_mnist_available() -> bool:
+    """True when the ``dataset-fashion-mnist`` files are installed."""
+    names = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+             "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+    return all((FASHION_MNIST_DIR / n).is_file() for n in names)
+
+
+def load_fashion_mnist():
+    """Fashion-MNIST as ``(X_train, y_train, X_test, y_test)``.
+
+    ``X`` holds the raw pixels as float64 in [0, 255], shape ``(N, 784)``; ``y`` the labels
+    0-9, shape ``(N,)``. 60,000 training and 10,000 test images, in the files' order.
+    """
+    arrays = [_read_idx_gz(FASHION_MNIST_DIR / f"{part}-{kind}-idx{nd}-ubyte.gz")
+              for part in ("train", "t10k") for kind, nd in (("images", 3), ("labels", 1))]
+    X, y, Xt, yt = arrays
+    return (X.reshape(len(X), -1).astype(np.float64), y.astype(np.int64),
+            Xt.reshape(len(Xt), -1).astype(np.float64), yt.astype(np.int64))
+
+
+def _read_idx_gz(path: Path) -> np.ndarray:
+    """A gzipped IDX file of unsigned bytes (LeCun's MNIST format) as an array."""
+    import gzip
+
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    ndim = raw[3]
+    shape = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def one_hot(y: np.ndarray, k: int = 10) -> np.ndarray:
+    """Labels ``(N,)`` as one-hot targets ``(N, k)``."""
+    Y = np.zeros((len(y), k))
+    Y[np.arange(len(y)), y] = 1.0
+    return Y
+
+
+def accuracy(net, X: np.ndarray, y: np.ndarray) -> float:
+    """Fraction of examples whose largest output is the true class."""
+    return float(np.mean(net.forward(X).argmax(axis=1) == y))
+
+
+class AccuracyPerEpoch:
+    """Trainer callback: the accuracy on named data sets after every epoch.
+
+    ``sets`` maps a name to ``(X, y)``; after training, ``curves[name]`` is the list of
+    accuracies, one per epoch. Evaluation only reads the network.
+    """
+
+    def __init__(self, **sets):
+        self.sets = sets
+        self.curves = {name: [] for name in sets}
+
+    def on_epoch_end(self, trainer, net, epoch, logs):
+        for name, (X, y) in self.sets.items():
+            self.curves[name].append(accuracy(net, X, y))
+        return None
+
+
+# --------------------------------------------------------------------------- output files
+def _atomic_write(path: Path, write) -> None:
+    """Write through a temporary file in the same directory, fsync, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def markdown_table(headers, rows) -> str:
+    """A GitHub Markdown table."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def run_info(command: str, wall_s: float) -> str:
+    """Provenance lines for a result file: command, date, machine, versions, time."""
+    import deltaprop
+
+    return (
+        f"Command: `{command}`  \n"
+        f"Run on {time.strftime('%Y-%m-%d', time.gmtime())}, {platform.machine()} "
+        f"({os.cpu_count()} CPUs), Python {sys.version.split()[0]}, NumPy {np.__version__}, "
+        f"deltaprop {deltaprop.__version__}; wall time {wall_s / 60:.1f} min."
+    )
+
+
+def plot_curves(path: Path, panels, *, title: str, ylabel: str = "test accuracy (%)") -> None:
+    """One PNG with one panel per entry of ``panels``.
+
+    ``panels`` is a list of ``(panel_title, {label: per-epoch values}, {label: y})``, the
+    last mapping horizontal reference lines (for example a published figure).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.2), squeeze=False)
+    for ax, (panel_title, curves, refs) in zip(axes[0], panels):
+        for label, values in curves.items():
+            ax.plot(np.arange(1, len(values) + 1), values, marker=".", label=label)
+        for label, y in refs.items():
+            ax.axhline(y, linestyle="--", color="gray", linewidth=1)
+            ax.annotate(label, (1, y), xytext=(2, 2), textcoords="offset points", fontsize=8, color="gray")
+        ax.set_title(panel_title, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    _atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=110))
+    plt.close(fig)
+
+
+def write_results(name: str, markdown: str, raw: dict, out_dir: Path = RESULTS_DIR) -> Path:
+    """Write ``name.md`` and ``name.json`` into ``out_dir``; returns the Markdown path."""
+    out_dir = Path(out_dir)
+    md = out_dir / f"{name}.md"
+    _atomic_write(md, lambda f: f.write(markdown.encode()))
+    _atomic_write(out_dir / f"{name}.json", lambda f: f.write(json.dumps(raw, indent=1).encode()))
+    return md
