@@ -34,6 +34,14 @@ pytestmark = [
 
 N_SUBSET = 10_000
 
+# Accepted test accuracy (percent / fraction) of the shortened runs below. Measured on the
+# reference machine (2-core x86_64, OpenBLAS), seed 0, values in the comments at each test;
+# the margins cover run-to-run spread across seeds 0-2 on that machine and BLAS rounding.
+RANGE_NIELSEN_30 = (65.0, 85.0)
+RANGE_SEED = (70.0, 86.0)
+RANGE_SOFTMAX = (70.0, 86.0)
+RANGE_TABLE3 = (0.83, 0.88)
+
 
 def _script(name):
     spec = importlib.util.spec_from_file_location(f"repro_{name}", REPRO / f"{name}.py")
@@ -63,7 +71,7 @@ def test_fashion_mnist_loads_with_the_published_split_sizes_and_pixel_range():
 
 def test_nielsen_784_30_10_eta_3_learns_fashion_mnist_in_three_epochs(nielsen, book_data):
     r = nielsen.run(30, 3.0, book_data, epochs=3, seed=0)
-    # Measured: RANGE_NIELSEN_30
+    # Measured (seeds 0, 1, 2): 79.0, 76.3, 71.0% after 3 epochs.
     assert RANGE_NIELSEN_30[0] <= r["test"][-1] <= RANGE_NIELSEN_30[1]
     assert r["stopped"] is None
 
@@ -72,8 +80,10 @@ def test_nielsen_failure_cases_eta_0001_is_slow_and_eta_100_stays_near_chance(ni
     slow = nielsen.run(100, 0.001, book_data, epochs=2, seed=0)
     wild = nielsen.run(100, 100.0, book_data, epochs=2, seed=0)
     good = nielsen.run(100, 3.0, book_data, epochs=2, seed=0)
-    # Measured: RANGE_FAILURES
-    assert slow["test"][-1] < good["test"][-1] - 20
+    # Measured (seeds 0, 1, 2): eta = 0.001 10.0, 9.8, 15.9%; eta = 100 10.0, 10.3, 10.0%;
+    # eta = 3.0 37.1, 40.6, 40.5% after 2 epochs (N(0, 1) weights saturate 100 units at first).
+    assert good["test"][-1] > 30.0
+    assert slow["test"][-1] < 25.0
     assert max(wild["test"]) < 20.0  # chance is 10%
 
 
@@ -81,7 +91,7 @@ def test_seed_model_and_softmax_cross_entropy_both_learn_784_30_10(book_data):
     study = _script("seed_vs_softmax")
     seed_model = study.train("sigmoid + squared error (the seed's)", 1.0, book_data, hidden=30, epochs=3, seed=0)
     softmax = study.train("softmax + cross-entropy", 0.1, book_data, hidden=30, epochs=3, seed=0)
-    # Measured: RANGE_SEED_SOFTMAX
+    # Measured (seeds 0, 1, 2): seed's model 77.5, 81.6, 81.8%; softmax 80.1, 80.3, 81.7%.
     assert RANGE_SEED[0] <= seed_model["test"][-1] <= RANGE_SEED[1]
     assert RANGE_SOFTMAX[0] <= softmax["test"][-1] <= RANGE_SOFTMAX[1]
 
@@ -99,6 +109,6 @@ def test_mlpclassifier_with_table3_settings_matches_scikit_learn_on_a_subset():
         warnings.simplefilter("ignore")
         sk = SkMLP(hidden_layer_sizes=(100,), max_iter=10, random_state=0).fit(X[order], y[order])
     sk_acc = sk.score(X_test, y_test)
-    # Measured: RANGE_TABLE3
+    # Measured: scikit-learn's MLPClassifier, same subset and settings, seeds 0-4: 0.848-0.857.
     assert RANGE_TABLE3[0] <= mine["accuracy"] <= RANGE_TABLE3[1]
     assert abs(mine["accuracy"] - sk_acc) < 0.02
