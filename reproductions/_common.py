@@ -139,7 +139,8 @@ def plot_curves(path: Path, panels, *, title: str, ylabel: str = "test accuracy 
         ax.set_xlabel("epoch")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        if curves:
+            ax.legend(fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
     _atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=110))

@@ -25,6 +25,7 @@ The result table states how many runs and epochs were actually used.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -138,22 +139,28 @@ def report(runs: list[dict], command: str, wall_s: float) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=5, help="runs per configuration (the paper: 5)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per configuration (the paper: 5); run i uses seed i")
+    parser.add_argument("--first-seed", type=int, default=0, help="seed of the first run (to add runs later)")
+    parser.add_argument("--append", action="store_true",
+                        help="keep the runs already in OUT/fashion_mnist_table3.json and add these")
     parser.add_argument("--max-iter", type=int, default=200, help="scikit-learn's default: 200")
     parser.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
     parser.add_argument("--n-train", type=int, default=None, help="training images (default: all 60,000)")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     args = parser.parse_args(argv)
 
-    start = time.perf_counter()
     data = prepare()
     command = " ".join([f"python reproductions/{NAME}.py", *(sys.argv[1:] if argv is None else argv)])
     runs = []
-    for i in range(args.runs):
+    if args.append and (args.out / f"{NAME}.json").is_file():
+        runs = json.loads((args.out / f"{NAME}.json").read_text())["runs"]
+        command = f"{runs[0].get('command', '?')}; then {command}" if runs else command
+    for i in range(args.first_seed, args.first_seed + args.runs):
         for c in args.configs:
             runs.append(run_one(*CONFIGS[c], data, seed=i, max_iter=args.max_iter, n_train=args.n_train))
+            runs[-1]["command"] = command
             # Rewritten after every run, so an interrupted study still leaves an honest table.
-            write_results(NAME, report(runs, command, time.perf_counter() - start),
+            write_results(NAME, report(runs, command, sum(r["seconds"] for r in runs)),
                           {"published": dict(zip(CONFIGS, PUBLISHED.values())), "runs": runs}, args.out)
     panels = []
     for act in ("relu", "tanh"):
