@@ -18,8 +18,10 @@ from .errors import (
     DivergenceError,
     InputError,
     InputTypeError,
+    MissingDependencyError,
     ModelFileError,
 )
+from .explain import Explanation, explain
 from .gradcheck import gradcheck, numerical_gradient
 from .losses import LOSSES, get_loss
 from .network import LayerTrace, Network, gradient_descent
@@ -41,4 +43,7 @@ __all__ = [
     "DivergenceError",
     "ModelFileError",
     "DataFileError",
+    "MissingDependencyError",
+    "explain",
+    "Explanation",
 ]

@@ -15,6 +15,7 @@ __all__ = [
     "DivergenceError",
     "ModelFileError",
     "DataFileError",
+    "MissingDependencyError",
 ]
 
 
@@ -47,3 +48,10 @@ class ModelFileError(DeltapropError, ValueError):
 
 class DataFileError(DeltapropError, ValueError):
     """A data file could not be read as the format it claims to be."""
+
+
+class MissingDependencyError(DeltapropError, ImportError):
+    """An optional dependency (an extra such as ``deltaprop[plot]``) is not installed.
+
+    The message names the package and the ``pip install`` command that adds it.
+    """
