@@ -22,6 +22,8 @@ from .errors import (
     ModelFileError,
 )
 from .explain import Explanation, explain
+from .export import export_onnx
+from .plotting import plot_decision_boundary, plot_history, plot_network
 from .gradcheck import gradcheck, numerical_gradient
 from .losses import LOSSES, get_loss
 from .network import LayerTrace, Network, gradient_descent
@@ -46,4 +48,8 @@ __all__ = [
     "MissingDependencyError",
     "explain",
     "Explanation",
+    "export_onnx",
+    "plot_history",
+    "plot_decision_boundary",
+    "plot_network",
 ]
