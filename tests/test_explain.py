@@ -199,3 +199,33 @@ def test_an_object_with_network_attribute_is_explained_through_it():
     h = hand()
     ex = dp.explain(Fitted(), [X1, X2], [Y], learning_rate=ETA)
     assert ex.J == pytest.approx(h["J"], abs=1e-14)
+
+
+@pytest.mark.parametrize(
+    "hidden, output, loss, out_formula, hidden_formula",
+    [
+        ("tanh", "identity", "squared_error", "delta_l = y_l - o_l", "delta_j = (1 - o_j^2) sum_l delta_l w_lj"),
+        ("relu", "sigmoid", "binary_cross_entropy", "delta_l = y_l - o_l", "delta_j = [o_j > 0] sum_l"),
+        ("leaky_relu", "tanh", "squared_error", "delta_l = (y_l - o_l) (1 - o_l^2)",
+         "delta_j = (1 if o_j > 0 else 0.01) sum_l"),
+        ("identity", "softmax", "squared_error", "delta_l = -dJ/dnet_l", "delta_j = 1 sum_l delta_l w_lj"),
+    ],
+)  # fmt: skip
+def test_delta_formulas_follow_the_activations_and_loss(hidden, output, loss, out_formula, hidden_formula):
+    net = dp.Network([2, 2, 2], activation=hidden, output_activation=output, loss=loss, seed=0)
+    ex = dp.explain(net, [0.3, -0.2], [0.0, 1.0], learning_rate=0.1)
+    for out in (ex.to_markdown(), str(ex)):
+        assert out_formula in out and hidden_formula in out
+
+
+def test_every_activation_loss_and_dtype_renders_in_every_format():
+    import itertools
+
+    hidden = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
+    combos = itertools.product(hidden + ["softmax"], dp.LOSSES)  # every output x loss; hidden and dtype cycle
+    for i, (o, loss) in enumerate(combos):
+        h, dtype = hidden[i % len(hidden)], ["float64", "float32"][i % 2]
+        net = dp.Network([2, 2, 2], activation=h, output_activation=o, loss=loss, seed=0, dtype=dtype)
+        ex = dp.explain(net, [0.3, -0.2], [0.0, 1.0], learning_rate=0.1)
+        for out in (ex.to_markdown(), ex.to_latex(), ex._repr_latex_(), str(ex)):
+            assert "l = 2" in out

@@ -25,8 +25,8 @@ from typing import Iterator
 
 import numpy as np
 
-from ._validation import check_positive
-from .errors import InputError, InputTypeError
+from ._validation import check_positive, network_of
+from .errors import InputError
 from .losses import CANONICAL
 from .network import Network
 
@@ -128,7 +128,7 @@ def explain(
     >>> print(ex.to_markdown())  # doctest: +ELLIPSIS
     **deltaprop explain**...
     """
-    net = _as_network(net)
+    net = network_of(net, caller="explain")
     check_positive(learning_rate, name="learning_rate")
     check_positive(max_weights, name="max_weights", integer=True)
     _check_digits(digits)
@@ -168,17 +168,6 @@ def explain(
     )
 
 
-def _as_network(obj) -> Network:
-    if isinstance(obj, Network):
-        return obj
-    inner = getattr(obj, "network_", None)
-    if isinstance(inner, Network):
-        return inner
-    raise InputTypeError(
-        f"explain needs a deltaprop Network (or a fitted estimator with network_), got {type(obj).__name__}"
-    )
-
-
 def _check_digits(digits) -> None:
     if digits is not None:
         check_positive(digits, name="digits", integer=True)
@@ -196,6 +185,13 @@ _DERIVATIVE = {
     "identity": ("1", "1"),
 }
 
+
+
+def _fprime(activation: str, o: str) -> tuple[str, str]:
+    """f'(net) of ``activation`` written with the output symbol ``o``: (plain, LaTeX)."""
+    return tuple(form.replace("{o}", o) for form in _DERIVATIVE[activation])
+
+
 _LOSS_FORMULA = {
     "squared_error": ("1/2 sum_l (y_l - o_l)^2", r"\frac{1}{2} \sum_l (y_l - o_l)^2"),
     "binary_cross_entropy": (
@@ -210,24 +206,18 @@ def _output_delta_formula(activation: str, loss: str) -> tuple[str, str]:
     if (activation, loss) in CANONICAL or (activation, loss) == ("identity", "squared_error"):
         return "delta_l = y_l - o_l", r"\delta_l = y_l - o_l"
     if loss == "squared_error" and activation in _DERIVATIVE:
-        p, t = _DERIVATIVE[activation]
-        return (
-            f"delta_l = (y_l - o_l) {p.format(o='o_l')}",
-            rf"\delta_l = (y_l - o_l)\, {t.format(o='o_l')}",
-        )
+        p, t = _fprime(activation, "o_l")
+        return f"delta_l = (y_l - o_l) {p}", rf"\delta_l = (y_l - o_l)\, {t}"
     return "delta_l = -dJ/dnet_l", r"\delta_l = -\partial J / \partial \mathit{net}_l"
 
 
 def _hidden_delta_formula(activation: str, above: str) -> tuple[str, str]:
-    p, t = _DERIVATIVE[activation]
+    p, t = _fprime(activation, "o_j")
     if above == "l":
-        return (
-            f"delta_j = {p.format(o='o_j')} sum_l delta_l w_lj",
-            rf"\delta_j = {t.format(o='o_j')} \sum_l \delta_l w_{{lj}}",
-        )
+        return f"delta_j = {p} sum_l delta_l w_lj", rf"\delta_j = {t} \sum_l \delta_l w_{{lj}}"
     return (
-        f"delta_j = {p.format(o='o_j')} sum_r delta_r w_rj (r: the units of the layer above)",
-        rf"\delta_j = {t.format(o='o_j')} \sum_r \delta_r w_{{rj}} \mbox{{ ($r$: the units of the layer above)}}",
+        f"delta_j = {p} sum_r delta_r w_rj (r: the units of the layer above)",
+        rf"\delta_j = {t} \sum_r \delta_r w_{{rj}} \mbox{{ ($r$: the units of the layer above)}}",
     )
 
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from ._atomic import atomic_write_bytes
 from ._optional import import_optional
+from ._validation import network_of
 from .activations import LEAKY_RELU_SLOPE
 from .errors import InputError, InputTypeError
 from .network import Network
@@ -93,7 +94,7 @@ def export_onnx(
     onnx = import_optional("onnx", extra="onnx", purpose="ONNX export")
     from onnx import TensorProto, helper, numpy_helper
 
-    net = _as_network(model)
+    net = network_of(model, caller="export_onnx")
     if isinstance(opset, bool) or not isinstance(opset, (int, np.integer)):
         raise InputTypeError(f"opset must be an integer such as {DEFAULT_OPSET}, got {opset!r}")
     newest = onnx.defs.onnx_opset_version()
@@ -159,17 +160,6 @@ def export_onnx(
     onnx.checker.check_model(model_proto, full_check=True)
     atomic_write_bytes(path, model_proto.SerializeToString())
     return model_proto
-
-
-def _as_network(model) -> Network:
-    if isinstance(model, Network):
-        return model
-    inner = getattr(model, "network_", None)
-    if isinstance(inner, Network):
-        return inner
-    raise InputTypeError(
-        f"export_onnx needs a deltaprop Network or a fitted estimator with network_, got {type(model).__name__}"
-    )
 
 
 def _standardisation(values, name: str, net: Network) -> np.ndarray | None:

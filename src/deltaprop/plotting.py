@@ -23,6 +23,7 @@ import numpy as np
 
 from ._atomic import atomic_open
 from ._optional import import_optional
+from ._validation import network_of
 from .errors import InputError, InputTypeError
 from .network import Network
 
@@ -332,11 +333,7 @@ def plot_network(
     """
     out = _check_path(path)
     _check_dpi(dpi)
-    if not isinstance(net, Network):
-        inner = getattr(net, "network_", None)
-        if not isinstance(inner, Network):
-            raise InputTypeError(f"plot_network needs a deltaprop Network, got {type(net).__name__}")
-        net = inner
+    net = network_of(net, caller="plot_network")
     sizes = net.sizes
     in_names = _names(input_names, sizes[0], "input_names", "$x_{%d}$")
     out_names = _names(output_names, sizes[-1], "output_names", "$o_{%d}$")
