@@ -16,12 +16,17 @@ from .errors import (
     DataFileError,
     DeltapropError,
     DivergenceError,
+    FileAccessDeniedError,
+    FileAccessError,
     InputError,
     InputTypeError,
+    MissingFileError,
     ModelFileError,
+    NotAFileError,
 )
 from .gradcheck import gradcheck, numerical_gradient
 from .losses import LOSSES, get_loss
+from .modelfile import load, save
 from .network import LayerTrace, Network, gradient_descent
 
 __all__ = [
@@ -41,4 +46,10 @@ __all__ = [
     "DivergenceError",
     "ModelFileError",
     "DataFileError",
+    "FileAccessError",
+    "MissingFileError",
+    "NotAFileError",
+    "FileAccessDeniedError",
+    "save",
+    "load",
 ]
