@@ -264,7 +264,7 @@ def _prepare_array(name: str, a) -> np.ndarray:
     if a.dtype.kind == "f" and not np.isfinite(a).all():
         where = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
         raise InputError(f"array {name!r} holds {a[where]} at index {where}; only finite weights can be saved")
-    return np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))
+    return np.asarray(a, dtype=a.dtype.newbyteorder("<"), order="C")
 
 
 def _json_default(value):
@@ -581,7 +581,7 @@ def data_fingerprint(X, y=None) -> str:
         a = np.asarray(a)
         if a.dtype.kind in "OSU":
             a = a.astype(str)
-        a = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))
+        a = np.asarray(a, dtype=a.dtype.newbyteorder("<"), order="C")
         h.update(f"{label}:{a.dtype.str}:{a.shape}\0".encode())
         h.update(a.reshape(-1).view(np.uint8))
     return "sha256:" + h.hexdigest()
