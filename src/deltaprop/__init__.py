@@ -16,16 +16,21 @@ from .errors import (
     DataFileError,
     DeltapropError,
     DivergenceError,
+    FileAccessDeniedError,
+    FileAccessError,
     InputError,
     InputTypeError,
     MissingDependencyError,
+    MissingFileError,
     ModelFileError,
+    NotAFileError,
 )
 from .explain import Explanation, explain
 from .export import export_onnx
 from .plotting import plot_decision_boundary, plot_history, plot_network
 from .gradcheck import gradcheck, numerical_gradient
 from .losses import LOSSES, get_loss
+from .modelfile import load, save
 from .network import LayerTrace, Network, gradient_descent
 from .optimizers import OPTIMIZERS
 from .schedules import SCHEDULES
@@ -61,4 +66,10 @@ __all__ = [
     "plot_history",
     "plot_decision_boundary",
     "plot_network",
+    "FileAccessError",
+    "MissingFileError",
+    "NotAFileError",
+    "FileAccessDeniedError",
+    "save",
+    "load",
 ]

@@ -16,6 +16,10 @@ __all__ = [
     "ModelFileError",
     "DataFileError",
     "MissingDependencyError",
+    "FileAccessError",
+    "MissingFileError",
+    "NotAFileError",
+    "FileAccessDeniedError",
 ]
 
 
@@ -55,3 +59,19 @@ class MissingDependencyError(DeltapropError, ImportError):
 
     The message names the package and the ``pip install`` command that adds it.
     """
+
+
+class FileAccessError(DeltapropError, OSError):
+    """A file cannot be opened or written; the subclasses say why."""
+
+
+class MissingFileError(FileAccessError, FileNotFoundError):
+    """A file (or the directory to write it in) does not exist."""
+
+
+class NotAFileError(FileAccessError, IsADirectoryError):
+    """A path names a directory where a file was expected."""
+
+
+class FileAccessDeniedError(FileAccessError, PermissionError):
+    """The operating system refused to read or write a file."""
