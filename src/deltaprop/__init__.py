@@ -16,19 +16,37 @@ from .errors import (
     DataFileError,
     DeltapropError,
     DivergenceError,
+    FileAccessDeniedError,
+    FileAccessError,
     InputError,
     InputTypeError,
+    MissingDependencyError,
+    MissingFileError,
     ModelFileError,
+    NotAFileError,
 )
+from .explain import Explanation, explain
+from .export import export_onnx
+from .plotting import plot_decision_boundary, plot_history, plot_network
 from .gradcheck import gradcheck, numerical_gradient
 from .losses import LOSSES, get_loss
+from .modelfile import load, save
 from .network import LayerTrace, Network, gradient_descent
+from .optimizers import OPTIMIZERS
+from .schedules import SCHEDULES
+from .training import ArrayData, History, Trainer, train
 
 __all__ = [
     "__version__",
     "Network",
     "LayerTrace",
     "gradient_descent",
+    "Trainer",
+    "History",
+    "ArrayData",
+    "train",
+    "OPTIMIZERS",
+    "SCHEDULES",
     "gradcheck",
     "numerical_gradient",
     "ACTIVATIONS",
@@ -41,4 +59,17 @@ __all__ = [
     "DivergenceError",
     "ModelFileError",
     "DataFileError",
+    "MissingDependencyError",
+    "explain",
+    "Explanation",
+    "export_onnx",
+    "plot_history",
+    "plot_decision_boundary",
+    "plot_network",
+    "FileAccessError",
+    "MissingFileError",
+    "NotAFileError",
+    "FileAccessDeniedError",
+    "save",
+    "load",
 ]

@@ -15,6 +15,11 @@ __all__ = [
     "DivergenceError",
     "ModelFileError",
     "DataFileError",
+    "MissingDependencyError",
+    "FileAccessError",
+    "MissingFileError",
+    "NotAFileError",
+    "FileAccessDeniedError",
 ]
 
 
@@ -47,3 +52,26 @@ class ModelFileError(DeltapropError, ValueError):
 
 class DataFileError(DeltapropError, ValueError):
     """A data file could not be read as the format it claims to be."""
+
+
+class MissingDependencyError(DeltapropError, ImportError):
+    """An optional dependency (an extra such as ``deltaprop[plot]``) is not installed.
+
+    The message names the package and the ``pip install`` command that adds it.
+    """
+
+
+class FileAccessError(DeltapropError, OSError):
+    """A file cannot be opened or written; the subclasses say why."""
+
+
+class MissingFileError(FileAccessError, FileNotFoundError):
+    """A file (or the directory to write it in) does not exist."""
+
+
+class NotAFileError(FileAccessError, IsADirectoryError):
+    """A path names a directory where a file was expected."""
+
+
+class FileAccessDeniedError(FileAccessError, PermissionError):
+    """The operating system refused to read or write a file."""

@@ -299,6 +299,30 @@ class Network:
             net.set_parameters(weights, biases)
         return net
 
+    # ----------------------------------------------------------------- model files
+    _modelfile_kind = "network"
+
+    def _to_modelfile(self) -> tuple[dict, dict]:
+        """Arrays ``weights.t`` / ``biases.t`` and the architecture, for :func:`deltaprop.save`."""
+        arrays = {}
+        for t, (W, b) in enumerate(zip(self.weights, self.biases)):
+            arrays[f"weights.{t}"] = W
+            arrays[f"biases.{t}"] = b
+        return arrays, {"architecture": self.config()}
+
+    @classmethod
+    def _from_modelfile(cls, arrays: dict, meta: dict) -> "Network":
+        """Rebuild a network from :meth:`_to_modelfile`'s output (shapes already checked by the loader)."""
+        config = meta["architecture"]
+        n_layers = len(config["layer_sizes"]) - 1
+        names = [f"{kind}.{t}" for t in range(n_layers) for kind in ("weights", "biases")]
+        extra = sorted(set(arrays) - set(names))
+        if extra:
+            raise InputError(f"a network file holds only weights and biases, but this one also has {extra}")
+        weights = [arrays[f"weights.{t}"] for t in range(n_layers)]
+        biases = [arrays[f"biases.{t}"] for t in range(n_layers)]
+        return cls.from_config(config, weights, biases)
+
     def set_parameters(self, weights, biases) -> None:
         """Replace all weights and biases, checking every shape."""
         if len(weights) != self.n_layers or len(biases) != self.n_layers:

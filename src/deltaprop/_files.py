@@ -1,0 +1,135 @@
+"""Opening and writing files with deltaprop's errors and atomic writes.
+
+Used by the model files (:mod:`deltaprop.modelfile`), the data readers
+(:mod:`deltaprop.data`), checkpoints and the CLI, so that every path problem reads the same:
+a missing file, a directory where a file was expected, and a refused permission each become
+a :class:`~deltaprop.errors.FileAccessError` subclass naming the path and the fix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from typing import BinaryIO
+
+from .errors import FileAccessDeniedError, FileAccessError, InputTypeError, MissingFileError, NotAFileError
+
+__all__ = ["fspath", "open_for_reading", "atomic_write_bytes"]
+
+
+def fspath(path, *, argument: str = "path") -> str:
+    """``path`` as a ``str``, refusing anything that is not a path."""
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
+        raise InputTypeError(f"{argument} must be a str or os.PathLike file path, got {type(path).__name__}")
+    return os.fspath(path)
+
+
+def _access_error(exc: OSError, path: str, what: str, action: str) -> FileAccessError:
+    """The deltaprop error for an OSError met while ``action``-ing ``what`` at ``path``."""
+    if isinstance(exc, FileNotFoundError):
+        if action == "write":
+            folder = os.path.dirname(os.path.abspath(path))
+            return MissingFileError(f"cannot write {what} {path!r}: the directory {folder!r} does not exist; create it first")
+        return MissingFileError(f"{what} {path!r} does not exist; check the path")
+    if isinstance(exc, IsADirectoryError):
+        return NotAFileError(f"{what} {path!r} is a directory, not a file; give the path of a file")
+    if isinstance(exc, PermissionError):
+        return FileAccessDeniedError(f"cannot {action} {what} {path!r}: permission denied; check the file's permissions")
+    return FileAccessError(f"cannot {action} {what} {path!r}: {exc.strerror or exc}")
+
+
+def open_for_reading(path, *, what: str = "file") -> BinaryIO:
+    """Open ``path`` for binary reading, turning OS errors into deltaprop errors.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    what : str
+        How messages name the file (``"model file"``, ``"data file"``).
+
+    Returns
+    -------
+    file object opened ``"rb"``
+
+    Raises
+    ------
+    MissingFileError, NotAFileError, FileAccessDeniedError, FileAccessError
+    """
+    path = fspath(path)
+    if os.path.isdir(path):
+        raise NotAFileError(f"{what} {path!r} is a directory, not a file; give the path of a file")
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise _access_error(exc, path, what, "read") from exc
+
+
+def atomic_write_bytes(path, data: bytes, *, what: str = "file") -> None:
+    """Write ``data`` to ``path`` so that a crash never leaves a damaged file in its place.
+
+    The bytes go to a temporary file in the same directory, which is flushed, fsynced and
+    then renamed over ``path`` with :func:`os.replace` (atomic on POSIX and Windows). A
+    reader therefore sees either the old file or the complete new one. If anything fails,
+    the temporary file is removed and the old file is left as it was. (A process killed
+    with SIGKILL cannot clean up: a hidden ``.NAME.XXXX.tmp`` file may then remain, but the
+    file at ``path`` is still the old one.)
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The destination; its directory must exist.
+    data : bytes
+    what : str
+        How error messages name the file.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from deltaprop._files import atomic_write_bytes
+    >>> d = tempfile.mkdtemp()
+    >>> atomic_write_bytes(os.path.join(d, "a.bin"), b"abc")
+    >>> open(os.path.join(d, "a.bin"), "rb").read()
+    b'abc'
+    """
+    path = fspath(path)
+    if os.path.isdir(path):
+        raise NotAFileError(f"cannot write {what} {path!r}: it is a directory; give the path of a file")
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = None
+    try:
+        while tmp is None:
+            candidate = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(4)}.tmp")
+            try:
+                # Mode 0o666 is reduced by the umask, as for any newly created file.
+                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            except FileExistsError:
+                continue
+            tmp = candidate
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise _access_error(exc, path, what, "write") from exc
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    _fsync_directory(folder)
+
+
+def _fsync_directory(folder: str) -> None:
+    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
