@@ -230,6 +230,21 @@ def test_saving_into_a_missing_directory_names_it(tmp_path):
         dp.save(dp.Network([1, 1]), tmp_path / "no-such-dir" / "m")
 
 
+def test_permission_refused_by_the_system_becomes_a_deltaprop_error(tmp_path, monkeypatch):
+    dp.save(dp.Network([1, 1]), tmp_path / "m")
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("deltaprop._files.open", refuse, raising=False)
+    with pytest.raises(dp.FileAccessDeniedError, match="cannot read model file .*'m': permission denied"):
+        dp.load(tmp_path / "m")
+    monkeypatch.setattr("deltaprop._files.os.open", refuse)
+    with pytest.raises(dp.FileAccessDeniedError, match="cannot write model file .*'m': permission denied") as info:
+        dp.save(dp.Network([1, 1]), tmp_path / "m")
+    assert isinstance(info.value, PermissionError)
+
+
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads files regardless of permissions")
 def test_unreadable_model_file(tmp_path):
     path = tmp_path / "m"
