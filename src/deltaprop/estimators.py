@@ -42,7 +42,7 @@ from .network import Network
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
 SOLVERS = ("gd", "sgd", "adam", "rprop", "quickprop", "lbfgs")
-LEARNING_RATE_SCHEDULES = ("constant", "invscaling", "adaptive")
+LEARNING_RATE_SCHEDULES = ("constant", "invscaling", "adaptive", "step")
 #: scikit-learn's names of the output activations (``out_activation_``).
 _SKLEARN_ACTIVATION_NAMES = {"sigmoid": "logistic"}
 #: Where bounded output activations put the regressor's min-max scaled targets: inside the
@@ -130,6 +130,7 @@ class _BaseMLP(BaseEstimator):
         callbacks=None,
         clip_norm=None,
         solver_options=None,
+        schedule_options=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -161,6 +162,7 @@ class _BaseMLP(BaseEstimator):
         self.callbacks = callbacks
         self.clip_norm = clip_norm
         self.solver_options = solver_options
+        self.schedule_options = schedule_options
 
     # ------------------------------------------------------------------ parameters
     def _checked_params(self) -> dict:
@@ -198,8 +200,12 @@ class _BaseMLP(BaseEstimator):
         for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise InputTypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
-        if self.solver_options is not None and not isinstance(self.solver_options, dict):
-            raise InputTypeError(f"solver_options must be a dict of trainer options, got {self.solver_options!r}")
+        for name in ("solver_options", "schedule_options"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), dict):
+                raise InputTypeError(f"{name} must be a dict of trainer options, got {getattr(self, name)!r}")
+        from .optimizers import get_optimizer
+
+        p["reduction"] = get_optimizer(p["solver"])[0].reduction if self.reduction is None else self.reduction
         if p["activation"] == "softmax":
             raise InputError("activation='softmax' is for the output layer only; set output_activation='softmax'")
         return p
@@ -208,7 +214,7 @@ class _BaseMLP(BaseEstimator):
     def _fit(self, X, y, sample_weight=None, *, incremental: bool, classes=None):
         p = self._checked_params()
         if incremental and self.early_stopping:
-            raise InputError("partial_fit cannot hold out a validation set; set early_stopping=False")
+            raise InputError("partial_fit does not support early_stopping=True; use fit, or turn it off")
         first = not hasattr(self, "network_") or not (incremental or self.warm_start)
         X, y = self._validate_fit_data(X, y, reset=first)
         Y = self._encode_targets(y, first=first, classes=classes, activation=p["output_activation"])
@@ -218,26 +224,35 @@ class _BaseMLP(BaseEstimator):
             self._initialize(p, X.shape[1], Y.shape[1], rng)
         elif self.network_.sizes != [X.shape[1], *p["hidden"], Y.shape[1]]:
             raise InputError(
-                f"warm_start/partial_fit needs the fitted architecture {self.network_.sizes}; "
+                f"warm_start and partial_fit continue the fitted network {self.network_.sizes}; "
                 "fit from scratch (warm_start=False) after changing hidden_layer_sizes"
             )
-        n_train = X.shape[0]
         validation = None
         if self.early_stopping:
             X, Y, sw, validation = self._validation_split(X, Y, y, sw, rng)
-            n_train = X.shape[0]
-        scores = _ValidationScores(self, validation)
-        trainer = self._make_trainer(p, n_train, rng, extra_callbacks=[scores])
-        data = self._training_data(X, Y, sw)
+        trainer = self._make_trainer(p, X.shape[0], sw, rng)
+        data = self._training_data(X, Y, _normalised(sw, p["reduction"]))
         if incremental:
-            if getattr(self, "_trainer_state", None) is not None:
+            if self._trainer_state is not None:
                 trainer.load_state_dict(self._trainer_state)
             history = trainer.partial_fit(self.network_, *data)
+            n_new = 1
         else:
-            val = None if validation is None else validation[:3]
-            history = trainer.fit(self.network_, *data, validation_data=val)
+            if validation is not None:
+                X_val, Y_val, sw_val = validation
+                validation = (X_val, Y_val, _normalised(sw_val, p["reduction"]))
+            history = trainer.fit(self.network_, *data, validation_data=validation)
+            n_new = history.n_epochs
         self._trainer_state = trainer.state_dict()
-        self._record(history, scores, n_train, sw, incremental=incremental)
+        weight_sum = X.shape[0] if sw is None else float(sw.sum())
+        self._record(history, n_new, p["reduction"], X.shape[0], weight_sum, validation)
+        if not incremental and history.stop_reason == "max_epochs":
+            warnings.warn(
+                f"{type(self).__name__} stopped at max_iter={self.max_iter} epochs while the loss was still "
+                f"improving by more than tol={self.tol}; raise max_iter (or tol) to let it converge",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         return self
 
     def _initialize(self, p: dict, n_features: int, n_outputs: int, rng: np.random.Generator) -> None:
@@ -260,100 +275,124 @@ class _BaseMLP(BaseEstimator):
         self._trainer_state = None
 
     def _training_data(self, X, Y, sw) -> tuple:
-        """The trainer's data arguments ``(X, Y, sample_weight)``.
+        """The trainer's data arguments: ``(X, Y, sample_weight)``, or ``(source,)`` for a data source.
 
-        One place to swap the data source: the Dask engine returns its own here.
+        The one place where the data source is chosen; the Dask engine returns its own here.
         """
         return X, Y, sw
 
     def _validation_split(self, X, Y, y, sw, rng):
-        """Hold out ``validation_fraction`` of the data (stratified for single-label classes).
+        """Hold out ``validation_fraction`` of the data, stratified by class for single-label targets.
 
-        Returns the training part ``X, Y, sw`` and ``(X_val, Y_val, sw_val, y_val)``, where
-        ``y_val`` are the original targets the validation score is computed on.
+        Returns the training part ``X, Y, sw`` and the held-out ``(X_val, Y_val, sw_val)``.
         """
         stratify = y if self._stratify_validation(y) else None
-        idx = np.arange(X.shape[0])
         try:
             train, val = train_test_split(
-                idx, test_size=self.validation_fraction, stratify=stratify, random_state=_int_seed(rng)
+                np.arange(X.shape[0]), test_size=self.validation_fraction, stratify=stratify, random_state=_int_seed(rng)
             )
         except ValueError as exc:
             raise InputError(
-                f"cannot hold out validation_fraction={self.validation_fraction} of {X.shape[0]} examples "
-                f"({exc}); use more data, a larger validation_fraction or early_stopping=False"
+                f"cannot hold out validation_fraction={self.validation_fraction} of {X.shape[0]} examples ({exc}); "
+                "use more data, another validation_fraction, or early_stopping=False"
             ) from None
         if val.size < 2:
             raise InputError(
-                f"the validation set would hold {val.size} example(s); increase validation_fraction "
+                f"the validation set would hold {val.size} example(s); raise validation_fraction "
                 "or use more data for early_stopping"
             )
-        sw_tr, sw_val = (None, None) if sw is None else (sw[train], sw[val])
-        return X[train], Y[train], sw_tr, (X[val], Y[val], sw_val, y[val])
+        sw_train, sw_val = (None, None) if sw is None else (sw[train], sw[val])
+        return X[train], Y[train], sw_train, (X[val], Y[val], sw_val)
 
     def _stratify_validation(self, y) -> bool:
         return False
 
-    def _make_trainer(self, p: dict, n_train: int, rng: np.random.Generator, extra_callbacks=()):
-        """The :class:`~deltaprop.training.Trainer` these parameters describe."""
+    def _make_trainer(self, p: dict, n_train: int, sw, rng: np.random.Generator):
+        """The :class:`~deltaprop.training.Trainer` these parameters describe.
+
+        scikit-learn's objective is ``(sum_i s_i J_i + alpha/2 sum ||W||^2) / sum_i s_i``; the
+        trainer's "mean" divides by the number of examples n instead, so with sample weights
+        they are rescaled to sum to n (:func:`_normalised`) and alpha by ``n / sum_i s_i``.
+        """
         from .training import Trainer
 
-        batch_size = min(200, n_train) if self.batch_size == "auto" else min(self.batch_size, n_train)
-        callbacks = [*(self.callbacks or ()), *extra_callbacks]
+        alpha = float(self.alpha)
+        if sw is not None and p["reduction"] == "mean":
+            alpha *= n_train / float(sw.sum())
+        solver_options = dict(self.solver_options or {})
+        if p["solver"] == "lbfgs":
+            solver_options.setdefault("max_fun", self.max_fun)
+        learning_rate = self.learning_rate_init
+        if p["solver"] == "rprop" and learning_rate is not None:
+            solver_options.setdefault("delta0", learning_rate)  # RPROP's initial step size
+            learning_rate = None
+        elif p["solver"] == "lbfgs":
+            learning_rate = None
+        callbacks = list(self.callbacks or ())
         if self.verbose:
             callbacks.append(_LogProgress())
-        options = dict(
+        return Trainer(
             solver=p["solver"],
+            learning_rate=learning_rate,
             epochs=self.max_iter,
-            batch_size=batch_size if p["solver"] in ("sgd", "adam") else None,
-            reduction=self.reduction,
-            weight_decay=self.alpha,
+            batch_size=self._batch_size(p["solver"], n_train),
+            reduction=p["reduction"],
             momentum=self.momentum,
             nesterov=self.nesterovs_momentum,
             beta_1=self.beta_1,
             beta_2=self.beta_2,
             epsilon=self.epsilon,
+            weight_decay=alpha,
             clip_norm=self.clip_norm,
             schedule=p["learning_rate"],
             power_t=self.power_t,
+            schedule_options=self.schedule_options,
+            solver_options=solver_options or None,
             tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
             early_stopping=self.early_stopping,
+            metric=self._validation_metric if self.early_stopping else None,
             shuffle=self.shuffle,
-            max_fun=self.max_fun,
             callbacks=callbacks,
             seed=rng,
         )
-        if self.learning_rate_init is not None:
-            options["learning_rate"] = self.learning_rate_init
-        options.update(self.solver_options or {})
-        return Trainer(**options)
 
-    def _record(self, history, scores, n_train: int, sw, *, incremental: bool) -> None:
-        """Copy a run's history into scikit-learn's attribute names."""
-        losses = [float(J) for J in history.loss]
-        n_epochs = len(losses)
-        self.loss_curve_.extend(losses)
-        self.n_iter_ = n_epochs
-        self.t_ += n_epochs * n_train
-        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
+    def _batch_size(self, solver: str, n_train: int):
+        if solver not in ("sgd", "adam") or self.batch_size == "auto":
+            return None
+        if self.batch_size > n_train:
+            warnings.warn(
+                f"batch_size={self.batch_size} is larger than the {n_train} training examples; using {n_train}",
+                UserWarning,
+                stacklevel=4,
+            )
+        return min(self.batch_size, n_train)
+
+    def _validation_metric(self, net, X_val, Y_val, sample_weight=None) -> float:
+        """The validation score (accuracy or R^2) from encoded targets; higher is better."""
+        return float(self._score_outputs(net.forward(X_val), Y_val, sample_weight, net.output_activation))
+
+    def _record(self, history, n_new: int, reduction: str, n_train: int, weight_sum: float, validation) -> None:
+        """Copy the last ``n_new`` epochs of a run's history into scikit-learn's attribute names.
+
+        Losses are reported per example, as scikit-learn reports them:
+        ``(sum_i s_i J_i + alpha/2 sum ||W||^2) / sum_i s_i``.
+        """
+        per_example = 1.0 if reduction == "mean" else 1.0 / weight_sum
+        self.loss_curve_.extend(float(J) * per_example for J in history.loss[-n_new:])
+        self.n_iter_ = n_new
+        self.t_ += n_new * n_train
+        self.loss_ = self.loss_curve_[-1]
         if self.early_stopping:
-            self.validation_loss_curve_.extend(float(v) for v in history.val_loss)
-            self.validation_scores_.extend(scores.values)
-            best = history.best_epoch
-            self.best_validation_score_ = self.validation_scores_[best] if best is not None else None
+            X_val, _, sw_val = validation
+            val_per_example = 1.0 if reduction == "mean" else 1.0 / (X_val.shape[0] if sw_val is None else sw_val.sum())
+            self.validation_loss_curve_.extend(float(v) * val_per_example for v in history.val_loss)
+            self.validation_scores_.extend(float(v) for v in history.val_metric)
+            self.best_validation_score_ = float(history.val_metric[history.best_epoch])
             self.best_loss_ = None
         else:
             self.best_validation_score_ = None
             self.best_loss_ = min(self.loss_curve_)
-        if not incremental and history.stop_reason == "max_iter":
-            warnings.warn(
-                f"{type(self).__name__} ran max_iter={self.max_iter} epochs without the loss improving by "
-                f"less than tol={self.tol} for n_iter_no_change={self.n_iter_no_change} epochs; "
-                "raise max_iter or tol to silence this",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
 
     # ------------------------------------------------------------------ the fitted network
     @property
@@ -465,20 +504,6 @@ class _BaseMLP(BaseEstimator):
 
     def _restore_extra_meta(self, meta: dict) -> None:
         pass
-
-
-class _ValidationScores:
-    """A callback that scores the held-out set each epoch, as scikit-learn's ``validation_scores_``."""
-
-    def __init__(self, estimator: _BaseMLP, validation):
-        self.estimator = estimator
-        self.validation = validation
-        self.values: list[float] = []
-
-    def on_epoch_end(self, trainer, net, epoch, logs):
-        if self.validation is not None:
-            X_val, _, sw_val, y_val = self.validation
-            self.values.append(float(self.estimator._score_outputs(net.forward(X_val), y_val, sw_val)))
 
 
 class _LogProgress:
@@ -699,6 +724,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         callbacks=None,
         clip_norm=None,
         solver_options=None,
+        schedule_options=None,
         class_weight=None,
     ):
         shared = {k: v for k, v in locals().items() if k not in ("self", "class_weight", "__class__")}
@@ -825,10 +851,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         >>> dp.MLPClassifier(hidden_layer_sizes=(3,), random_state=0).fit(X, y).predict_proba(X).shape
         (4, 2)
         """
-        return self._proba(self._outputs(X))
+        return self._proba(self._outputs(X), self.network_.output_activation)
 
-    def _proba(self, o: np.ndarray) -> np.ndarray:
-        lo, hi = _output_targets(self.network_.output_activation)
+    def _proba(self, o: np.ndarray, activation: str) -> np.ndarray:
+        lo, hi = _output_targets(activation)
         p = np.clip((o.astype(np.float64) - lo) / (hi - lo), EPS, 1 - EPS)
         if self._multilabel:
             return p
@@ -842,18 +868,19 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def predict(self, X) -> np.ndarray:
         """Labels, shape (n_samples,), or a 0/1 indicator matrix (n_samples, n_labels) for multilabel fits."""
-        return self._labels(self._outputs(X))
+        return self._labels(self._outputs(X), self.network_.output_activation)
 
-    def _labels(self, o: np.ndarray) -> np.ndarray:
-        p = self._proba(o)
+    def _labels(self, o: np.ndarray, activation: str) -> np.ndarray:
+        """Labels from outputs (or from encoded targets, which decode to their own labels)."""
+        p = self._proba(o, activation)
         if self._multilabel:
             return (p > 0.5).astype(int)
         return self.classes_[np.argmax(p, axis=1)]
 
-    def _score_outputs(self, o, y, sample_weight) -> float:
+    def _score_outputs(self, o, Y, sample_weight, activation: str) -> float:
         from sklearn.metrics import accuracy_score
 
-        return accuracy_score(y, self._labels(o), sample_weight=sample_weight)
+        return accuracy_score(self._labels(Y, activation), self._labels(o, activation), sample_weight=sample_weight)
 
     # ------------------------------------------------------------------ model files
     def _extra_meta(self) -> dict:
@@ -970,10 +997,11 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             y = (y - TARGET_INTERVALS[activation][0]) / scale + y_min
         return y.ravel() if y.shape[1] == 1 else y
 
-    def _score_outputs(self, o, y, sample_weight) -> float:
+    def _score_outputs(self, o, Y, sample_weight, activation: str) -> float:
+        # R^2 is unchanged by the per-output affine target scaling, so the scaled targets do.
         from sklearn.metrics import r2_score
 
-        return r2_score(y, self._values(o), sample_weight=sample_weight)
+        return r2_score(Y, o, sample_weight=sample_weight)
 
     def _extra_meta(self) -> dict:
         return {"target_range": None if self.target_range_ is None else self.target_range_.tolist()}
@@ -992,6 +1020,13 @@ def _float_dtype(dtype) -> np.dtype:
     from ._validation import check_dtype
 
     return check_dtype(dtype)
+
+
+def _normalised(sw: np.ndarray | None, reduction: str) -> np.ndarray | None:
+    """For "mean": weights rescaled to sum to n, so that dividing by n divides by sum_i s_i."""
+    if sw is None or reduction != "mean":
+        return sw
+    return sw * (sw.shape[0] / sw.sum())
 
 
 def _check_sample_weight(sample_weight, n: int) -> np.ndarray | None:
