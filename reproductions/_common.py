@@ -17,8 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from deltaprop import data as _data
+
 #: Where the Debian package ``dataset-fashion-mnist`` installs the four gzipped IDX files.
-FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
+FASHION_MNIST_DIR = Path(_data.FASHION_MNIST_DIR)
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
@@ -35,22 +37,9 @@ def load_fashion_mnist():
     ``X`` holds the raw pixels as float64 in [0, 255], shape ``(N, 784)``; ``y`` the labels
     0-9, shape ``(N,)``. 60,000 training and 10,000 test images, in the files' order.
     """
-    arrays = [_read_idx_gz(FASHION_MNIST_DIR / f"{part}-{kind}-idx{nd}-ubyte.gz")
-              for part in ("train", "t10k") for kind, nd in (("images", 3), ("labels", 1))]
-    X, y, Xt, yt = arrays
-    return (X.reshape(len(X), -1).astype(np.float64), y.astype(np.int64),
-            Xt.reshape(len(Xt), -1).astype(np.float64), yt.astype(np.int64))
-
-
-def _read_idx_gz(path: Path) -> np.ndarray:
-    """A gzipped IDX file of unsigned bytes (LeCun's MNIST format) as an array."""
-    import gzip
-
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    ndim = raw[3]
-    shape = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+    train = _data.load_dataset("fashion-mnist", part="train", data_dir=FASHION_MNIST_DIR)
+    test = _data.load_dataset("fashion-mnist", part="test", data_dir=FASHION_MNIST_DIR)
+    return train.X.astype(np.float64), train.y, test.X.astype(np.float64), test.y
 
 
 def one_hot(y: np.ndarray, k: int = 10) -> np.ndarray:
@@ -132,14 +121,13 @@ def plot_curves(path: Path, panels, *, title: str, ylabel: str = "test accuracy 
     for ax, (panel_title, curves, refs) in zip(axes[0], panels):
         for label, values in curves.items():
             ax.plot(np.arange(1, len(values) + 1), values, marker=".", label=label)
-        for label, y in refs.items():
-            ax.axhline(y, linestyle="--", color="gray", linewidth=1)
-            ax.annotate(label, (1, y), xytext=(2, 2), textcoords="offset points", fontsize=8, color="gray")
+        for (label, y), style in zip(refs.items(), ("--", ":", "-.", (0, (5, 5)))):
+            ax.axhline(y, linestyle=style, color="gray", linewidth=1, label=label)
         ax.set_title(panel_title, fontsize=10)
         ax.set_xlabel("epoch")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
-        if curves:
+        if curves or refs:
             ax.legend(fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
