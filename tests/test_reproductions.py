@@ -71,7 +71,7 @@ def test_fashion_mnist_loads_with_the_published_split_sizes_and_pixel_range():
 
 def test_nielsen_784_30_10_eta_3_learns_fashion_mnist_in_three_epochs(nielsen, book_data):
     r = nielsen.run(30, 3.0, book_data, epochs=3, seed=0)
-    # Measured (seeds 0, 1, 2): 79.0, 76.3, 71.0% after 3 epochs.
+    # Measured (seeds 0, 1, 2): 78.4, 75.8, 71.0% after 3 epochs.
     assert RANGE_NIELSEN_30[0] <= r["test"][-1] <= RANGE_NIELSEN_30[1]
     assert r["stopped"] is None
 
@@ -81,7 +81,7 @@ def test_nielsen_failure_cases_eta_0001_is_slow_and_eta_100_stays_near_chance(ni
     wild = nielsen.run(100, 100.0, book_data, epochs=2, seed=0)
     good = nielsen.run(100, 3.0, book_data, epochs=2, seed=0)
     # Measured (seeds 0, 1, 2): eta = 0.001 10.0, 9.8, 15.9%; eta = 100 10.0, 10.3, 10.0%;
-    # eta = 3.0 37.1, 40.6, 40.5% after 2 epochs (N(0, 1) weights saturate 100 units at first).
+    # eta = 3.0 36.5, 37.4, 41.4% after 2 epochs (N(0, 1) weights saturate 100 units at first).
     assert good["test"][-1] > 30.0
     assert slow["test"][-1] < 25.0
     assert max(wild["test"]) < 20.0  # chance is 10%
@@ -109,6 +109,7 @@ def test_mlpclassifier_with_table3_settings_matches_scikit_learn_on_a_subset():
         warnings.simplefilter("ignore")
         sk = SkMLP(hidden_layer_sizes=(100,), max_iter=10, random_state=0).fit(X[order], y[order])
     sk_acc = sk.score(X_test, y_test)
-    # Measured: scikit-learn's MLPClassifier, same subset and settings, seeds 0-4: 0.848-0.857.
+    # Measured: deltaprop seeds 0, 1, 2: 0.851, 0.838, 0.852; scikit-learn's MLPClassifier on the
+    # same subsets with the same settings, seeds 0-4: 0.848-0.857.
     assert RANGE_TABLE3[0] <= mine["accuracy"] <= RANGE_TABLE3[1]
     assert abs(mine["accuracy"] - sk_acc) < 0.02
