@@ -106,7 +106,7 @@ def report(runs: list[dict], command: str, wall_s: float) -> str:
         rows.append([
             act, str(hidden), f"{PUBLISHED[(act, hidden)]:.3f}", f"{acc.mean():.3f} {spread}",
             f"{acc.min():.3f}-{acc.max():.3f}", f"{diff:+.3f}",
-            f"{len(mine)} x max_iter {mine[0]['max_iter']}, epochs run: "
+            f"{len(mine)} x max_iter {'/'.join(sorted({str(r['max_iter']) for r in mine}))}, epochs run: "
             + ", ".join(str(r["n_iter"]) for r in mine),
             f"{np.mean([r['seconds'] for r in mine]):.0f} s",
         ])
