@@ -76,12 +76,13 @@ def run(hidden: int, eta: float, data, *, epochs: int = 30, seed: int = 0, init:
     trainer = dp.Trainer(solver="sgd", learning_rate=eta, batch_size=10, epochs=epochs,
                          reduction="mean", seed=seed, callbacks=[record])
     start = time.perf_counter()
-    stopped = None
+    stopped, loss = None, []
     try:
-        trainer.fit(net, X_train, Y_train)
+        loss = list(trainer.fit(net, X_train, Y_train).loss)
     except dp.DivergenceError as exc:  # recorded, not hidden: the table says so
         stopped = f"diverged at epoch {exc.epoch}"
     return {
+        "train_loss": loss,  # the trainer's per-epoch mean of J_i = 1/2 sum_l (y_l - o_l)^2
         "hidden": hidden, "eta": eta, "epochs": epochs, "seed": seed, "init": init,
         "validation": [100 * a for a in record.curves["validation"]],
         "test": [100 * a for a in record.curves["test"]],
@@ -110,6 +111,7 @@ def report(results: list[dict], command: str, wall_s: float) -> str:
             f"{max(test):.2f}% (epoch {int(np.argmax(test)) + 1})" if test else "-",
             f"{test[best_val]:.2f}% (epoch {best_val + 1})" if test else "-",
             f"{test[-1]:.2f}%" if test else "-",
+            f"{r['train_loss'][0]:.4f} → {r['train_loss'][-1]:.4f}" if r["train_loss"] else "-",
             r["book"],
             r["stopped"] or "",
         ])
@@ -128,7 +130,7 @@ def report(results: list[dict], command: str, wall_s: float) -> str:
         "of behaviour, not of the exact figure.",
         markdown_table(
             ["network", "eta", "init", "best test accuracy", "test at best validation epoch",
-             "final test accuracy", "book (MNIST)", "note"], rows),
+             "final test accuracy", "training loss, first → last epoch", "book (MNIST)", "note"], rows),
         "## Test accuracy (%) per epoch",
         markdown_table(["epoch"] + [_label(r) for r in results], per_epoch),
         f"![test accuracy per epoch]({NAME}.png)",
