@@ -157,13 +157,13 @@ def main(argv=None) -> int:
     runs = []
     if args.append and (args.out / f"{NAME}.json").is_file():
         runs = json.loads((args.out / f"{NAME}.json").read_text())["runs"]
-        command = f"{runs[0].get('command', '?')}; then {command}" if runs else command
     for i in range(args.first_seed, args.first_seed + args.runs):
         for c in args.configs:
             runs.append(run_one(*CONFIGS[c], data, seed=i, max_iter=args.max_iter, n_train=args.n_train))
             runs[-1]["command"] = command
             # Rewritten after every run, so an interrupted study still leaves an honest table.
-            write_results(NAME, report(runs, command, sum(r["seconds"] for r in runs)),
+            write_results(NAME, report(runs, "; then ".join(dict.fromkeys(r["command"] for r in runs)),
+                                       sum(r["seconds"] for r in runs)),
                           {"published": dict(zip(CONFIGS, PUBLISHED.values())), "runs": runs}, args.out)
     panels = []
     for act in ("relu", "tanh"):
