@@ -34,6 +34,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from ._validation import check_table
 from .activations import get_activation
 from .errors import InputError, InputTypeError
 from .losses import get_loss
@@ -420,6 +421,7 @@ class _BaseMLP(BaseEstimator):
     def _outputs(self, X) -> np.ndarray:
         """The network's outputs ``o`` for ``X``, shape ``(N, n_outputs_)``."""
         check_is_fitted(self)
+        _check_inputs(X)
         X = validate_data(self, X, reset=False, dtype=self.network_.dtype)
         return self.network_.forward(X)
 
@@ -738,6 +740,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     # ------------------------------------------------------------------ labels
     def _validate_fit_data(self, X, y, *, reset: bool):
+        _check_inputs(X, y)
         X, y = validate_data(self, X, y, reset=reset, multi_output=True, dtype=_float_dtype(self.dtype))
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -761,7 +764,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 self.classes_ = np.unique(y if classes is None else np.asarray(classes))
                 if self.classes_.size < 2:
                     raise InputError(
-                        f"y contains only one class ({self.classes_[0]!r}); a classifier needs "
+                        f"y contains only one class ({self.classes_.tolist()[0]!r}); a classifier needs "
                         "at least two classes to learn from"
                     )
         elif multilabel != self._multilabel or (multilabel and y.shape[1] != self.classes_.size):
@@ -935,6 +938,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def _validate_fit_data(self, X, y, *, reset: bool):
         dtype = _float_dtype(self.dtype)
+        _check_inputs(X, y)
         X, y = validate_data(self, X, y, reset=reset, multi_output=True, y_numeric=True, dtype=dtype)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -1009,6 +1013,25 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def _restore_extra_meta(self, meta: dict) -> None:
         r = meta.get("target_range")
         self.target_range_ = None if r is None else np.asarray(r, dtype=np.float64)
+
+
+def _check_inputs(X, y=None) -> None:
+    """deltaprop's messages (naming the cell and the fix) for the commonest bad inputs.
+
+    Runs before scikit-learn's ``validate_data``, which does the rest of the checking but
+    reports NaN, ragged rows, text or mismatched lengths without saying where or what to do.
+    """
+    check_table(X, name="X")
+    if y is None:
+        return
+    y_arr = np.asarray(y)
+    check_table(y_arr[:, None] if y_arr.ndim == 1 and y_arr.dtype.kind in "fc" else y_arr, name="y")
+    shape_X = X.shape if hasattr(X, "shape") else np.asarray(X).shape
+    if not shape_X or not y_arr.ndim:
+        return  # scalars: scikit-learn's message asks for arrays
+    n_X, n_y = shape_X[0], y_arr.shape[0]
+    if n_X != n_y:
+        raise InputError(f"X has {n_X} examples but y has {n_y} targets; pass one target per example")
 
 
 def _output_targets(activation: str) -> tuple[float, float]:

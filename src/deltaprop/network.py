@@ -389,6 +389,16 @@ class Network:
                 f"{name} has values outside [{lo:g}, {hi:g}], which loss {self.loss_function.name!r} "
                 "requires; one-hot encode labels or choose loss='squared_error'"
             )
+        # A bounded output activation (sigmoid, tanh, softmax) can never reach a target
+        # outside its range: squared error would push its units into the flat tails forever.
+        f = self.activations[-1]
+        lo, hi = f.output_range
+        if np.isfinite(lo) and np.isfinite(hi) and ((Y < lo).any() or (Y > hi).any()):
+            bad = Y.min() if Y.min() < lo else Y.max()
+            raise InputError(
+                f"{name} has values outside [{lo:g}, {hi:g}] (e.g. {bad:g}), which {f.name} outputs cannot "
+                f"reach; scale the targets into [{lo:g}, {hi:g}] or choose output_activation='identity'"
+            )
         return Y
 
     def _checked(self, X, Y, sample_weight):
