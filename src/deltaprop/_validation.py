@@ -58,7 +58,7 @@ def _non_numeric_error(arr: np.ndarray, name: str) -> InputError:
 
 
 def check_table(a, *, name: str) -> None:
-    """Refuse a ragged, non-numeric or non-finite 2-D ``a`` with a message naming the cell.
+    """Refuse a ragged, 3-D, empty, non-numeric or non-finite ``a`` with a message naming the cell.
 
     For callers that leave the rest of the validation to another library (the estimators
     use scikit-learn's): other shapes and dtypes pass through unchanged.
@@ -69,6 +69,13 @@ def check_table(a, *, name: str) -> None:
         arr = np.asarray(a)
     except ValueError as exc:  # ragged nested sequences
         raise InputError(f"{name} is ragged (rows of different lengths); pass a rectangular 2-D array") from exc
+    if arr.ndim > 2:
+        raise InputError(
+            f"{name} must be 2-D (n_examples, n_features), got shape {arr.shape}; "
+            f"flatten each example first, e.g. {name}.reshape(len({name}), -1)"
+        )
+    if arr.ndim == 2 and arr.shape[0] == 0:
+        raise InputError(f"{name} is empty (0 examples); pass at least one example")
     if arr.ndim != 2 or arr.size == 0:
         return
     if arr.dtype == object or arr.dtype.kind in "USV":

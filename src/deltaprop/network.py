@@ -199,7 +199,12 @@ class Network:
         if isinstance(activation, (str, Activation)):
             hidden = [get_activation(activation)] * n_hidden
         else:
-            names = list(activation)
+            try:
+                names = list(activation)
+            except TypeError:
+                raise InputTypeError(
+                    f"activation must be a name such as 'sigmoid' or one name per hidden layer, got {activation!r}"
+                ) from None
             if len(names) != n_hidden:
                 raise InputError(
                     f"activation lists {len(names)} names but the network has {n_hidden} hidden "
