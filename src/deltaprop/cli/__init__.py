@@ -93,8 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:  # Ctrl-C while click itself was prompting or parsing
         click.echo("deltaprop: interrupted", err=True)
         return EXIT_INTERRUPTED
-    except click.ClickException as exc:
-        exc.show()
+    except click.ClickException as exc:  # usage errors too: one line, with where to find help
+        ctx = getattr(exc, "ctx", None)
+        hint = f"; see '{ctx.command_path} --help'" if isinstance(exc, click.UsageError) and ctx else ""
+        click.echo(f"deltaprop: error: {_one_line_text(exc.format_message()).rstrip('.')}{hint}", err=True)
         return exc.exit_code
     except _Interrupted:
         if state["debug"]:
@@ -118,6 +120,10 @@ def _one_line(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     if isinstance(exc, OSError) and not isinstance(exc, DeltapropError) and exc.filename and exc.strerror:
         text = f"{exc.filename}: {exc.strerror}"
+    return _one_line_text(text)
+
+
+def _one_line_text(text: str) -> str:
     return " ".join(text.split())
 
 

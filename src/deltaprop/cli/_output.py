@@ -9,6 +9,7 @@ import sys
 import click
 import numpy as np
 
+from ..errors import InputError
 from ._model import CLASSIFICATION, Model
 
 
@@ -51,6 +52,11 @@ def metrics(model: Model, X: np.ndarray, y: np.ndarray) -> dict:
         y = np.asarray(y)
         if labels.dtype.kind in "US" and y.dtype.kind not in "US":
             y = y.astype(str)
+        unseen = np.setdiff1d(y, labels)
+        if model.classes is not None and unseen.size:
+            # They would silently drop out of the per-class table and the confusion matrix.
+            raise InputError(f"the data has labels {unseen.tolist()[:10]} the model was not trained on (its classes: "
+                             f"{labels.tolist()[:20]}); evaluate on data with the model's classes")
         p, r, f, s = skm.precision_recall_fscore_support(y, pred, labels=labels, zero_division=0)
         mp, mr, mf, _ = skm.precision_recall_fscore_support(y, pred, labels=labels, average="macro", zero_division=0)
         return {
