@@ -17,6 +17,8 @@ from __future__ import annotations
 import builtins
 import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from typing import Callable
 
@@ -24,6 +26,7 @@ import numpy as np
 import pytest
 
 import deltaprop as dp
+from deltaprop.cli import EXIT_ERROR, EXIT_USAGE, main
 from deltaprop.data import load_dataset
 from deltaprop.errors import (
     DataFileError,
@@ -79,6 +82,10 @@ class Files:
         "data.xyz": "1,2,3\n",
         "unseen.csv": "a,b,c,label\n1,2,3,cat\n4,5,6,bird\n",
         "twofeatures.csv": "a,b,label\n1,2,cat\n4,5,dog\n",
+        "one.csv": "a,b,c,label\n1,2,3,cat\n",
+        "onevalue.csv": "a,b,c,y\n1,2,3,0.5\n",
+        "train.csv": "a,b,c,label\n" + "".join(f"{i % 7},{i % 5},{i % 3},{'cat' if i % 2 else 'dog'}\n" for i in range(30)),
+        "regression.csv": "a,b,c,y\n" + "".join(f"{i % 7},{i % 5},{i % 3},{i * 0.5}\n" for i in range(30)),
     }
 
     def __init__(self, root):
@@ -322,3 +329,153 @@ def test_every_deltaprop_error_is_also_the_builtin_type_users_catch():
     assert issubclass(DataFileError, ValueError) and issubclass(ModelFileError, ValueError)
     assert issubclass(MissingFileError, FileNotFoundError) and issubclass(NotAFileError, IsADirectoryError)
     assert issubclass(FileAccessDeniedError, PermissionError)
+
+
+# ====================================================================================== CLI
+@pytest.fixture(scope="module")
+def cli_files(tmp_path_factory):
+    """The catalogue's files plus a classifier trained by the CLI on ``train.csv`` (features a, b, c)."""
+    files = Files(tmp_path_factory.mktemp("cli"))
+    argv = ["train", files.train_csv, "--target", "label", "--hidden", "3", "--epochs", "3", "-q", "-o", files.model_safetensors]
+    assert main(argv) == 0
+    return files
+
+
+@dataclass(frozen=True)
+class CliCase:
+    id: str
+    argv: Callable[[Files], list]
+    exit_code: int
+    match: str
+
+
+def train_on(data: str, *options: str) -> Callable[[Files], list]:
+    """``deltaprop train FILES.data OPTIONS --epochs 2 -q`` (the epochs only if not given)."""
+    def argv(f: Files) -> list:
+        extra = [] if "--epochs" in options else ["--epochs", "2"]
+        return ["train", getattr(f, data), *options, *extra, "-q"]
+    return argv
+
+
+CLI_CASES = [
+    # --------------------------------------------------------------- data files
+    CliCase("CSV row of the wrong length", train_on("ragged_csv"), EXIT_ERROR,
+            r"ragged\.csv', line 3: 3 fields but the header \(line 1\) has 4; fix the row"),
+    CliCase("CSV with an unclosed quote", train_on("quote_csv"), EXIT_ERROR,
+            r"malformed CSV .*; check the quoting and the delimiter"),
+    CliCase("empty CSV file", train_on("empty_csv"), EXIT_ERROR, r"empty\.csv' is empty; a table needs a header row"),
+    CliCase("CSV with a header only", train_on("header_csv"), EXIT_ERROR,
+            r"has a header but no data rows; add at least one example"),
+    CliCase("CSV with a text feature column", train_on("text_csv"), EXIT_ERROR,
+            r"column 'b' is not numeric \(line 3 has 'five'\); encode it as numbers or drop the column"),
+    CliCase("CSV with NaN", train_on("nan_csv"), EXIT_ERROR,
+            r"line 3: column 'b' holds 'nan'; remove or impute non-finite values"),
+    CliCase("CSV with inf", train_on("inf_csv"), EXIT_ERROR, r"line 3: column 'c' holds 'inf'; remove or impute"),
+    CliCase("CSV that is not UTF-8", train_on("notutf8_csv"), EXIT_ERROR, r"is not UTF-8 text .*; save it as UTF-8"),
+    CliCase("a directory instead of a data file", train_on("folder_csv"), EXIT_ERROR,
+            r"folder\.csv' is a directory, not a file; give the path of a file"),
+    CliCase("missing data file", train_on("missing_csv"), EXIT_ERROR, r"missing\.csv' does not exist; check the path"),
+    CliCase("unreadable data file", train_on("locked_csv"), EXIT_ERROR,
+            r"cannot read data file '.*locked\.csv': permission denied; check the file's permissions"),
+    CliCase("data file of unknown format", train_on("data_xyz"), EXIT_ERROR,
+            r"cannot tell the format of data file '.*data\.xyz' from its name; use \.csv"),
+    CliCase("unknown target column", train_on("good_csv", "--target", "lable"), EXIT_ERROR,
+            r"unknown target column 'lable' .*did you mean 'label'\? The columns are: 'a', 'b', 'c', 'label'"),
+    CliCase("one example", train_on("one_csv"), EXIT_ERROR,
+            r"the target has only one class \('cat'\); a classifier needs at least two"),
+    CliCase("one example with a validation split", train_on("onevalue_csv", "--validation-fraction", "0.5"), EXIT_ERROR,
+            r"--validation-fraction 0\.5 cannot split 1 examples .*; change it"),
+    # --------------------------------------------------------------- train options
+    CliCase("zero learning rate", train_on("train_csv", "--learning-rate", "0"), EXIT_ERROR,
+            r"learning_rate must be > 0, got 0\.0"),
+    CliCase("negative learning rate", train_on("train_csv", "--eta", "-1"), EXIT_ERROR,
+            r"learning_rate must be > 0, got -1\.0"),
+    CliCase("zero-size hidden layer", train_on("train_csv", "--hidden", "4,0"), EXIT_ERROR,
+            r"--hidden takes positive layer sizes such as 30 or 30,30; got '4,0'"),
+    CliCase("zero epochs", train_on("train_csv", "--epochs", "0"), EXIT_ERROR, r"epochs must be > 0, got 0"),
+    CliCase("unknown activation", train_on("train_csv", "--activation", "sigmod"), EXIT_USAGE,
+            r"Invalid value for '--activation': 'sigmod' is not one of 'identity', 'leaky_relu', 'relu', "
+            r"'sigmoid', 'softmax', 'tanh'; see 'deltaprop train --help'"),
+    CliCase("unknown loss", train_on("train_csv", "--loss", "mse"), EXIT_USAGE,
+            r"'mse' is not one of 'binary_cross_entropy', 'cross_entropy', 'squared_error'; see"),
+    CliCase("unknown solver", train_on("train_csv", "--solver", "adagrad"), EXIT_USAGE,
+            r"'adagrad' is not one of 'adam', 'gd', 'lbfgs', 'quickprop', 'rprop', 'sgd'; see"),
+    CliCase("non-numeric option value", train_on("train_csv", "--epochs", "many"), EXIT_USAGE,
+            r"Invalid value for '--epochs': 'many' is not a valid integer; see 'deltaprop train --help'"),
+    CliCase("unknown option", train_on("train_csv", "--epoch", "3"), EXIT_USAGE,
+            r"No such option '--epoch'.*Did you mean one of: '--epochs'"),
+    CliCase("batch size larger than the data", train_on("train_csv", "--solver", "sgd", "--batch-size", "500"),
+            EXIT_ERROR, r"batch_size=500 is larger than the 30 training examples; use at most 30"),
+    CliCase("targets above sigmoid range (squared error)",
+            train_on("regression_csv", "--task", "regress", "--output-activation", "sigmoid"), EXIT_ERROR,
+            r"Y has values outside \[0, 1\] \(e\.g\. 14\.5\), which sigmoid outputs cannot reach; scale the targets"),
+    CliCase("model output into a missing directory",
+            lambda f: ["train", f.train_csv, "--epochs", "1", "-q", "-o", str(f.root / "no" / "m.safetensors")],
+            EXIT_ERROR, r"cannot write model file .*: the directory '.*no' does not exist; create it first"),
+    CliCase("model output over a directory", lambda f: ["train", f.train_csv, "--epochs", "1", "-o", f.folder_csv],
+            EXIT_USAGE, r"Invalid value for '-o' / '--output': .*folder\.csv' is a directory"),
+    # --------------------------------------------------------------- evaluate / predict / info / resume
+    CliCase("wrong feature count at evaluate", lambda f: ["evaluate", f.model_safetensors, f.twofeatures_csv],
+            EXIT_ERROR, r"the data has 2 feature columns but model '.*' expects 3 \(a, b, c\); pass data with"),
+    CliCase("wrong feature count at predict", lambda f: ["predict", f.model_safetensors, f.twofeatures_csv],
+            EXIT_ERROR, r"the data has 2 feature columns but model '.*' expects 3 \(a, b, c\)"),
+    CliCase("labels unseen in training", lambda f: ["evaluate", f.model_safetensors, f.unseen_csv], EXIT_ERROR,
+            r"the data has labels \['bird'\] the model was not trained on \(its classes: \['cat', 'dog'\]\); "
+            r"evaluate on data with the model's classes"),
+    CliCase("NaN in data at predict", lambda f: ["predict", f.model_safetensors, f.nan_csv], EXIT_ERROR,
+            r"line 3: column 'b' holds 'nan'; remove or impute"),
+    CliCase("a CSV file as the model", lambda f: ["evaluate", f.good_csv, f.good_csv], EXIT_ERROR,
+            r"cannot load model file '.*good\.csv'.*not a deltaprop model file; re-save the model"),
+    CliCase("empty model file", lambda f: ["info", f.empty_safetensors], EXIT_ERROR,
+            r"it is 0 bytes long.*re-save the model or restore a good copy"),
+    CliCase("missing model file", lambda f: ["info", f.missing_safetensors], EXIT_ERROR,
+            r"model file '.*missing\.safetensors' does not exist; check the path"),
+    CliCase("unreadable model file", lambda f: ["info", f.locked_safetensors], EXIT_ERROR,
+            r"cannot read model file '.*locked\.safetensors': permission denied; check the file's permissions"),
+    CliCase("a directory as the model", lambda f: ["evaluate", f.folder_csv, f.good_csv], EXIT_USAGE,
+            r"Invalid value for 'MODEL': .*folder\.csv' is a directory; see 'deltaprop evaluate --help'"),
+    CliCase("resume from a missing checkpoint", lambda f: ["train", "--resume", f.missing_ckpt], EXIT_ERROR,
+            r"checkpoint '.*missing\.ckpt' does not exist; check the path"),
+    CliCase("resume from a damaged checkpoint", lambda f: ["train", "--resume", f.garbage_safetensors], EXIT_ERROR,
+            r"cannot load checkpoint '.*garbage\.safetensors': its header is not valid JSON.*restore a good copy"),
+    CliCase("resume from a model instead of a checkpoint", lambda f: ["train", "--resume", f.model_safetensors],
+            EXIT_ERROR, r"it holds a network model, not a training checkpoint; load it with dp\.load"),
+    CliCase("gradcheck with a zero-size layer", lambda f: ["gradcheck", "--layers", "2,0,1"], EXIT_ERROR,
+            r"--layers takes at least two positive layer sizes such as 2,3,1, got '2,0,1'"),
+]
+
+
+def test_the_cli_catalogue_covers_files_options_and_every_command_that_reads_them():
+    assert len(CLI_CASES) >= 40
+    assert len({case.id for case in CLI_CASES}) == len(CLI_CASES)
+
+
+@pytest.mark.parametrize("case", CLI_CASES, ids=[case.id for case in CLI_CASES])
+def test_cli_reports_bad_input_on_one_line_without_a_traceback(case, cli_files, capsys, monkeypatch):
+    deny_locked(monkeypatch)
+    code = main(case.argv(cli_files))
+    err = capsys.readouterr().err
+    assert code == case.exit_code, err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("deltaprop: error: ")
+    assert "Traceback" not in err
+    assert re.search(case.match, lines[0]), lines[0]
+
+
+def test_debug_shows_the_traceback_and_still_ends_with_the_one_line_error(cli_files, capsys):
+    code = main(["--debug", "train", cli_files.ragged_csv, "-q"])
+    err = capsys.readouterr().err
+    assert code == EXIT_ERROR
+    assert err.startswith("Traceback (most recent call last):")
+    assert "deltaprop.errors.DataFileError: data file" in err
+    assert "_read_rows" in err  # the frame that raised
+    assert err.splitlines()[-1].startswith("deltaprop: error: data file")
+
+
+def test_the_installed_command_reports_a_bad_file_as_one_line_and_exit_code_one(cli_files):
+    result = subprocess.run([sys.executable, "-m", "deltaprop", "train", cli_files.quote_csv], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == EXIT_ERROR
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("deltaprop: error: ")
+    assert "Traceback" not in result.stderr

@@ -55,7 +55,7 @@ class Preprocessing:
         if classify:
             classes = np.unique(y)
             if classes.size < 2:
-                raise InputError(f"the target has only one class ({classes[0]!r}); a classifier needs at least two")
+                raise InputError(f"the target has only one class ({classes.tolist()[0]!r}); a classifier needs at least two")
         low = -1.0 if output_activation == "tanh" else 0.0
         return cls(mean, scale, classes, low, 1.0)
 
