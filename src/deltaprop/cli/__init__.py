@@ -94,7 +94,10 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("deltaprop: interrupted", err=True)
         return EXIT_INTERRUPTED
     except click.ClickException as exc:
-        exc.show()
+        hint = ""
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            hint = f" (see '{exc.ctx.command_path} --help')"
+        click.echo(f"deltaprop: error: {_one_line(exc.format_message())}{hint}", err=True)
         return exc.exit_code
     except _Interrupted:
         if state["debug"]:
@@ -113,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     return result if isinstance(result, int) else EXIT_OK
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException | str) -> str:
     """The error's message on one line (an OSError without a deltaprop message names its file)."""
     text = str(exc) or type(exc).__name__
     if isinstance(exc, OSError) and not isinstance(exc, DeltapropError) and exc.filename and exc.strerror:

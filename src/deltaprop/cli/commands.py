@@ -324,7 +324,8 @@ def gradcheck(model, layers, activation, output_activation, loss, seed, data, n_
         X = rng.normal(size=(n_examples, net.n_inputs))
         Y = _random_targets(net, n_examples, rng)
     errors = check(net, X, Y, h=h)
-    t = Table(title=f"gradient check: {net!r} on {len(X)} examples (h = {h:g})")
+    click.echo(f"gradient check of {net!r}")
+    t = Table(title=f"on {len(X)} {'examples of ' + data if data else 'random examples'} (h = {h:g})")
     for col in ("layer", "weights", "relative error", ""):
         t.add_column(col, justify="right")
     for i, e in enumerate(errors):

@@ -17,7 +17,7 @@ from .. import modelfile
 from ..activations import ACTIVATIONS
 from ..data import BUILTIN_DATASETS
 from ..callbacks import INTERRUPTED, Checkpoint, load_checkpoint
-from ..errors import InputError
+from ..errors import InputError, MissingFileError
 from ..losses import LOSSES
 from ..network import Network
 from ..optimizers import OPTIMIZERS
@@ -239,6 +239,12 @@ def _resumed_options(saved, options: dict, explicit: set) -> dict:
 
 # ------------------------------------------------------------------------------ the run
 def run(opts: dict, saved=None) -> int:
+    for option in ("output", "checkpoint"):  # fail now, not after training
+        if opts[option]:
+            folder = os.path.dirname(os.path.abspath(opts[option]))
+            if not os.path.isdir(folder):
+                raise MissingFileError(f"cannot write --{option} {opts[option]!r}: the directory {folder!r} "
+                                       "does not exist; create it first")
     quiet = opts["quiet"]
     say = (lambda *a, **k: None) if quiet or opts["json"] else click.echo
     ds = read_data(opts["data"], target=opts["target"], data_dir=opts["data_dir"])
