@@ -381,3 +381,24 @@ def test_resume_without_a_run_is_an_input_error():
 def test_loss_is_nan_free_for_rprop_learning_rate_record():
     h = dp.train(dp.Network([2, 3, 1], seed=0), XOR_X, XOR_Y, solver="rprop", epochs=2)
     assert all(math.isnan(v) for v in h.learning_rate)
+
+
+def test_state_survives_a_trip_through_json_and_named_arrays():
+    import json
+
+    from deltaprop.training import join_state, split_state
+
+    X, Y = regression_data()
+    kw = dict(solver="adam", batch_size=8, early_stopping=True, epochs=8, seed=2)
+    trainer = dp.Trainer(**{**kw, "epochs": 3})
+    net = dp.Network([3, 4, 1], seed=0)
+    trainer.fit(net, X, Y)
+    arrays, meta = split_state(trainer.state_dict())
+    assert all(isinstance(a, np.ndarray) for a in arrays.values()) and "optimizer.m.0" in arrays
+    meta = json.loads(json.dumps(meta))
+    resumed = dp.Trainer(**kw)
+    resumed.load_state_dict(join_state({k: a.copy() for k, a in arrays.items()}, meta))
+    resumed.fit(net, X, Y, resume=True)
+    straight = dp.Network([3, 4, 1], seed=0)
+    dp.Trainer(**kw).fit(straight, X, Y)
+    assert_same(params(net), params(straight))

@@ -68,7 +68,7 @@ from .network import Network, forward_pass
 from .optimizers import Optimizer, get_optimizer, lbfgs_minimize
 from .schedules import get_schedule
 
-__all__ = ["ArrayData", "History", "Trainer", "train", "STATE_FORMAT"]
+__all__ = ["ArrayData", "History", "Trainer", "train", "split_state", "join_state", "STATE_FORMAT"]
 
 #: Version of the layout of :meth:`Trainer.state_dict`.
 STATE_FORMAT = 1
@@ -367,7 +367,8 @@ class Trainer:
         Objects with any of ``on_train_begin(trainer, net)``, ``on_epoch_end(trainer, net,
         epoch, logs) -> bool | str | None`` (a truthy return stops training; a string is the
         stop reason), ``on_step_end(trainer, net, step, logs)`` and ``on_train_end(trainer,
-        net, history)``. ``epoch`` is the 0-based index of the epoch just finished.
+        net, history)`` (which runs even when training ends in an error). ``epoch`` is the
+        0-based index of the epoch just finished. See :mod:`deltaprop.callbacks`.
     seed : int, numpy.random.Generator or None
         The source of all randomness (validation split, shuffling).
 
@@ -732,18 +733,20 @@ class Trainer:
         params = net.weights + net.biases
         for f in hooks.begin:
             f(self, net)
-        # Overflow on the way to divergence is detected and reported as a DivergenceError.
-        with np.errstate(over="ignore", invalid="ignore"):
-            if cfg["opt"].name == "lbfgs":
-                self._train_lbfgs(net, data, val, cfg, run, target, early_stopping)
-            else:
-                self._train_steps(net, data, val, cfg, run, target, early_stopping)
-        run.last_params = [p.copy() for p in params]
-        if early_stopping and run.best_params is not None:
-            for p, best in zip(params, run.best_params):
-                p[...] = best
-        for f in hooks.end:
-            f(self, net, run.history)
+        try:
+            # Overflow on the way to divergence is detected and reported as a DivergenceError.
+            with np.errstate(over="ignore", invalid="ignore"):
+                if cfg["opt"].name == "lbfgs":
+                    self._train_lbfgs(net, data, val, cfg, run, target, early_stopping)
+                else:
+                    self._train_steps(net, data, val, cfg, run, target, early_stopping)
+            run.last_params = [p.copy() for p in params]
+            if early_stopping and run.best_params is not None:
+                for p, best in zip(params, run.best_params):
+                    p[...] = best
+        finally:
+            for f in hooks.end:
+                f(self, net, run.history)
         return run.history
 
     def _make_step(self, net: Network, cfg: dict, run: _Run):
@@ -942,6 +945,54 @@ class Trainer:
         if run.history.stop_reason is None:
             run.history.stop_reason = "max_epochs" if run.epoch >= target else (
                 "converged" if res.success else f"lbfgs: {res.message}")
+
+
+def split_state(state: dict) -> tuple[dict[str, np.ndarray], dict]:
+    """Split a :meth:`Trainer.state_dict` into named arrays and JSON-ready metadata.
+
+    Every ndarray is replaced by ``{"__array__": name}`` with ``name`` its path
+    (``"optimizer.m.0"``), so the pair can be written as safetensors arrays plus one JSON
+    string; :func:`join_state` reverses it.
+
+    Returns
+    -------
+    arrays : dict of str to ndarray
+    meta : dict
+        Plain data that ``json.dumps`` accepts (non-finite floats as NaN / Infinity).
+    """
+    arrays: dict[str, np.ndarray] = {}
+
+    def walk(obj, path):
+        if isinstance(obj, np.ndarray):
+            arrays[path] = obj
+            return {"__array__": path}
+        if isinstance(obj, dict):
+            return {k: walk(v, f"{path}.{k}" if path else k) for k, v in obj.items()}
+        if isinstance(obj, (list, tuple)):
+            return [walk(v, f"{path}.{i}") for i, v in enumerate(obj)]
+        if isinstance(obj, np.generic):
+            return obj.item()
+        return obj
+
+    return arrays, walk(state, "")
+
+
+def join_state(arrays: dict, meta: dict) -> dict:
+    """The state dict that :func:`split_state` split into ``(arrays, meta)``."""
+
+    def walk(obj):
+        if isinstance(obj, dict):
+            if set(obj) == {"__array__"}:
+                name = obj["__array__"]
+                if name not in arrays:
+                    raise InputError(f"the trainer state refers to array {name!r}, which is missing")
+                return np.asarray(arrays[name])
+            return {k: walk(v) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [walk(v) for v in obj]
+        return obj
+
+    return walk(meta)
 
 
 def train(net: Network, X, Y=None, *, sample_weight=None, validation_data=None, **trainer_kwargs) -> History:
