@@ -402,3 +402,28 @@ def test_state_survives_a_trip_through_json_and_named_arrays():
     straight = dp.Network([3, 4, 1], seed=0)
     dp.Trainer(**kw).fit(straight, X, Y)
     assert_same(params(net), params(straight))
+
+
+@pytest.mark.parametrize("solver", ["gd", "sgd", "adam", "irprop-", "rprop+", "quickprop", "lbfgs"])
+def test_float32_training_stays_float32_and_finite_without_warnings(solver):
+    X, Y = regression_data()
+    net = dp.Network([3, 4, 1], seed=0, dtype="float32")
+    arrays = net.weights + net.biases
+    history = dp.train(net, X, Y, solver=solver, epochs=20, weight_decay=1e-3, seed=0)
+    assert all(p.dtype == np.float32 for p in net.weights + net.biases)
+    assert all(a is b for a, b in zip(arrays, net.weights + net.biases))  # updated in place
+    assert all(np.isfinite(p).all() for p in arrays)
+    assert history.loss[-1] < history.loss[0]
+
+
+def test_validation_metric_receives_validation_sample_weights():
+    X, Y = regression_data()
+    seen = []
+
+    def metric(net, Xv, Yv, sample_weight=None):
+        seen.append(sample_weight)
+        return 0.0
+
+    sw = np.arange(5, dtype=float)
+    dp.train(dp.Network([3, 4, 1], seed=0), X, Y, validation_data=(X[:5], Y[:5], sw), metric=metric, epochs=2)
+    assert len(seen) == 2 and all(np.array_equal(s, sw) for s in seen)

@@ -49,7 +49,8 @@ weights. :meth:`Trainer.state_dict` captures everything a run needs to continue 
 identically, as plain data: the last weights, the optimizer state, the Generator state,
 epoch and step counters, the schedule, the history, the early-stopping record and the
 validation split. ``epochs`` is the total target: ``fit(..., resume=True)`` continues the
-run until the history has ``epochs`` epochs.
+run until the history has ``epochs`` epochs. (L-BFGS is the exception: scipy does not expose
+its curvature memory, so a resumed lbfgs run restarts it from the last weights.)
 """
 
 from __future__ import annotations
