@@ -427,3 +427,24 @@ def test_validation_metric_receives_validation_sample_weights():
     sw = np.arange(5, dtype=float)
     dp.train(dp.Network([3, 4, 1], seed=0), X, Y, validation_data=(X[:5], Y[:5], sw), metric=metric, epochs=2)
     assert len(seen) == 2 and all(np.array_equal(s, sw) for s in seen)
+
+
+def test_state_taken_in_on_epoch_end_resumes_bitwise():
+    X, Y = regression_data()
+    kw = dict(solver="sgd", batch_size=6, momentum=0.9, early_stopping=True, epochs=9, seed=4)
+    saved = {}
+
+    def checkpoint(trainer, net, epoch, logs):
+        if epoch == 4:
+            saved["state"] = trainer.state_dict()
+
+    net = dp.Network([3, 4, 1], seed=0)
+    from deltaprop.callbacks import LambdaCallback
+
+    dp.Trainer(callbacks=[LambdaCallback(on_epoch_end=checkpoint)], **kw).fit(net, X, Y)
+    resumed_net = dp.Network([3, 4, 1], seed=1)
+    resumed = dp.Trainer(**kw)
+    resumed.load_state_dict(saved["state"], net=resumed_net)
+    assert resumed.epoch == 5
+    resumed.fit(resumed_net, X, Y, resume=True)
+    assert_same(params(net), params(resumed_net))

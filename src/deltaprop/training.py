@@ -436,6 +436,7 @@ class Trainer:
         self.callbacks = callbacks
         self.seed = seed
         self._run: _Run | None = None
+        self._live_net: Network | None = None
 
     # ------------------------------------------------------------------ settings
     _SETTINGS = ("solver", "learning_rate", "epochs", "batch_size", "reduction", "momentum", "nesterov", "beta_1",
@@ -471,7 +472,8 @@ class Trainer:
         if self.tol is not None:
             check_positive(self.tol, name="tol", allow_zero=True)
         check_positive(self.n_iter_no_change, name="n_iter_no_change", integer=True)
-        if not 0.0 < float(self.validation_fraction) < 1.0:
+        check_positive(self.validation_fraction, name="validation_fraction")
+        if not self.validation_fraction < 1.0:
             raise InputError(f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}")
         if self.metric is not None and not callable(self.metric):
             raise InputTypeError(f"metric must be a callable metric(net, X, Y) -> float, got {self.metric!r}")
@@ -481,9 +483,9 @@ class Trainer:
         solver_kwargs = {k: explicit[k] for k in opt.options if k in explicit}
         solver_kwargs.update(preset)
         extra = dict(self.solver_options or {})
-        unknown = sorted(set(extra) - set(opt.options) - set(explicit))
+        unknown = sorted(set(extra) - set(opt.options))
         if unknown:
-            valid = ", ".join(k for k in opt.options if k not in explicit) or "none"
+            valid = ", ".join(opt.options) or "none"
             raise InputError(f"solver_options {unknown} are not options of solver {opt.name!r}; valid: {valid}")
         solver_kwargs.update(extra)
 
@@ -663,6 +665,10 @@ class Trainer:
         early-stopping record (best value, best weights), the validation split, and the
         last weights as ``params`` (``net.weights + net.biases``, in that order).
 
+        Called from a callback's ``on_epoch_end`` (how checkpoints are taken) it captures the
+        run at that epoch boundary, the live weights included; a run resumed from it
+        continues exactly as the uninterrupted one.
+
         Examples
         --------
         >>> import numpy as np, deltaprop as dp
@@ -679,6 +685,8 @@ class Trainer:
         run = self._run
         if run is None:
             raise InputError("this trainer has no run yet; call fit or partial_fit before state_dict()")
+        live = self._live_net
+        last = run.last_params if live is None else [p.copy() for p in live.weights + live.biases]
         return {
             "format": STATE_FORMAT,
             "solver": run.solver,
@@ -695,7 +703,7 @@ class Trainer:
             "best_params": _copy_state(run.best_params),
             "val_index": None if run.val_index is None else run.val_index.copy(),
             "layer_shapes": _copy_state(run.layer_shapes),
-            "params": _copy_state(run.last_params),
+            "params": _copy_state(last),
         }
 
     def load_state_dict(self, state: dict, net: Network | None = None) -> None:
@@ -732,6 +740,7 @@ class Trainer:
     def _train(self, net: Network, data, val, cfg: dict, run: _Run, *, target: int, early_stopping: bool) -> History:
         hooks: _Hooks = cfg["hooks"]
         params = net.weights + net.biases
+        self._live_net = net  # state_dict() during training reads the live weights
         for f in hooks.begin:
             f(self, net)
         try:
@@ -746,6 +755,7 @@ class Trainer:
                 for p, best in zip(params, run.best_params):
                     p[...] = best
         finally:
+            self._live_net = None
             for f in hooks.end:
                 f(self, net, run.history)
         return run.history
