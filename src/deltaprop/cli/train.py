@@ -16,7 +16,7 @@ import numpy as np
 from .. import modelfile
 from ..activations import ACTIVATIONS
 from ..data import BUILTIN_DATASETS
-from ..callbacks import INTERRUPTED, Checkpoint, load_checkpoint
+from ..callbacks import Checkpoint, StopOnSignal, load_checkpoint
 from ..errors import InputError, MissingFileError
 from ..losses import LOSSES
 from ..network import Network
@@ -279,12 +279,12 @@ def run(opts: dict, saved=None) -> int:
                       output_activation=output_activation, loss=opts["loss"], seed=opts["seed"], dtype=opts["dtype"])
     metric_name = "accuracy" if classify else "R^2"
     progress = ProgressDisplay(opts["epochs"], metric_name=metric_name, quiet=quiet or opts["json"])
-    checkpoint = None
     callbacks = [progress]
     if opts["checkpoint"]:
+        # Ctrl-C finishes the epoch and stops cleanly; the checkpoint then saves where it stopped.
         cli_meta = {"options": _jsonable_options(opts), "fingerprint": fingerprint}
-        checkpoint = Checkpoint(opts["checkpoint"], every=opts["checkpoint_every"], metadata={"cli": cli_meta})
-        callbacks.append(checkpoint)
+        callbacks += [StopOnSignal(), Checkpoint(opts["checkpoint"], every=opts["checkpoint_every"],
+                                                 metadata={"cli": cli_meta})]
     trainer = Trainer(
         solver=opts["solver"], learning_rate=opts["learning_rate"], epochs=opts["epochs"],
         batch_size=opts["batch_size"], reduction=opts["reduction"], momentum=opts["momentum"],
@@ -303,12 +303,11 @@ def run(opts: dict, saved=None) -> int:
         say(f"{ds.name}: {net!r}")
     t0 = time.perf_counter()
     try:
-        with checkpoint.catch_interrupt() if checkpoint else _nothing():
-            history = trainer.fit(net, Xn, Yn, validation_data=validation, resume=saved is not None)
+        history = trainer.fit(net, Xn, Yn, validation_data=validation, resume=saved is not None)
     finally:
         progress.close()
     seconds = time.perf_counter() - t0
-    if history.stop_reason == INTERRUPTED:
+    if history.stop_reason == "interrupted":
         click.echo(f"deltaprop: interrupted after epoch {trainer.epoch}; checkpoint saved to {opts['checkpoint']!r}; "
                    f"continue with: deltaprop train --resume {opts['checkpoint']}", err=True)
         return EXIT_INTERRUPTED
@@ -346,14 +345,6 @@ def run(opts: dict, saved=None) -> int:
             say(f"test {headline(m)} on {m['n_examples']} held-out examples")
     say(f"saved model to {opts['output']}" if opts["output"] else "(model not saved: pass -o PATH to keep it)")
     return 0
-
-
-class _nothing:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _task(forced: str | None, ds, y: np.ndarray) -> str:
