@@ -364,8 +364,14 @@ def test_a_flipped_weight_byte_fails_the_checksum(tmp_path):
         ({"architecture": {"layer_sizes": [2, 3, 0], "dtype": "float64"}}, "layer_sizes \\[2, 3, 0\\]"),
         ({"architecture": {"layer_sizes": [2, 3, 1], "dtype": "int8"}}, "dtype 'int8'"),
         ({"architecture": {"layer_sizes": [10**9, 10**9, 1], "dtype": "float64"}}, r"needs shape \(1000000000, 1000000000\)"),
-        ({"architecture": {"layer_sizes": [2, 3], "dtype": "float64"}}, "an array '(weights|biases).1' that the architecture \\[2, 3\\] does not use"),
-        ({"architecture": {"layer_sizes": [2, 3, 1, 1], "dtype": "float64"}}, "needs an array 'weights.2' of shape \\(1, 1\\), which is missing"),
+        (
+            {"architecture": {"layer_sizes": [2, 3], "dtype": "float64"}},
+            "an array '(weights|biases).1' that the architecture \\[2, 3\\] does not use",
+        ),
+        (
+            {"architecture": {"layer_sizes": [2, 3, 1, 1], "dtype": "float64"}},
+            "needs an array 'weights.2' of shape \\(1, 1\\), which is missing",
+        ),
         ({"architecture": {"layer_sizes": [2, 3, 1], "dtype": "float32"}}, "dtype float64, but the architecture .* needs .* dtype float32"),
     ],
 )
@@ -615,7 +621,14 @@ def test_fuzz_hostile_headers_end_in_model_file_error_or_a_faithful_model(
         if poison is not None and a.size:
             a.reshape(-1)[0] = poison
         arrays[f"{'weights' if t % 2 == 0 else 'biases'}.{t // 2}"] = a
-    meta = {"format": "deltaprop", "format_version": version, "kind": kind, "architecture": {"layer_sizes": sizes, "activation": ["sigmoid"] * max(len(sizes) - 2, 0), "output_activation": "sigmoid", "loss": "squared_error", "dtype": dtype}}
+    architecture = {
+        "layer_sizes": sizes,
+        "activation": ["sigmoid"] * max(len(sizes) - 2, 0),
+        "output_activation": "sigmoid",
+        "loss": "squared_error",
+        "dtype": dtype,
+    }
+    meta = {"format": "deltaprop", "format_version": version, "kind": kind, "architecture": architecture}
     text = json.dumps(meta)
     digest = modelfile._checksum(text, arrays) if checksum else "f" * 64
     raw = safetensors.numpy.save(arrays, metadata={"deltaprop": text, "deltaprop.sha256": digest})
