@@ -85,11 +85,11 @@ def atomic_write_bytes(path, data: bytes, *, what: str = "file") -> None:
 
     Examples
     --------
-    >>> import tempfile, os
+    >>> import pathlib, tempfile
     >>> from deltaprop._files import atomic_write_bytes
-    >>> d = tempfile.mkdtemp()
-    >>> atomic_write_bytes(os.path.join(d, "a.bin"), b"abc")
-    >>> open(os.path.join(d, "a.bin"), "rb").read()
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.bin"
+    >>> atomic_write_bytes(path, b"abc")
+    >>> path.read_bytes()
     b'abc'
     """
     path = fspath(path)
