@@ -46,6 +46,7 @@ from . import modelfile
 from ._validation import check_positive
 from .errors import ModelFileError
 from .network import Network
+from .training import join_state, split_state
 
 __all__ = ["LambdaCallback", "StopOnSignal", "Checkpoint", "SavedCheckpoint", "load_checkpoint"]
 
@@ -127,11 +128,6 @@ class StopOnSignal:
         self._previous = {}
 
 
-# Nested trainer state is stored as JSON with each ndarray replaced by a reference to a
-# named array of the file: {"__array__": "state.optimizer.velocity.0"}.
-_ARRAY_REF = "__array__"
-
-
 class Checkpoint:
     """Save the training state to ``path`` every ``every`` epochs and when training ends.
 
@@ -196,9 +192,9 @@ class Checkpoint:
         state = trainer.state_dict()
         n = len(net.weights)
         params = state.pop("params")  # stored once, as the network's arrays
-        arrays = {f"weights.{t}": params[t] for t in range(n)}
+        arrays, tree = split_state(state)
+        arrays.update({f"weights.{t}": params[t] for t in range(n)})
         arrays.update({f"biases.{t}": params[n + t] for t in range(n)})
-        tree = _to_tree(state, "state", arrays)
         meta = {"architecture": net.config(), "trainer_state": tree, "metadata": self.metadata}
         modelfile.save_state(self.path, arrays, meta)
         self.last_epoch = int(state["epoch"])
@@ -254,7 +250,7 @@ def load_checkpoint(path) -> SavedCheckpoint:
     """
     arrays, meta = modelfile.load_state(path)
     try:
-        state = _from_tree(meta["trainer_state"], arrays)
+        state = join_state(arrays, meta["trainer_state"])
         n = len(meta["architecture"]["layer_sizes"]) - 1
         weights = [arrays[f"weights.{t}"] for t in range(n)]
         biases = [arrays[f"biases.{t}"] for t in range(n)]
@@ -262,32 +258,8 @@ def load_checkpoint(path) -> SavedCheckpoint:
         net = Network.from_config(meta["architecture"], weights, biases)
         return SavedCheckpoint(state=state, network=net, settings=dict(state["settings"]),
                                metadata=dict(meta.get("metadata") or {}), epoch=int(state["epoch"]))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ModelFileError(
             f"checkpoint {str(path)!r} does not hold a deltaprop training state ({exc!r}); "
             "it was not written by deltaprop.callbacks.Checkpoint"
         ) from exc
-
-
-def _to_tree(obj, name: str, arrays: dict):
-    """Plain data with every ndarray moved into ``arrays`` under a dotted name."""
-    if isinstance(obj, np.ndarray):
-        arrays[name] = obj
-        return {_ARRAY_REF: name}
-    if isinstance(obj, dict):
-        return {str(k): _to_tree(v, f"{name}.{k}", arrays) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_to_tree(v, f"{name}.{i}", arrays) for i, v in enumerate(obj)]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
-
-
-def _from_tree(obj, arrays: dict):
-    if isinstance(obj, dict):
-        if set(obj) == {_ARRAY_REF}:
-            return arrays[obj[_ARRAY_REF]]
-        return {k: _from_tree(v, arrays) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_from_tree(v, arrays) for v in obj]
-    return obj
