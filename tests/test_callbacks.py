@@ -105,7 +105,11 @@ def test_checkpoint_after_a_crash_resumes_bitwise(tmp_path, solver, kw):
 def test_checkpoint_is_written_where_a_signal_stopped_training(tmp_path):
     X, Y = _data()
     path = tmp_path / "run.ckpt"
-    ring = LambdaCallback(on_epoch_end=lambda t, n, epoch, logs: signal.raise_signal(signal.SIGINT) if epoch == 4 else None)
+    def ring(trainer, net, epoch, logs):
+        if epoch == 4:
+            signal.raise_signal(signal.SIGINT)
+
+    ring = LambdaCallback(on_epoch_end=ring)
     trainer = dp.Trainer(solver="adam", batch_size=6, epochs=50, seed=0,
                          callbacks=[ring, StopOnSignal(), Checkpoint(path, every=100)])
     history = trainer.fit(dp.Network([3, 4, 2], seed=0), X, Y)

@@ -40,8 +40,6 @@ import threading
 from dataclasses import dataclass
 from typing import Callable
 
-import numpy as np
-
 from . import modelfile
 from ._validation import check_positive
 from .errors import ModelFileError

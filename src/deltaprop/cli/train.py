@@ -35,6 +35,8 @@ QUICK_START = {"data": "digits", "solver": "gd", "reduction": "mean", "learning_
 #: Options a resumed run may change (anything else must stay as the checkpoint recorded it).
 RESUME_MAY_CHANGE = ("data", "data_dir", "epochs", "output", "checkpoint", "checkpoint_every", "quiet", "json",
                      "resume", "config")
+#: Config-file spellings of the flags whose parameter name differs.
+CONFIG_ALIASES = {"beta1": "beta_1", "beta2": "beta_2", "patience": "n_iter_no_change", "eta": "learning_rate"}
 #: Options that are not settings of the run and are never read from a config file.
 NOT_IN_CONFIG = ("config", "resume")
 
@@ -196,7 +198,7 @@ def _with_config(ctx: click.Context, options: dict, explicit: set) -> dict:
     valid = sorted(n for n in params if n not in NOT_IN_CONFIG and n != "json")
     for key, value in table.items():
         name = key.replace("-", "_")
-        name = {"beta1": "beta_1", "beta2": "beta_2", "patience": "n_iter_no_change", "eta": "learning_rate"}.get(name, name)
+        name = CONFIG_ALIASES.get(name, name)
         if name not in valid:
             raise InputError(f"config file {path!r} has an unknown key {key!r}; valid keys: {', '.join(valid)}")
         if name in explicit:
@@ -267,7 +269,8 @@ def run(opts: dict, saved=None) -> int:
         fraction = 0.1
     validation = None
     if fraction:
-        fit_i, val_i = _split(len(Yn), fraction, opts["seed"], y[train_i] if classify else None, "--validation-fraction")
+        stratify = y[train_i] if classify else None
+        fit_i, val_i = _split(len(Yn), fraction, opts["seed"], stratify, "--validation-fraction")
         validation = (Xn[val_i], Yn[val_i])
         Xn, Yn = Xn[fit_i], Yn[fit_i]
 
@@ -395,7 +398,8 @@ def _jsonable_options(opts: dict) -> dict:
     for k, v in opts.items():
         if isinstance(v, tuple):
             v = list(v)
-        if k in ("data", "config", "data_dir") and isinstance(v, str) and v not in BUILTIN_DATASETS and os.path.exists(v):
+        is_path = isinstance(v, str) and v not in BUILTIN_DATASETS and os.path.exists(v)
+        if k in ("data", "config", "data_dir") and is_path:
             v = os.path.abspath(v)
         out[k] = v
     return out
