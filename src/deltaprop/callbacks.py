@@ -1,17 +1,31 @@
 """Ready-made training callbacks.
 
-A callback is any object with some of the hooks :class:`~deltaprop.training.Trainer` calls
-(``on_train_begin``, ``on_epoch_end``, ``on_step_end``, ``on_train_end``). The library never
-prints: progress display lives in the command line, which supplies its own callback.
+A callback is any object with some of these methods (see :class:`deltaprop.Trainer`):
+
+``on_train_begin(trainer, net)``
+    once, before the first epoch of a ``fit`` / ``partial_fit`` call;
+``on_epoch_end(trainer, net, epoch, logs) -> bool | str | None``
+    after every epoch (``epoch`` is its 0-based index; ``logs`` has ``loss``, ``val_loss``,
+    ``val_metric``, ``learning_rate``, ``time``). A truthy return stops training after this
+    epoch, cleanly: the run can be saved with ``trainer.state_dict()`` and resumed. A string
+    becomes ``history.stop_reason``;
+``on_step_end(trainer, net, step, logs)``
+    after every optimizer step (``logs`` has ``loss``, ``batch_size``, ``epoch``); only
+    define it when needed, since it runs in the hot loop;
+``on_train_end(trainer, net, history)``
+    once, after the last epoch; also when training ends in an error such as
+    :class:`~deltaprop.errors.DivergenceError` (then ``history.stop_reason == "diverged"``)
+    or ``KeyboardInterrupt``, before the error propagates.
+
+The library never prints: progress display belongs to callbacks that the CLI supplies.
 
 :class:`Checkpoint` saves the full training state (weights, optimizer state, random
-generator state, epoch counters, history) atomically every few epochs, so an interrupted
-run continues bitwise identically from the last checkpoint::
+generator state, epoch counters, history) atomically every few epochs and where training
+stops, so an interrupted run continues bitwise identically from the last checkpoint::
 
     ckpt = Checkpoint("run.ckpt", every=10)
-    trainer = dp.Trainer(solver="adam", epochs=500, seed=0, callbacks=[ckpt])
-    with ckpt.catch_interrupt():          # Ctrl-C: finish the epoch, save, stop
-        trainer.fit(net, X, Y)
+    trainer = dp.Trainer(solver="adam", epochs=500, seed=0, callbacks=[StopOnSignal(), ckpt])
+    trainer.fit(net, X, Y)                # Ctrl-C: finish the epoch, save, stop
 
     saved = load_checkpoint("run.ckpt")   # later, in another process
     trainer = dp.Trainer(**saved.settings, callbacks=[ckpt])
@@ -21,27 +35,95 @@ run continues bitwise identically from the last checkpoint::
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import threading
 from dataclasses import dataclass
-from typing import Iterator
-
-import numpy as np
+from typing import Callable
 
 from . import modelfile
 from ._validation import check_positive
 from .errors import ModelFileError
 from .network import Network
+from .training import join_state, split_state
 
-__all__ = ["Checkpoint", "SavedCheckpoint", "load_checkpoint", "INTERRUPTED"]
+__all__ = ["LambdaCallback", "StopOnSignal", "Checkpoint", "SavedCheckpoint", "load_checkpoint"]
 
-#: The stop reason of a run that :meth:`Checkpoint.catch_interrupt` ended on Ctrl-C.
-INTERRUPTED = "interrupted"
 
-# Nested trainer state is stored as JSON with each ndarray replaced by a reference to a
-# named array of the file: {"__array__": "state.optimizer.velocity.0"}.
-_ARRAY_REF = "__array__"
+class LambdaCallback:
+    """A callback from plain functions, for the hooks you need.
+
+    Parameters
+    ----------
+    on_train_begin, on_epoch_end, on_step_end, on_train_end : callables, optional
+        Called with the arguments listed in the module docstring.
+
+    Examples
+    --------
+    >>> import numpy as np, deltaprop as dp
+    >>> from deltaprop.callbacks import LambdaCallback
+    >>> X = np.array([[0., 0.], [0., 1.], [1., 0.], [1., 1.]]); Y = np.array([[0.], [1.], [1.], [0.]])
+    >>> losses = []
+    >>> cb = LambdaCallback(on_epoch_end=lambda trainer, net, epoch, logs: losses.append(logs["loss"]))
+    >>> _ = dp.train(dp.Network([2, 3, 1], seed=0), X, Y, epochs=5, callbacks=[cb])
+    >>> len(losses)
+    5
+    """
+
+    def __init__(self, on_train_begin: Callable | None = None, on_epoch_end: Callable | None = None,
+                 on_step_end: Callable | None = None, on_train_end: Callable | None = None):
+        # Only the hooks given become attributes, so the trainer skips the others entirely.
+        for name, f in (("on_train_begin", on_train_begin), ("on_epoch_end", on_epoch_end),
+                        ("on_step_end", on_step_end), ("on_train_end", on_train_end)):
+            if f is not None:
+                if not callable(f):
+                    raise TypeError(f"{name} must be callable, got {f!r}")
+                setattr(self, name, f)
+
+
+class StopOnSignal:
+    """Stop training cleanly at the end of the current epoch when a signal arrives (Ctrl-C).
+
+    While training runs, the signals (default SIGINT) set a flag instead of raising
+    ``KeyboardInterrupt``; the epoch finishes, training stops with ``stop_reason ==
+    "interrupted"``, and the trainer's state is consistent, ready for
+    ``trainer.state_dict()``. The previous handlers come back at the end of training. A
+    second signal during the same epoch calls the previous handler (so a second Ctrl-C still
+    interrupts at once). Outside the main thread (where Python cannot install handlers) it
+    does nothing.
+
+    Attributes
+    ----------
+    received : int or None
+        The signal that stopped training, if any.
+    """
+
+    def __init__(self, signals=(signal.SIGINT,)):
+        self.signals = tuple(signals)
+        self.received: int | None = None
+        self._previous: dict = {}
+
+    def _handle(self, signum, frame):
+        if self.received is not None:
+            previous = self._previous.get(signum)
+            if callable(previous):
+                previous(signum, frame)
+            return
+        self.received = signum
+
+    def on_train_begin(self, trainer, net) -> None:
+        self.received = None
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for s in self.signals:
+            self._previous[s] = signal.signal(s, self._handle)
+
+    def on_epoch_end(self, trainer, net, epoch, logs):
+        return "interrupted" if self.received is not None else None
+
+    def on_train_end(self, trainer, net, history) -> None:
+        for s, previous in self._previous.items():
+            signal.signal(s, previous)
+        self._previous = {}
 
 
 class Checkpoint:
@@ -70,8 +152,6 @@ class Checkpoint:
     ----------
     last_epoch : int or None
         The number of epochs completed at the last save.
-    interrupted : bool
-        True once Ctrl-C was caught by :meth:`catch_interrupt`.
 
     Examples
     --------
@@ -91,60 +171,31 @@ class Checkpoint:
         self.every = int(every)
         self.metadata = dict(metadata or {})
         self.last_epoch: int | None = None
-        self.interrupted = False
 
     # ------------------------------------------------------------------ hooks
-    def on_epoch_end(self, trainer, net: Network, epoch: int, logs: dict):
-        done = epoch + 1
-        if self.interrupted or done % self.every == 0:
-            # During a run the trainer's own copy of the last weights is stale: take the net's.
-            self.save(trainer, net, params=net.weights + net.biases)
-        return INTERRUPTED if self.interrupted else None
+    def on_epoch_end(self, trainer, net: Network, epoch: int, logs: dict) -> None:
+        if (epoch + 1) % self.every == 0:
+            self.save(trainer, net)
 
     def on_train_end(self, trainer, net: Network, history) -> None:
-        # After early stopping the net holds the best epoch's weights; the state's "params"
-        # are the last ones, which is what a resumed run continues from.
-        state_params = trainer.state_dict()["params"]
-        self.save(trainer, net, params=state_params)
+        # A run that ended cleanly (all epochs, a stopping rule, a callback such as
+        # StopOnSignal) is saved where it stopped. A run cut short by an error (divergence,
+        # KeyboardInterrupt mid-epoch) is not: the last good checkpoint stays.
+        if history.stop_reason is not None and history.stop_reason != "diverged":
+            self.save(trainer, net)
 
     # ------------------------------------------------------------------ saving
-    def save(self, trainer, net: Network, *, params=None) -> None:
-        """Write the checkpoint now: ``trainer.state_dict()`` with ``params`` as its last weights."""
+    def save(self, trainer, net: Network) -> None:
+        """Write the checkpoint now, from ``trainer.state_dict()`` (its ``params`` are the last weights)."""
         state = trainer.state_dict()
-        if params is not None:
-            state["params"] = [np.array(p, copy=True) for p in params]
         n = len(net.weights)
-        current = state["params"] if state["params"] is not None else net.weights + net.biases
-        arrays = {f"weights.{t}": current[t] for t in range(n)}
-        arrays.update({f"biases.{t}": current[n + t] for t in range(n)})
-        tree = _to_tree(state, "state", arrays)
+        params = state.pop("params")  # stored once, as the network's arrays
+        arrays, tree = split_state(state)
+        arrays.update({f"weights.{t}": params[t] for t in range(n)})
+        arrays.update({f"biases.{t}": params[n + t] for t in range(n)})
         meta = {"architecture": net.config(), "trainer_state": tree, "metadata": self.metadata}
         modelfile.save_state(self.path, arrays, meta)
         self.last_epoch = int(state["epoch"])
-
-    @contextlib.contextmanager
-    def catch_interrupt(self) -> Iterator["Checkpoint"]:
-        """Within the block, Ctrl-C (SIGINT) ends training cleanly at the end of the epoch.
-
-        The first Ctrl-C sets :attr:`interrupted`; the epoch finishes, a checkpoint is saved
-        and training stops with ``history.stop_reason == "interrupted"``. A second Ctrl-C
-        interrupts at once (``KeyboardInterrupt``). Outside the main thread, where signal
-        handlers cannot be set, the block changes nothing.
-        """
-        if threading.current_thread() is not threading.main_thread():
-            yield self
-            return
-        previous = signal.getsignal(signal.SIGINT)
-
-        def handler(signum, frame):
-            self.interrupted = True
-            signal.signal(signal.SIGINT, previous if callable(previous) else signal.default_int_handler)
-
-        signal.signal(signal.SIGINT, handler)
-        try:
-            yield self
-        finally:
-            signal.signal(signal.SIGINT, previous)
 
 
 @dataclass
@@ -197,38 +248,16 @@ def load_checkpoint(path) -> SavedCheckpoint:
     """
     arrays, meta = modelfile.load_state(path)
     try:
-        state = _from_tree(meta["trainer_state"], arrays)
+        state = join_state(arrays, meta["trainer_state"])
         n = len(meta["architecture"]["layer_sizes"]) - 1
-        net = Network.from_config(meta["architecture"], [arrays[f"weights.{t}"] for t in range(n)],
-                                  [arrays[f"biases.{t}"] for t in range(n)])
+        weights = [arrays[f"weights.{t}"] for t in range(n)]
+        biases = [arrays[f"biases.{t}"] for t in range(n)]
+        state["params"] = [p.copy() for p in weights + biases]
+        net = Network.from_config(meta["architecture"], weights, biases)
         return SavedCheckpoint(state=state, network=net, settings=dict(state["settings"]),
                                metadata=dict(meta.get("metadata") or {}), epoch=int(state["epoch"]))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ModelFileError(
             f"checkpoint {str(path)!r} does not hold a deltaprop training state ({exc!r}); "
             "it was not written by deltaprop.callbacks.Checkpoint"
         ) from exc
-
-
-def _to_tree(obj, name: str, arrays: dict):
-    """Plain data with every ndarray moved into ``arrays`` under a dotted name."""
-    if isinstance(obj, np.ndarray):
-        arrays[name] = obj
-        return {_ARRAY_REF: name}
-    if isinstance(obj, dict):
-        return {str(k): _to_tree(v, f"{name}.{k}", arrays) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_to_tree(v, f"{name}.{i}", arrays) for i, v in enumerate(obj)]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
-
-
-def _from_tree(obj, arrays: dict):
-    if isinstance(obj, dict):
-        if set(obj) == {_ARRAY_REF}:
-            return arrays[obj[_ARRAY_REF]]
-        return {k: _from_tree(v, arrays) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_from_tree(v, arrays) for v in obj]
-    return obj

@@ -269,20 +269,21 @@ def read_csv(source, target=None, *, delimiter: str | None = None, has_target: b
     >>> sys.stdin = sys.__stdin__
     """
     if isinstance(source, str) and source == "-":
-        where, stream, close = "standard input", sys.stdin, False
+        where, stream, raw = "standard input", sys.stdin, None
         sep = delimiter or ","
     else:
         path = fspath(source)
         where = f"data file {path!r}"
         raw = open_for_reading(path, what="data file")
         binary = gzip.GzipFile(fileobj=raw) if path.lower().endswith(".gz") else raw
-        stream, close = io.TextIOWrapper(binary, encoding="utf-8-sig", newline=""), True
+        stream = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
         sep = delimiter or ("\t" if _format_of(path) == "tsv" else ",")
     try:
         header, rows = _read_rows(stream, sep, where)
     finally:
-        if close:
+        if raw is not None:
             stream.close()
+            raw.close()  # a GzipFile does not close the file it was given
     n_cols = len(header)
     t = _target_index(header, target, where) if has_target else None
     features = [j for j in range(n_cols) if j != t]

@@ -93,10 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:  # Ctrl-C while click itself was prompting or parsing
         click.echo("deltaprop: interrupted", err=True)
         return EXIT_INTERRUPTED
-    except click.ClickException as exc:  # usage errors too: one line, with where to find help
-        ctx = getattr(exc, "ctx", None)
-        hint = f"; see '{ctx.command_path} --help'" if isinstance(exc, click.UsageError) and ctx else ""
-        click.echo(f"deltaprop: error: {_one_line_text(exc.format_message()).rstrip('.')}{hint}", err=True)
+    except click.ClickException as exc:
+        hint = ""
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            hint = f" (see '{exc.ctx.command_path} --help')"
+        click.echo(f"deltaprop: error: {_one_line(exc.format_message())}{hint}", err=True)
         return exc.exit_code
     except _Interrupted:
         if state["debug"]:
@@ -115,15 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     return result if isinstance(result, int) else EXIT_OK
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException | str) -> str:
     """The error's message on one line (an OSError without a deltaprop message names its file)."""
     text = str(exc) or type(exc).__name__
     if isinstance(exc, OSError) and not isinstance(exc, DeltapropError) and exc.filename and exc.strerror:
         text = f"{exc.filename}: {exc.strerror}"
-    return _one_line_text(text)
-
-
-def _one_line_text(text: str) -> str:
     return " ".join(text.split())
 
 

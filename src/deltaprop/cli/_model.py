@@ -246,6 +246,8 @@ def read_data(source: str, *, target=None, has_target: bool = True, data_dir=Non
         ds = load_dataset(source, data_dir=data_dir)
         if not has_target:
             ds.y = None
+        elif ds.class_names is not None:
+            ds.y = np.asarray(ds.class_names)[ds.y]  # labels by name: "setosa", not 0
         return ds
     return load_dataset(source, target=target, has_target=has_target, data_dir=data_dir)
 

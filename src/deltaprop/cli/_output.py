@@ -36,7 +36,8 @@ def fmt(value, digits: int = 4) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:.{digits}f}" if math.isfinite(value) and abs(value) >= 1e-3 or value == 0 else f"{value:.{digits}g}"
+        fixed = value == 0 or (math.isfinite(value) and abs(value) >= 1e-3)
+        return f"{value:.{digits}f}" if fixed else f"{value:.{digits}g}"
     return str(value)
 
 
@@ -48,7 +49,9 @@ def metrics(model: Model, X: np.ndarray, y: np.ndarray) -> dict:
 
     pred = model.predict(X)
     if model.task == CLASSIFICATION:
-        labels = model.classes if model.classes is not None else np.unique(np.concatenate([np.unique(y), np.unique(pred)]))
+        labels = model.classes
+        if labels is None:
+            labels = np.unique(np.concatenate([np.unique(y), np.unique(pred)]))
         y = np.asarray(y)
         if labels.dtype.kind in "US" and y.dtype.kind not in "US":
             y = y.astype(str)
@@ -142,8 +145,9 @@ class ProgressDisplay:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
             self._bar = Progress(
-                TextColumn("epoch {task.completed}/{task.total}"), BarColumn(), TextColumn("{task.fields[status]}"),
-                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), console=out,
+                TextColumn("epoch {task.completed}/{task.total}"), BarColumn(bar_width=20),
+                TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                console=out,
             )  # fmt: skip
             self._task = self._bar.add_task("train", total=self.total, completed=trainer.epoch, status="")
             self._bar.start()

@@ -124,7 +124,8 @@ def info(model: str, as_json: bool) -> None:
     classes = (meta.get("preprocessing") or {}).get("label_map") or meta.get("classes")
     if classes:
         values = classes["values"] if "values" in classes else classes["classes"]
-        t.add_row("classes", f"{len(values)}: " + ", ".join(map(str, values[:20])) + (" ..." if len(values) > 20 else ""))
+        more = " ..." if len(values) > 20 else ""
+        t.add_row("classes", f"{len(values)}: " + ", ".join(map(str, values[:20])) + more)
     features = meta.get("features") or meta.get("feature_names_in")
     if features:
         t.add_row("features", f"{len(features)}: " + ", ".join(features[:8]) + (" ..." if len(features) > 8 else ""))
@@ -226,7 +227,8 @@ def plot(model: str, kind: str, output: str, data: str | None, target: str | Non
         names = tuple(ds.feature_names[:2]) if len(ds.feature_names) == 2 else ("$x_1$", "$x_2$")
         fig = plotting.plot_decision_boundary(m, ds.X, ds.y, output, figsize=figsize, dpi=dpi, feature_names=names)
     else:
-        outputs = [str(c) for c in m.classes] if m.classes is not None and len(m.classes) == m.network.n_outputs else None
+        one_per_class = m.classes is not None and len(m.classes) == m.network.n_outputs
+        outputs = [str(c) for c in m.classes] if one_per_class else None
         fig = plotting.plot_network(m.network, output, figsize=figsize, dpi=dpi, input_names=m.feature_names,
                                     output_names=outputs)
     fig.clear()
@@ -258,7 +260,8 @@ def _network(model: str | None, layers: str, activation: str, output_activation:
     if model is not None:
         m = load_model(model)
         return m.network, m
-    net = Network(_layer_sizes(layers), activation=activation, output_activation=output_activation, loss=loss, seed=seed)
+    net = Network(_layer_sizes(layers), activation=activation, output_activation=output_activation, loss=loss,
+                  seed=seed)
     return net, None
 
 
@@ -324,7 +327,8 @@ def gradcheck(model, layers, activation, output_activation, loss, seed, data, n_
         X = rng.normal(size=(n_examples, net.n_inputs))
         Y = _random_targets(net, n_examples, rng)
     errors = check(net, X, Y, h=h)
-    t = Table(title=f"gradient check: {net!r} on {len(X)} examples (h = {h:g})")
+    click.echo(f"gradient check of {net!r}")
+    t = Table(title=f"on {len(X)} {'examples of ' + data if data else 'random examples'} (h = {h:g})")
     for col in ("layer", "weights", "relative error", ""):
         t.add_column(col, justify="right")
     for i, e in enumerate(errors):

@@ -16,8 +16,8 @@ import numpy as np
 from .. import modelfile
 from ..activations import ACTIVATIONS
 from ..data import BUILTIN_DATASETS
-from ..callbacks import INTERRUPTED, Checkpoint, load_checkpoint
-from ..errors import InputError
+from ..callbacks import Checkpoint, StopOnSignal, load_checkpoint
+from ..errors import InputError, MissingFileError
 from ..losses import LOSSES
 from ..network import Network
 from ..optimizers import OPTIMIZERS
@@ -35,6 +35,8 @@ QUICK_START = {"data": "digits", "solver": "gd", "reduction": "mean", "learning_
 #: Options a resumed run may change (anything else must stay as the checkpoint recorded it).
 RESUME_MAY_CHANGE = ("data", "data_dir", "epochs", "output", "checkpoint", "checkpoint_every", "quiet", "json",
                      "resume", "config")
+#: Config-file spellings of the flags whose parameter name differs.
+CONFIG_ALIASES = {"beta1": "beta_1", "beta2": "beta_2", "patience": "n_iter_no_change", "eta": "learning_rate"}
 #: Options that are not settings of the run and are never read from a config file.
 NOT_IN_CONFIG = ("config", "resume")
 
@@ -196,7 +198,7 @@ def _with_config(ctx: click.Context, options: dict, explicit: set) -> dict:
     valid = sorted(n for n in params if n not in NOT_IN_CONFIG and n != "json")
     for key, value in table.items():
         name = key.replace("-", "_")
-        name = {"beta1": "beta_1", "beta2": "beta_2", "patience": "n_iter_no_change", "eta": "learning_rate"}.get(name, name)
+        name = CONFIG_ALIASES.get(name, name)
         if name not in valid:
             raise InputError(f"config file {path!r} has an unknown key {key!r}; valid keys: {', '.join(valid)}")
         if name in explicit:
@@ -239,6 +241,12 @@ def _resumed_options(saved, options: dict, explicit: set) -> dict:
 
 # ------------------------------------------------------------------------------ the run
 def run(opts: dict, saved=None) -> int:
+    for option in ("output", "checkpoint"):  # fail now, not after training
+        if opts[option]:
+            folder = os.path.dirname(os.path.abspath(opts[option]))
+            if not os.path.isdir(folder):
+                raise MissingFileError(f"cannot write --{option} {opts[option]!r}: the directory {folder!r} "
+                                       "does not exist; create it first")
     quiet = opts["quiet"]
     say = (lambda *a, **k: None) if quiet or opts["json"] else click.echo
     ds = read_data(opts["data"], target=opts["target"], data_dir=opts["data_dir"])
@@ -261,7 +269,8 @@ def run(opts: dict, saved=None) -> int:
         fraction = 0.1
     validation = None
     if fraction:
-        fit_i, val_i = _split(len(Yn), fraction, opts["seed"], y[train_i] if classify else None, "--validation-fraction")
+        stratify = y[train_i] if classify else None
+        fit_i, val_i = _split(len(Yn), fraction, opts["seed"], stratify, "--validation-fraction")
         validation = (Xn[val_i], Yn[val_i])
         Xn, Yn = Xn[fit_i], Yn[fit_i]
 
@@ -273,12 +282,12 @@ def run(opts: dict, saved=None) -> int:
                       output_activation=output_activation, loss=opts["loss"], seed=opts["seed"], dtype=opts["dtype"])
     metric_name = "accuracy" if classify else "R^2"
     progress = ProgressDisplay(opts["epochs"], metric_name=metric_name, quiet=quiet or opts["json"])
-    checkpoint = None
     callbacks = [progress]
     if opts["checkpoint"]:
+        # Ctrl-C finishes the epoch and stops cleanly; the checkpoint then saves where it stopped.
         cli_meta = {"options": _jsonable_options(opts), "fingerprint": fingerprint}
-        checkpoint = Checkpoint(opts["checkpoint"], every=opts["checkpoint_every"], metadata={"cli": cli_meta})
-        callbacks.append(checkpoint)
+        callbacks += [StopOnSignal(), Checkpoint(opts["checkpoint"], every=opts["checkpoint_every"],
+                                                 metadata={"cli": cli_meta})]
     trainer = Trainer(
         solver=opts["solver"], learning_rate=opts["learning_rate"], epochs=opts["epochs"],
         batch_size=opts["batch_size"], reduction=opts["reduction"], momentum=opts["momentum"],
@@ -297,12 +306,11 @@ def run(opts: dict, saved=None) -> int:
         say(f"{ds.name}: {net!r}")
     t0 = time.perf_counter()
     try:
-        with checkpoint.catch_interrupt() if checkpoint else _nothing():
-            history = trainer.fit(net, Xn, Yn, validation_data=validation, resume=saved is not None)
+        history = trainer.fit(net, Xn, Yn, validation_data=validation, resume=saved is not None)
     finally:
         progress.close()
     seconds = time.perf_counter() - t0
-    if history.stop_reason == INTERRUPTED:
+    if history.stop_reason == "interrupted":
         click.echo(f"deltaprop: interrupted after epoch {trainer.epoch}; checkpoint saved to {opts['checkpoint']!r}; "
                    f"continue with: deltaprop train --resume {opts['checkpoint']}", err=True)
         return EXIT_INTERRUPTED
@@ -340,14 +348,6 @@ def run(opts: dict, saved=None) -> int:
             say(f"test {headline(m)} on {m['n_examples']} held-out examples")
     say(f"saved model to {opts['output']}" if opts["output"] else "(model not saved: pass -o PATH to keep it)")
     return 0
-
-
-class _nothing:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _task(forced: str | None, ds, y: np.ndarray) -> str:
@@ -398,7 +398,8 @@ def _jsonable_options(opts: dict) -> dict:
     for k, v in opts.items():
         if isinstance(v, tuple):
             v = list(v)
-        if k in ("data", "config", "data_dir") and isinstance(v, str) and v not in BUILTIN_DATASETS and os.path.exists(v):
+        is_path = isinstance(v, str) and v not in BUILTIN_DATASETS and os.path.exists(v)
+        if k in ("data", "config", "data_dir") and is_path:
             v = os.path.abspath(v)
         out[k] = v
     return out
