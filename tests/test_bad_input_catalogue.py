@@ -84,7 +84,8 @@ class Files:
         "twofeatures.csv": "a,b,label\n1,2,cat\n4,5,dog\n",
         "one.csv": "a,b,c,label\n1,2,3,cat\n",
         "onevalue.csv": "a,b,c,y\n1,2,3,0.5\n",
-        "train.csv": "a,b,c,label\n" + "".join(f"{i % 7},{i % 5},{i % 3},{'cat' if i % 2 else 'dog'}\n" for i in range(30)),
+        "train.csv": "a,b,c,label\n"
+        + "".join(f"{i % 7},{i % 5},{i % 3},{'cat' if i % 2 else 'dog'}\n" for i in range(30)),
         "regression.csv": "a,b,c,y\n" + "".join(f"{i % 7},{i % 5},{i % 3},{i * 0.5}\n" for i in range(30)),
     }
 
@@ -336,7 +337,8 @@ def test_every_deltaprop_error_is_also_the_builtin_type_users_catch():
 def cli_files(tmp_path_factory):
     """The catalogue's files plus a classifier trained by the CLI on ``train.csv`` (features a, b, c)."""
     files = Files(tmp_path_factory.mktemp("cli"))
-    argv = ["train", files.train_csv, "--target", "label", "--hidden", "3", "--epochs", "3", "-q", "-o", files.model_safetensors]
+    argv = ["train", files.train_csv, "--target", "label", "--hidden", "3", "--epochs", "3", "-q",
+            "-o", files.model_safetensors]
     assert main(argv) == 0
     return files
 
@@ -411,7 +413,8 @@ CLI_CASES = [
             r"Y has values outside \[0, 1\] \(e\.g\. 14\.5\), which sigmoid outputs cannot reach; scale the targets"),
     CliCase("model output into a missing directory",
             lambda f: ["train", f.train_csv, "--epochs", "1", "-q", "-o", str(f.root / "no" / "m.safetensors")],
-            EXIT_ERROR, r"cannot write --output '.*m\.safetensors': the directory '.*no' does not exist; create it first"),
+            EXIT_ERROR,
+            r"cannot write --output '.*m\.safetensors': the directory '.*no' does not exist; create it first"),
     CliCase("model output over a directory", lambda f: ["train", f.train_csv, "--epochs", "1", "-o", f.folder_csv],
             EXIT_USAGE, r"Invalid value for '-o' / '--output': .*folder\.csv' is a directory"),
     # --------------------------------------------------------------- evaluate / predict / info / resume

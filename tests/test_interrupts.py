@@ -57,12 +57,16 @@ def train_argv(data: str, checkpoint: str | None = None) -> list[str]:
     return argv
 
 
-def spawn(argv: list[str], *, prelude: str = "") -> subprocess.Popen:
-    """``python -m deltaprop ARGV`` (after running ``prelude`` in the same interpreter)."""
-    code = f"{prelude}\nimport sys\nfrom deltaprop.cli import main\nsys.exit(main({argv!r}))"
+def spawn_python(code: str) -> subprocess.Popen:
+    """``python -c CODE`` with this tree's deltaprop, its output piped back unbuffered."""
     env = dict(os.environ, PYTHONPATH=str(SRC), PYTHONUNBUFFERED="1")
     return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env)
+
+
+def spawn(argv: list[str], *, prelude: str = "") -> subprocess.Popen:
+    """``python -m deltaprop ARGV`` (after running ``prelude`` in the same interpreter)."""
+    return spawn_python(f"{prelude}\nimport sys\nfrom deltaprop.cli import main\nsys.exit(main({argv!r}))")
 
 
 def wait_for_epoch(proc: subprocess.Popen, epoch: int) -> None:
@@ -72,6 +76,15 @@ def wait_for_epoch(proc: subprocess.Popen, epoch: int) -> None:
             return
     proc.wait()
     pytest.fail(f"training ended (exit code {proc.returncode}) before epoch {epoch}: {proc.stderr.read()}")
+
+
+def sigkill_after_epoch(proc: subprocess.Popen, epoch: int) -> None:
+    try:
+        wait_for_epoch(proc, epoch)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
 
 
 def weights_bytes(path) -> list[bytes]:
@@ -104,13 +117,7 @@ def resume(data: str, checkpoint: Path, output: Path, capsys) -> list[bytes]:
 def test_sigkill_mid_run_then_resume_gives_bitwise_the_uninterrupted_weights(uninterrupted, tmp_path, capsys):
     data, expected = uninterrupted
     ckpt, out = tmp_path / "run.ckpt", tmp_path / "model.safetensors"
-    proc = spawn(train_argv(data, str(ckpt)) + ["-o", str(out)])
-    try:
-        wait_for_epoch(proc, KILL_AFTER)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate()
-    assert proc.returncode == -signal.SIGKILL
+    sigkill_after_epoch(spawn(train_argv(data, str(ckpt)) + ["-o", str(out)]), KILL_AFTER)
     saved = load_checkpoint(ckpt)
     assert KILL_AFTER - 1 <= saved.epoch < EPOCHS, "the kill did not land in the middle of the run"
     assert len(saved.state["history"]["loss"]) == saved.epoch
@@ -228,13 +235,7 @@ def test_python_checkpoint_callback_survives_sigkill_and_resumes_bitwise(tmp_pat
     path = tmp_path / "api.ckpt"
     here = str(Path(__file__).resolve().parent)
     script = f"import sys; sys.path.insert(0, {here!r}); from test_interrupts import api_fit; api_fit({str(path)!r})"
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, PYTHONPATH=str(SRC)))
-    try:
-        wait_for_epoch(proc, KILL_AFTER)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate()
+    sigkill_after_epoch(spawn_python(script), KILL_AFTER)
     saved = load_checkpoint(path)
     assert KILL_AFTER <= saved.epoch < API_EPOCHS
 

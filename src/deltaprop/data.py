@@ -358,7 +358,9 @@ def _target_index(columns: list[str], target, where: str) -> int:
         close = difflib.get_close_matches(target, columns, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else "."
         shown = ", ".join(map(repr, columns[:20])) + (f", ... ({n - 20} more)" if n > 20 else "")
-        raise InputError(f"unknown target column {target!r} in {where}{hint} The columns are: {shown}; name one of them")
+        raise InputError(
+            f"unknown target column {target!r} in {where}{hint} The columns are: {shown}; name one of them"
+        )
     if not -n <= target < n:
         raise InputError(f"target column index {target} is out of range for {where}, which has {n} columns")
     return int(target) % n
