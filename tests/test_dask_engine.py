@@ -1,0 +1,266 @@
+"""The Dask engine and out-of-core data sources against in-memory training.
+
+A LocalCluster of two worker processes (one thread each, bound to 127.0.0.1, no dashboard)
+runs for the whole module. Test data is generated on the workers (``da.random`` with a seed),
+never shipped from the client in the task graph; the in-memory reference is the same data
+computed back to NumPy.
+"""
+
+import os
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+
+pytestmark = pytest.mark.dask
+
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("distributed")
+
+from deltaprop import dask_engine  # noqa: E402
+from deltaprop.dask_engine import ChunkedData, ClusterError, DaskData, predict_blockwise  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster, distributed.Client(cluster) as c:
+        yield c
+
+
+def _targets(X):
+    """Two sigmoid-friendly targets computed from X on the workers."""
+    return da.stack([(X[:, 0] + X[:, 1] > 0), (X[:, 2] * X[:, 3] > 0)], axis=1).astype(np.float64)
+
+
+@pytest.fixture(scope="module")
+def dataset(client):
+    """(X, Y, sw) as Dask arrays with uneven row chunks, and the same data in memory."""
+    g = da.random.default_rng(7)
+    X = g.normal(size=(2500, 5), chunks=((700, 700, 700, 400), 5))
+    Y = _targets(X)
+    sw = g.uniform(0.5, 2.0, size=2500, chunks=700)
+    local = client.compute([X, Y, sw], sync=True)
+    return (X, Y, sw), tuple(local)
+
+
+def _net(dtype="float64", sizes=(5, 4, 2)):
+    return dp.Network(list(sizes), seed=3, dtype=dtype)
+
+
+def _assert_same_gradient(got, want, rtol):
+    J, dW, db = got
+    J_ref, dW_ref, db_ref = want
+    assert J == pytest.approx(J_ref, rel=rtol)
+    for a, b in zip(dW + db, dW_ref + db_ref):
+        assert a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * np.abs(b).max())
+
+
+def test_dask_loss_and_gradient_equal_the_in_memory_sums(client, dataset):
+    (X, Y, sw), (Xl, Yl, swl) = dataset
+    net = _net()
+    data = DaskData(X, Y, sw, client=client)
+    assert data.n_examples == 2500 and data.chunks == (700, 700, 700, 400)
+    _assert_same_gradient(data.loss_and_gradient(net), net.loss_and_gradient(Xl, Yl, swl), 1e-12)
+
+
+def test_dask_gradient_follows_the_network_dtype_float32(client, dataset):
+    (X, Y, _), (Xl, Yl, _) = dataset
+    net = _net("float32")
+    got = DaskData(X, Y, client=client).loss_and_gradient(net)
+    _assert_same_gradient(got, net.loss_and_gradient(Xl, Yl), 1e-5)
+
+
+def test_numpy_inputs_are_scattered_not_embedded_and_give_the_same_gradient(client, dataset):
+    _, (Xl, Yl, swl) = dataset
+    net = _net()
+    data = DaskData(Xl, Yl, swl, client=client)
+    assert data.n_chunks == 4  # two per worker
+    _assert_same_gradient(data.loss_and_gradient(net), net.loss_and_gradient(Xl, Yl, swl), 1e-12)
+
+
+def test_dask_dataframe_inputs_give_the_same_gradient(client, dataset):
+    dd = pytest.importorskip("dask.dataframe")
+    (X, Y, _), (Xl, Yl, _) = dataset
+    frame = dd.from_dask_array(X, columns=[f"x{i}" for i in range(5)])
+    target = dd.from_dask_array(Y[:, 0], columns="y")
+    net = _net(sizes=(5, 3, 1))
+    got = DaskData(frame, target, client=client).loss_and_gradient(net)
+    _assert_same_gradient(got, net.loss_and_gradient(Xl, Yl[:, :1]), 1e-12)
+
+
+def test_weights_above_the_threshold_are_broadcast_and_give_the_same_gradient(client, dataset, monkeypatch):
+    (X, Y, _), (Xl, Yl, _) = dataset
+    calls = []
+    scatter = client.scatter
+    monkeypatch.setattr(client, "scatter", lambda *a, **k: calls.append(k) or scatter(*a, **k))
+    net = _net()
+    data = DaskData(X, Y, client=client)
+    data.loss_and_gradient(net)
+    assert calls == []  # small weights travel in the graph
+    monkeypatch.setattr(dask_engine, "SCATTER_THRESHOLD_BYTES", 0)
+    got = data.loss_and_gradient(net)
+    assert calls == [{"broadcast": True, "hash": False}]
+    _assert_same_gradient(got, net.loss_and_gradient(Xl, Yl), 1e-12)
+
+
+def test_large_weights_raise_no_large_graph_warning(client):
+    # 5 MB of weights: above the scatter threshold, and over Dask's 10 MB graph warning if
+    # they were embedded once per chunk. Warnings are errors in this test suite.
+    g = da.random.default_rng(1)
+    X = g.normal(size=(64, 1200), chunks=(16, 1200))
+    Y = (X[:, :1] > 0).astype(np.float64)
+    net = dp.Network([1200, 500, 1], seed=0)
+    assert sum(W.nbytes for W in net.weights) > dask_engine.SCATTER_THRESHOLD_BYTES
+    J, dW, _ = DaskData(X, Y, client=client).loss_and_gradient(net)
+    Xl, Yl = client.compute([X, Y], sync=True)
+    np.testing.assert_allclose(dW[0], net.gradient(Xl, Yl)[0][0], rtol=1e-10, atol=1e-12)
+
+
+def test_the_scheduler_holds_a_constant_number_of_tasks_across_iterations(client, dataset):
+    (X, Y, _), _ = dataset
+    data = DaskData(X, Y, client=client)
+    net = _net()
+
+    def n_tasks():
+        return client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+
+    data.loss_and_gradient(net)
+    before = n_tasks()
+    for _ in range(5):
+        data.loss_and_gradient(net)
+    assert n_tasks() == before
+
+
+def test_bad_dask_data_is_refused_with_a_message_naming_the_fix(client, dataset):
+    (X, Y, _), _ = dataset
+    with pytest.raises(dp.InputError, match="features but the network expects 3"):
+        DaskData(X, Y, client=client).loss_and_gradient(_net(sizes=(3, 2, 2)))
+    X_nan = da.where(X > 2.5, np.nan, X)
+    with pytest.raises(dp.InputError, match="X contains NaN"):
+        DaskData(X_nan, Y, client=client).loss_and_gradient(_net())
+    bce = dp.Network([5, 2, 2], loss="binary_cross_entropy", seed=0)
+    with pytest.raises(dp.InputError, match="outside"):
+        DaskData(X, Y * 3, client=client).loss_and_gradient(bce)
+    with pytest.raises(dp.InputError, match="Y has 1000"):
+        DaskData(X, Y[:1000], client=client)
+
+
+def _gd(data, net, epochs, eta=1e-3, before_epoch=None):
+    """The notes' gradient descent through a data source (the trainer's full-batch loop)."""
+    for epoch in range(epochs):
+        if before_epoch is not None:
+            before_epoch(epoch)
+        _, dW, db = data.loss_and_gradient(net)
+        for p, g in zip(net.weights + net.biases, dW + db):
+            p -= eta * g
+    return net
+
+
+def test_a_worker_killed_mid_training_is_survived_with_the_exact_model(client, dataset):
+    (X, Y, _), (Xl, Yl, _) = dataset
+    ref = _net()
+    dp.gradient_descent(ref, Xl, Yl, learning_rate=1e-3, epochs=4)
+
+    def kill_a_worker(epoch):
+        if epoch == 2:
+            worker = sorted(client.scheduler_info()["workers"])[0]
+            with pytest.raises(Exception):  # the worker dies before it can answer
+                client.run(os._exit, 1, workers=[worker])
+
+    net = _gd(DaskData(X, Y, client=client), _net(), 4, before_epoch=kill_a_worker)
+    for a, b in zip(net.weights + net.biases, ref.weights + ref.biases):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    client.wait_for_workers(2)
+
+
+def test_client_restart_mid_training_reloads_the_data_or_raises_cluster_error(client, dataset):
+    (X, Y, _), (Xl, Yl, _) = dataset
+    ref = _net()
+    dp.gradient_descent(ref, Xl, Yl, learning_rate=1e-3, epochs=3)
+
+    def restart(epoch):
+        if epoch == 1:
+            client.restart()
+
+    net = _gd(DaskData(X, Y, client=client), _net(), 3, before_epoch=restart)
+    for a, b in zip(net.weights + net.biases, ref.weights + ref.biases):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+    no_retry = DaskData(X, Y, client=client, max_retries=0)
+    net = _net()
+    no_retry.loss_and_gradient(net)
+    client.restart()
+    with pytest.raises(ClusterError, match="lost workers or the training data"):
+        no_retry.loss_and_gradient(net)
+
+
+def test_predict_blockwise_returns_a_lazy_dask_array_equal_to_forward(client, dataset):
+    (X, _, _), (Xl, _, _) = dataset
+    net = _net()
+    out = predict_blockwise(net, X, method="forward")
+    assert isinstance(out, da.Array) and out.shape == (2500, 2) and out.chunks[0] == X.chunks[0]
+    np.testing.assert_allclose(out.compute(), net.forward(Xl), rtol=1e-14)
+
+
+def test_dask_batches_visit_every_example_once_per_epoch(client, dataset):
+    (X, Y, _), (Xl, _, _) = dataset
+    data = DaskData(X, Y, client=client)
+    batches = list(data.batches(300, np.random.default_rng(0)))
+    assert [len(b[0]) for b in batches[:-1]] == [300] * 8 and len(batches[-1][0]) == 100
+    seen = np.concatenate([b[0] for b in batches])
+    np.testing.assert_array_equal(np.sort(seen, axis=0), np.sort(Xl, axis=0))
+
+
+# --------------------------------------------------------------------------- out-of-core
+class CountingRows:
+    """Wraps an array and records the rows of every slice read from it."""
+
+    def __init__(self, a):
+        self.a, self.shape, self.dtype, self.reads = a, a.shape, a.dtype, []
+
+    def __getitem__(self, key):
+        self.reads.append(key.stop - key.start)
+        return self.a[key]
+
+
+def test_chunked_data_trains_from_a_memmap_reading_one_chunk_at_a_time(tmp_path, rng):
+    X = rng.normal(size=(1000, 4))
+    Y = (X[:, :1] > 0).astype(np.float64)
+    np.save(tmp_path / "X.npy", X)
+    Xm = CountingRows(np.load(tmp_path / "X.npy", mmap_mode="r"))
+    data = ChunkedData(Xm, Y, chunk_size=128)
+    net = dp.Network([4, 3, 1], seed=0)
+    ref = net.copy()
+    _gd(data, net, 3, eta=1e-2)
+    dp.gradient_descent(ref, X, Y, learning_rate=1e-2, epochs=3)
+    for a, b in zip(net.weights + net.biases, ref.weights + ref.biases):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    assert max(Xm.reads) == 128 and sum(Xm.reads) == 3 * 1000  # never more than one chunk at once
+
+
+def test_chunked_data_uses_a_zarr_arrays_own_chunks(tmp_path, rng):
+    zarr = pytest.importorskip("zarr")
+    X = rng.normal(size=(300, 3))
+    Y = rng.uniform(size=(300, 2))
+    zX = zarr.open_array(str(tmp_path / "X.zarr"), mode="w", shape=X.shape, chunks=(64, 3), dtype="f8")
+    zX[:] = X
+    data = ChunkedData(zX, Y)
+    assert data.chunk_size == 64 and data.n_chunks == 5
+    net = dp.Network([3, 2, 2], seed=0)
+    _assert_same_gradient(data.loss_and_gradient(net), net.loss_and_gradient(X, Y), 1e-12)
+
+
+def test_chunked_batches_with_a_network_are_validated_and_cover_the_data(rng):
+    X = rng.normal(size=(250, 3))
+    Y = rng.uniform(size=250)
+    net = dp.Network([3, 2, 1], seed=0, dtype="float32")
+    batches = list(ChunkedData(X, Y, chunk_size=60).batches(32, np.random.default_rng(1), net=net))
+    assert sum(len(b[0]) for b in batches) == 250
+    assert all(b[0].dtype == np.float32 and b[1].shape[1] == 1 for b in batches)
+    X[3, 1] = np.inf
+    with pytest.raises(dp.InputError, match="inf"):
+        list(ChunkedData(X, Y, chunk_size=60).batches(32, np.random.default_rng(1), net=net))
