@@ -19,7 +19,13 @@ da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
 from deltaprop import dask_engine  # noqa: E402
-from deltaprop.dask_engine import ChunkedData, ClusterError, DaskData, predict_blockwise  # noqa: E402
+from deltaprop.dask_engine import (  # noqa: E402
+    ChunkedData,
+    ClusterError,
+    DaskData,
+    local_sgd,
+    predict_blockwise,
+)
 
 
 @pytest.fixture(scope="module")
@@ -149,46 +155,131 @@ def test_bad_dask_data_is_refused_with_a_message_naming_the_fix(client, dataset)
         DaskData(X, Y[:1000], client=client)
 
 
-def _gd(data, net, epochs, eta=1e-3, before_epoch=None):
-    """The notes' gradient descent through a data source (the trainer's full-batch loop)."""
-    for epoch in range(epochs):
-        if before_epoch is not None:
-            before_epoch(epoch)
-        _, dW, db = data.loss_and_gradient(net)
-        for p, g in zip(net.weights + net.biases, dW + db):
-            p -= eta * g
-    return net
+def _assert_same_weights(net, ref, rtol=1e-12):
+    for a, b in zip(net.weights + net.biases, ref.weights + ref.biases):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * 1e-2)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        dict(solver="gd", learning_rate=2e-3, epochs=12),
+        dict(solver="rprop", epochs=12),
+        dict(solver="quickprop", reduction="sum", learning_rate=1e-3, epochs=8),
+        dict(solver="lbfgs", epochs=15),
+    ],
+    ids=lambda d: d["solver"],
+)
+def test_full_batch_solvers_on_dask_train_the_same_model_as_in_memory(client, dataset, settings):
+    (X, Y, sw), (Xl, Yl, swl) = dataset
+    ref, net = _net(), _net()
+    h_ref = dp.Trainer(**settings).fit(ref, Xl, Yl, swl)
+    h = dp.Trainer(**settings, client=client).fit(net, X, Y, sw)  # Dask inputs select the Dask engine
+    assert len(h.loss) == len(h_ref.loss) > 3
+    np.testing.assert_allclose(h.loss, h_ref.loss, rtol=1e-9)
+    _assert_same_weights(net, ref, rtol=1e-9 if settings["solver"] == "lbfgs" else 1e-11)
+
+
+def test_engine_option_moves_numpy_data_to_dask_and_dask_data_to_memory(client, dataset, monkeypatch):
+    (X, Y, _), (Xl, Yl, _) = dataset
+    used = []
+    original = DaskData.loss_and_gradient
+    monkeypatch.setattr(DaskData, "loss_and_gradient", lambda self, net: used.append(1) or original(self, net))
+    ref, a, b = _net(), _net(), _net()
+    dp.Trainer(solver="gd", learning_rate=1e-3, epochs=3).fit(ref, Xl, Yl)
+    dp.Trainer(solver="gd", learning_rate=1e-3, epochs=3, engine="dask", client=client).fit(a, Xl, Yl)
+    assert len(used) == 3
+    dp.Trainer(solver="gd", learning_rate=1e-3, epochs=3, engine="local").fit(b, X, Y)
+    assert len(used) == 3  # computed into memory, trained here
+    _assert_same_weights(a, ref)
+    _assert_same_weights(b, ref, rtol=1e-15)
+    with pytest.raises(dp.InputError, match="engine must be"):
+        dp.Trainer(engine="spark").fit(_net(), Xl, Yl)
+
+
+def test_streamed_mini_batch_sgd_on_dask_sees_every_example_each_epoch(client, dataset):
+    (X, Y, _), (Xl, Yl, _) = dataset
+    net = _net()
+    J0 = net.loss(Xl, Yl)
+    h = dp.Trainer(solver="sgd", learning_rate=0.05, batch_size=100, epochs=3, seed=0, client=client).fit(net, X, Y)
+    assert h.loss[-1] < J0 / len(Xl)
+    unshuffled, ref = _net(), _net()
+    dp.Trainer(solver="sgd", learning_rate=0.05, batch_size=100, epochs=2, shuffle=False).fit(ref, Xl, Yl)
+    dp.Trainer(solver="sgd", learning_rate=0.05, batch_size=100, epochs=2, shuffle=False,
+               client=client).fit(unshuffled, X, Y)
+    _assert_same_weights(unshuffled, ref)  # without shuffling, exactly in-memory SGD
+
+
+def test_synchronous_large_batch_sgd_takes_the_gradient_of_one_sampled_batch_per_step(client, dataset):
+    (X, Y, sw), (Xl, Yl, swl) = dataset
+    data = DaskData(X, Y, sw, client=client)
+    sampled = data.sampled(500, seed=1)
+    assert sampled.n_examples == 500 and sum(sampled.counts) == 500
+    net = _net()
+    J1, _, _ = sampled.loss_and_gradient(net)
+    J2, _, _ = sampled.loss_and_gradient(net)
+    assert J1 != J2  # a new batch each step
+    again = data.sampled(500, seed=1)
+    assert again.loss_and_gradient(net)[0] == J1  # the batches are a function of the seed
+    full = net.loss(Xl, Yl, swl)
+    assert 0.1 * full < J1 < 0.3 * full  # 500 of 2500 examples
+    h = dp.Trainer(solver="gd", reduction="mean", learning_rate=0.5, momentum=0.9, epochs=15).fit(net, sampled)
+    assert net.loss(Xl, Yl, swl) < 0.9 * full and len(h.loss) == 15
+
+
+def test_local_sgd_averages_the_chunk_models_weighted_by_their_rows(client, dataset):
+    (X, Y, _), (Xl, Yl, _) = dataset
+    settings = dict(solver="sgd", learning_rate=0.5, batch_size=50, epochs=2)
+    net = _net()
+    # The reference: each chunk's rows trained here by the same trainer and seed, then averaged.
+    models, bounds = [], np.cumsum((0,) + X.chunks[0])
+    for c, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        local = net.copy()
+        dp.Trainer(**settings, seed=np.random.default_rng([5, 0, c])).fit(local, Xl[a:b], Yl[a:b])
+        models.append(local.get_flat_parameters() * (b - a))
+    ref = net.copy()
+    ref.set_flat_parameters(np.sum(models, axis=0) / len(Xl))
+
+    J = local_sgd(net, DaskData(X, Y, client=client), rounds=1, seed=5, **settings)
+    assert J[0] == pytest.approx(_net().loss(Xl, Yl), rel=1e-12)  # J of the weights the round started from
+    _assert_same_weights(net, ref)
+    assert net.loss(Xl, Yl) < 0.9 * J[0]
+
+
+class AtEpoch:
+    """A callback that runs ``action`` once, after epoch ``epoch``."""
+
+    def __init__(self, epoch, action):
+        self.epoch, self.action = epoch, action
+
+    def on_epoch_end(self, trainer, net, epoch, logs):
+        if epoch == self.epoch:
+            self.action()
 
 
 def test_a_worker_killed_mid_training_is_survived_with_the_exact_model(client, dataset):
     (X, Y, _), (Xl, Yl, _) = dataset
-    ref = _net()
-    dp.gradient_descent(ref, Xl, Yl, learning_rate=1e-3, epochs=4)
+    settings = dict(solver="rprop", epochs=5)
+    ref, net = _net(), _net()
+    dp.Trainer(**settings).fit(ref, Xl, Yl)
 
-    def kill_a_worker(epoch):
-        if epoch == 2:
-            worker = sorted(client.scheduler_info()["workers"])[0]
-            with pytest.raises(Exception):  # the worker dies before it can answer
-                client.run(os._exit, 1, workers=[worker])
+    def kill_a_worker():
+        worker = sorted(client.scheduler_info()["workers"])[0]
+        with pytest.raises(Exception):  # the worker dies before it can answer
+            client.run(os._exit, 1, workers=[worker])
 
-    net = _gd(DaskData(X, Y, client=client), _net(), 4, before_epoch=kill_a_worker)
-    for a, b in zip(net.weights + net.biases, ref.weights + ref.biases):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    dp.Trainer(**settings, client=client, callbacks=[AtEpoch(2, kill_a_worker)]).fit(net, X, Y)
+    _assert_same_weights(net, ref)
     client.wait_for_workers(2)
 
 
 def test_client_restart_mid_training_reloads_the_data_or_raises_cluster_error(client, dataset):
     (X, Y, _), (Xl, Yl, _) = dataset
-    ref = _net()
-    dp.gradient_descent(ref, Xl, Yl, learning_rate=1e-3, epochs=3)
-
-    def restart(epoch):
-        if epoch == 1:
-            client.restart()
-
-    net = _gd(DaskData(X, Y, client=client), _net(), 3, before_epoch=restart)
-    for a, b in zip(net.weights + net.biases, ref.weights + ref.biases):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    settings = dict(solver="gd", learning_rate=1e-3, epochs=3)
+    ref, net = _net(), _net()
+    dp.Trainer(**settings).fit(ref, Xl, Yl)
+    dp.Trainer(**settings, client=client, callbacks=[AtEpoch(0, client.restart)]).fit(net, X, Y)
+    _assert_same_weights(net, ref)
 
     no_retry = DaskData(X, Y, client=client, max_retries=0)
     net = _net()
@@ -235,10 +326,9 @@ def test_chunked_data_trains_from_a_memmap_reading_one_chunk_at_a_time(tmp_path,
     data = ChunkedData(Xm, Y, chunk_size=128)
     net = dp.Network([4, 3, 1], seed=0)
     ref = net.copy()
-    _gd(data, net, 3, eta=1e-2)
-    dp.gradient_descent(ref, X, Y, learning_rate=1e-2, epochs=3)
-    for a, b in zip(net.weights + net.biases, ref.weights + ref.biases):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    dp.Trainer(solver="rprop", epochs=3).fit(net, data)
+    dp.Trainer(solver="rprop", epochs=3).fit(ref, X, Y)
+    _assert_same_weights(net, ref)
     assert max(Xm.reads) == 128 and sum(Xm.reads) == 3 * 1000  # never more than one chunk at once
 
 

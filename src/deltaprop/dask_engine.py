@@ -45,11 +45,14 @@ from .network import Network
 
 __all__ = [
     "DaskData",
+    "SampledDaskData",
     "ChunkedData",
+    "local_sgd",
     "ClusterError",
     "SCATTER_THRESHOLD_BYTES",
     "TREE_FANIN",
     "get_client",
+    "select_engine",
     "is_dask_collection",
     "predict_blockwise",
     "score_blockwise",
@@ -144,6 +147,41 @@ def get_client(client=None):
     return _LOCAL["client"]
 
 
+ENGINES = ("local", "dask")
+
+
+def select_engine(X, Y=None, sample_weight=None, *, engine: str | None = None, client=None):
+    """The trainer's engine choice: ``(data_source, None, None)`` for Dask, or in-memory arrays.
+
+    Parameters
+    ----------
+    X, Y, sample_weight : arrays, Dask arrays/DataFrames, or a data source in X
+    engine : {None, "local", "dask"}
+        None: Dask when X is a Dask collection, else local. "dask": NumPy inputs are sent to
+        the cluster too. "local": Dask inputs are computed into memory (they must fit).
+    client : distributed.Client or None
+        See :func:`get_client`.
+
+    Returns
+    -------
+    tuple
+        ``(DaskData, None, None)`` for the Dask engine; ``(X, Y, sample_weight)`` as NumPy
+        arrays (or unchanged) for the local one.
+    """
+    if engine is not None and engine not in ENGINES:
+        raise InputError(f"engine must be 'local', 'dask' or None, got {engine!r}")
+    if hasattr(X, "loss_and_gradient") and hasattr(X, "batches"):  # already a data source
+        return X, Y, sample_weight
+    dask_inputs = any(is_dask_collection(a) for a in (X, Y, sample_weight))
+    if engine == "local" or (engine is None and not dask_inputs):
+        if dask_inputs:
+            dask, _, _ = _import_dask()
+            X, Y, sample_weight = dask.compute(X, Y, sample_weight)
+            X, Y, sample_weight = (None if a is None else np.asarray(a) for a in (X, Y, sample_weight))
+        return X, Y, sample_weight
+    return DaskData(X, Y, sample_weight, client=client), None, None
+
+
 # --------------------------------------------------------------------------- the per-chunk step
 def _chunk_sums(net: Network, X: np.ndarray, Y: np.ndarray, sw: np.ndarray | None) -> np.ndarray:
     """``[J, n, dJ/dW_1 (row-major), dJ/db_1, dJ/dW_2, ...]`` of one chunk, in float64.
@@ -182,9 +220,11 @@ def _unpack(net: Network, vec: np.ndarray) -> tuple[float, list[np.ndarray], lis
 
 
 def _shuffled_batches(
-    read_chunk: Callable[[int], tuple], n_chunks: int, batch_size: int, rng: np.random.Generator
+    read_chunk: Callable[[int], tuple], n_chunks: int, batch_size: int, rng: np.random.Generator | None
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
     """Mini-batches from chunks: chunks in random order, rows shuffled within each chunk.
+
+    With ``rng=None`` the chunks and rows keep their order (the trainer's ``shuffle=False``).
 
     Only one chunk (plus the rows left over from the previous one) is in memory at a time;
     the shuffle is therefore local to a chunk, which is the usual trade-off of out-of-core
@@ -192,11 +232,12 @@ def _shuffled_batches(
     visit the data in a random order). Every example appears exactly once per epoch.
     """
     carry = None
-    for c in rng.permutation(n_chunks):
+    for c in range(n_chunks) if rng is None else rng.permutation(n_chunks):
         X, Y, sw = read_chunk(int(c))
-        perm = rng.permutation(len(X))
-        X, Y = X[perm], Y[perm]
-        sw = None if sw is None else sw[perm]
+        if rng is not None:
+            perm = rng.permutation(len(X))
+            X, Y = X[perm], Y[perm]
+            sw = None if sw is None else sw[perm]
         if carry is not None:
             X, Y = np.concatenate([carry[0], X]), np.concatenate([carry[1], Y])
             sw = None if sw is None else np.concatenate([carry[2], sw])
@@ -409,6 +450,10 @@ class DaskData:
         return int(self._lazy[which].shape[1])
 
     # ---- the protocol
+    def check(self, net: Network) -> None:
+        """Prepare the data for ``net`` (its dtype and shapes) and check it, once; the trainer calls this."""
+        self._prepare(net)
+
     def loss_and_gradient(self, net: Network) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
         """``(J, dW, db)`` summed over all examples on the cluster, for the network's current weights.
 
@@ -429,12 +474,21 @@ class DaskData:
         ClusterError
             When the iteration still fails after :attr:`max_retries` re-loads of the data.
         """
+        vec = self._map_reduce(net, _chunk_sums, expected=self.n_examples)
+        return _unpack(net, vec)
+
+    def _map_reduce(self, net: Network, task: Callable, extra=None, expected: int | None = None) -> np.ndarray:
+        """``sum over chunks of task(net, X_c, Y_c, sw_c, *extra[c])``, retried after lost workers.
+
+        ``task`` returns a vector whose entry 1 is the number of examples it used; the sum
+        must equal ``expected`` (when given), or the iteration is refused.
+        """
         _, _, distributed = _import_dask()
         lost = (distributed.CancelledError, distributed.KilledWorker)
         self._prepare(net)
         for attempt in range(self.max_retries + 1):
             try:
-                vec = self._reduce(net)
+                vec = self._reduce(net, task, extra)
             except lost as exc:
                 if attempt == self.max_retries:
                     raise ClusterError(
@@ -444,15 +498,15 @@ class DaskData:
                     ) from exc
                 self._load(self._dtype)
                 continue
-            if int(round(vec[1])) != self.n_examples:  # a lost chunk must never go unnoticed
+            if expected is not None and int(round(vec[1])) != expected:  # a lost chunk must never go unnoticed
                 raise ClusterError(
-                    f"the cluster summed the gradient over {int(vec[1])} examples instead of "
-                    f"{self.n_examples}; the data on the workers is incomplete. Fit again"
+                    f"the cluster summed over {int(vec[1])} examples instead of {expected}; the data on the "
+                    "workers is incomplete. Fit again"
                 )
-            return _unpack(net, vec)
+            return vec
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _reduce(self, net: Network) -> np.ndarray:
+    def _reduce(self, net: Network, task: Callable, extra) -> np.ndarray:
         """One iteration's graph: a task per chunk, a tree of sums; returns the total vector."""
         dask, _, _ = _import_dask()
         token = uuid.uuid4().hex
@@ -463,9 +517,9 @@ class DaskData:
             net_ref = scattered
         else:
             net_ref = dask.delayed(net, name=f"deltaprop-weights-{token}", traverse=False)
-        chunk_task = dask.delayed(_chunk_sums, pure=False)
+        chunk_task = dask.delayed(task, pure=False)
         parts = [
-            chunk_task(net_ref, X, Y, sw, dask_key_name=f"deltaprop-chunk-{token}-{i}")
+            chunk_task(net_ref, X, Y, sw, *(extra[i] if extra else ()), dask_key_name=f"deltaprop-chunk-{token}-{i}")
             for i, (X, Y, sw) in enumerate(self._parts)
         ]
         level = 0
@@ -483,7 +537,14 @@ class DaskData:
             if scattered is not None:
                 scattered.release()
 
-    def batches(self, batch_size: int, rng: np.random.Generator):
+    def sampled(self, batch_size: int, *, seed=None) -> "SampledDaskData":
+        """A data source for synchronous large-batch SGD: a fresh random batch per step.
+
+        See :class:`SampledDaskData`.
+        """
+        return SampledDaskData(self, batch_size, seed=seed)
+
+    def batches(self, batch_size: int, rng: np.random.Generator | None = None):
         """Mini-batches ``(X_b, Y_b, sw_b)`` streamed from the workers, one chunk at a time.
 
         Chunks are visited in random order and shuffled inside; see :func:`_shuffled_batches`.
@@ -508,6 +569,148 @@ class DaskData:
                     f.release()
         self._parts = []
         self._persisted = None
+
+
+def _seed_entropy(seed) -> int:
+    """An integer seed from an int, a Generator or None (fresh entropy)."""
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(2**63))
+    return int(np.random.SeedSequence(seed).entropy)
+
+
+class SampledDaskData:
+    """Synchronous large-batch SGD on a Dask cluster, as a data source for full-batch solvers.
+
+    Each call of :meth:`loss_and_gradient` is one SGD step: it draws a new batch of
+    ``batch_size`` examples without replacement, stratified over the chunks (chunk c gives
+    ``batch_size * n_c / N`` rows, rounded so that the total is exact), and every chunk
+    computes its part of the batch gradient where it lives; the parts are summed as in
+    :class:`DaskData`. With a full-batch solver each trainer "epoch" is therefore one step;
+    ``n_examples`` is ``batch_size``, so ``reduction="mean"`` averages over the batch.
+
+    Parameters
+    ----------
+    data : DaskData
+    batch_size : int
+        Examples per step, at most ``data.n_examples``. Each step costs one Dask round trip
+        (tens of ms), so this pays only for large batches; see ``docs/dask.md``.
+    seed : int, numpy.random.Generator or None
+        The batches are a function of ``(seed, step, chunk)``: the same seed gives the same
+        batches, also when an iteration is retried after a lost worker.
+
+    Examples
+    --------
+    >>> import deltaprop as dp                                        # doctest: +SKIP
+    >>> from deltaprop.training import Trainer                        # doctest: +SKIP
+    >>> data = DaskData(X, Y)                                         # doctest: +SKIP
+    >>> trainer = Trainer(solver="gd", reduction="mean", learning_rate=0.1, momentum=0.9,
+    ...                   epochs=500)                                 # doctest: +SKIP
+    >>> trainer.fit(net, data.sampled(8192, seed=0))                   # 500 steps  # doctest: +SKIP
+    """
+
+    def __init__(self, data: DaskData, batch_size: int, *, seed=None):
+        check_positive(batch_size, name="batch_size", integer=True)
+        if batch_size > data.n_examples:
+            raise InputError(
+                f"batch_size={batch_size} is larger than the {data.n_examples} examples; use at most {data.n_examples}"
+            )
+        self.data = data
+        sizes = np.asarray(data.chunks, dtype=float)
+        share = batch_size * sizes / sizes.sum()
+        counts = np.floor(share).astype(int)
+        # Largest remainders get the rows that rounding down left over (Hamilton's method).
+        for c in np.argsort(counts - share)[: batch_size - counts.sum()]:
+            counts[c] += 1
+        self.counts = [int(c) for c in counts]
+        self.n_examples = int(batch_size)
+        self._entropy = _seed_entropy(seed)
+        self.step = 0
+
+    def check(self, net: Network) -> None:
+        self.data.check(net)
+
+    def loss_and_gradient(self, net: Network) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
+        """``(J, dW, db)`` summed over this step's batch; the next call draws a new batch."""
+        extra = [(n, (self._entropy, self.step, c)) for c, n in enumerate(self.counts)]
+        vec = self.data._map_reduce(net, _chunk_sample_sums, extra, expected=self.n_examples)
+        self.step += 1
+        return _unpack(net, vec)
+
+    def batches(self, batch_size, rng=None):
+        raise InputError(
+            "SampledDaskData is for full-batch solvers (each 'epoch' is one step of synchronous "
+            "large-batch SGD); use solver='gd' (with momentum), or DaskData itself for streamed mini-batches"
+        )
+
+
+def _chunk_sample_sums(net, X, Y, sw, n_take: int, key) -> np.ndarray:
+    """:func:`_chunk_sums` over ``n_take`` rows of the chunk drawn without replacement from ``key``."""
+    index = np.sort(np.random.default_rng(list(key)).choice(len(X), size=n_take, replace=False))
+    return _chunk_sums(net, X[index], Y[index], None if sw is None else sw[index])
+
+
+def local_sgd(net: Network, data: DaskData, *, rounds: int, seed=None, **trainer_kwargs) -> np.ndarray:
+    """Local SGD with periodic weight averaging (model averaging) on a Dask cluster.
+
+    Each round, every chunk trains a copy of the current weights on its own rows with
+    ``deltaprop.training.Trainer(**trainer_kwargs)`` (by default one epoch of its SGD),
+    where the chunk lives; the resulting weights are averaged, each chunk weighted by its
+    number of rows, ``w <- sum_c n_c w_c / N``, and become the network's weights.
+    Communication is one round trip per round instead of one per step (Zinkevich et al.
+    2010, "Parallelized stochastic gradient descent"; McMahan et al. 2017, "FedAvg"; Stich
+    2019, "Local SGD converges fast and communicates little"). The price: the averaged model
+    is not what sequential SGD would reach, and chunks that are not alike (data sorted by
+    label, say) slow convergence or bias it; shuffle the rows before chunking.
+
+    Parameters
+    ----------
+    net : Network
+        Updated in place.
+    data : DaskData
+    rounds : int
+        Number of train-then-average rounds.
+    seed : int, numpy.random.Generator or None
+        Each chunk's trainer in each round gets its own seed derived from this one.
+    **trainer_kwargs
+        Passed to :class:`deltaprop.training.Trainer` on the workers, e.g.
+        ``solver="sgd", learning_rate=0.01, batch_size=64, epochs=1``.
+
+    Returns
+    -------
+    ndarray (rounds,)
+        ``J`` over all the data at the start of each round (with the weights being averaged).
+
+    Examples
+    --------
+    >>> J = local_sgd(net, DaskData(X, Y), rounds=20, solver="sgd", learning_rate=0.05,
+    ...               batch_size=32, epochs=1, seed=0)               # doctest: +SKIP
+    """
+    check_positive(rounds, name="rounds", integer=True)
+    if "seed" in trainer_kwargs or "callbacks" in trainer_kwargs:
+        raise InputError("local_sgd sets each worker's seed from seed= and runs no callbacks; drop them")
+    kwargs = {"solver": "sgd", "epochs": 1, **trainer_kwargs}
+    entropy = _seed_entropy(seed)
+    losses = np.empty(rounds)
+    for r in range(rounds):
+        extra = [(kwargs, (entropy, r, c)) for c in range(data.n_chunks)]
+        vec = data._map_reduce(net, _chunk_local_fit, extra, expected=data.n_examples)
+        losses[r] = vec[0]
+        net.set_flat_parameters((vec[2:] / vec[1]).astype(net.dtype))
+    return losses
+
+
+def _chunk_local_fit(net, X, Y, sw, trainer_kwargs: dict, key) -> np.ndarray:
+    """``[J of the incoming weights, n, n * trained weights]`` for one chunk (see :func:`local_sgd`)."""
+    from .network import forward_pass
+    from .training import Trainer
+
+    J = net._J(forward_pass(net.weights, net.biases, net.activations, X)[-1], Y, sw)
+    local = net.copy()
+    Trainer(**trainer_kwargs, seed=np.random.default_rng(list(key))).fit(local, X, Y, sw)
+    out = np.empty(2 + net.n_parameters)
+    out[0], out[1] = J, len(X)
+    np.multiply(local.get_flat_parameters(), len(X), out=out[2:], casting="same_kind")
+    return out
 
 
 def _chunk_stats(X, Y, sw=None):
@@ -577,6 +780,14 @@ class ChunkedData:
                 chunk_size = max(CHUNK_BYTES // row_bytes, 1)
         self.chunk_size = check_positive(chunk_size, name="chunk_size", integer=True)
         self.n_chunks = max(math.ceil(self.n_examples / self.chunk_size), 1)
+        self._net = None
+
+    def check(self, net: Network) -> None:
+        """Remember ``net`` so that :meth:`batches` returns its dtype (the trainer calls this).
+
+        The data itself is checked chunk by chunk as it is read, so nothing is read here.
+        """
+        self._net = net
 
     def _read(self, net: Network, i: int):
         """Chunk ``i`` as validated arrays of the network's dtype."""
@@ -605,13 +816,15 @@ class ChunkedData:
             total += _chunk_sums(net, *self._read(net, i))
         return _unpack(net, total)
 
-    def batches(self, batch_size: int, rng: np.random.Generator, net: Network | None = None):
+    def batches(self, batch_size: int, rng: np.random.Generator | None = None, net: Network | None = None):
         """Mini-batches ``(X_b, Y_b, sw_b)``: chunks in random order, rows shuffled within a chunk.
 
-        ``net`` (optional) sets the dtype and validates each chunk; without it the chunks
-        are returned as float64 arrays with a 2-D ``Y``.
+        ``net`` (or the one given to :meth:`check`) sets the dtype and validates each chunk;
+        without one the chunks are float64 arrays with a 2-D ``Y``. ``rng=None`` keeps the
+        order of the rows.
         """
         check_positive(batch_size, name="batch_size", integer=True)
+        net = net if net is not None else self._net
 
         def read(i):
             if net is not None:
