@@ -12,6 +12,7 @@ default network is sigmoid units with squared error trained by batch gradient de
 
 from ._version import __version__
 from .activations import ACTIVATIONS, get_activation
+from .estimators import MLPClassifier, MLPRegressor
 from .errors import (
     DataFileError,
     DeltapropError,
@@ -38,6 +39,8 @@ __all__ = [
     "train",
     "OPTIMIZERS",
     "SCHEDULES",
+    "MLPClassifier",
+    "MLPRegressor",
     "gradcheck",
     "numerical_gradient",
     "ACTIVATIONS",
