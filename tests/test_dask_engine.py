@@ -273,7 +273,8 @@ def test_a_worker_killed_mid_training_is_survived_with_the_exact_model(client, d
     client.wait_for_workers(2)
 
 
-def test_client_restart_mid_training_reloads_the_data_or_raises_cluster_error(client, dataset):
+@pytest.mark.slow  # a restart of every worker process: seconds, tens under load
+def test_client_restart_mid_training_reloads_the_data_and_gives_the_exact_model(client, dataset):
     (X, Y, _), (Xl, Yl, _) = dataset
     settings = dict(solver="gd", learning_rate=1e-3, epochs=3)
     ref, net = _net(), _net()
@@ -281,12 +282,16 @@ def test_client_restart_mid_training_reloads_the_data_or_raises_cluster_error(cl
     dp.Trainer(**settings, client=client, callbacks=[AtEpoch(0, client.restart)]).fit(net, X, Y)
     _assert_same_weights(net, ref)
 
-    no_retry = DaskData(X, Y, client=client, max_retries=0)
+
+
+def test_lost_training_data_without_retries_left_raises_cluster_error(client, dataset):
+    (X, Y, _), _ = dataset
+    data = DaskData(X, Y, client=client, max_retries=0)
     net = _net()
-    no_retry.loss_and_gradient(net)
-    client.restart()
+    data.loss_and_gradient(net)
+    client.cancel([f for part in data._parts for f in part if f is not None])  # as a restart does
     with pytest.raises(ClusterError, match="lost workers or the training data"):
-        no_retry.loss_and_gradient(net)
+        data.loss_and_gradient(net)
 
 
 def test_predict_blockwise_returns_a_lazy_dask_array_equal_to_forward(client, dataset):
@@ -354,3 +359,74 @@ def test_chunked_batches_with_a_network_are_validated_and_cover_the_data(rng):
     X[3, 1] = np.inf
     with pytest.raises(dp.InputError, match="inf"):
         list(ChunkedData(X, Y, chunk_size=60).batches(32, np.random.default_rng(1), net=net))
+
+
+# --------------------------------------------------------------------------- estimators
+@pytest.fixture(scope="module")
+def labelled(client):
+    """Three-class labels computed on the workers from Dask features, and both in memory."""
+    g = da.random.default_rng(11)
+    X = g.normal(size=(900, 4), chunks=(300, 4))
+    y = ((X[:, 0] > 0).astype(np.int64) + 2 * (X[:, 1] > 0.5).astype(np.int64)) % 3
+    return (X, y), tuple(client.compute([X, y], sync=True))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_mlp_classifier_fitted_on_dask_arrays_equals_the_in_memory_fit(client, labelled):
+    (X, y), (Xl, yl) = labelled
+    kw = dict(hidden_layer_sizes=(5,), max_iter=15, random_state=0)
+    ref = dp.MLPClassifier(**kw).fit(Xl, yl)
+    clf = dp.MLPClassifier(**kw, client=client).fit(X, y)
+    np.testing.assert_array_equal(clf.classes_, ref.classes_)
+    assert clf.n_iter_ == ref.n_iter_ and clf.n_features_in_ == 4
+    np.testing.assert_allclose(clf.loss_curve_, ref.loss_curve_, rtol=1e-10)
+    for a, b in zip(clf.coefs_ + clf.intercepts_, ref.coefs_ + ref.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+    proba, labels = clf.predict_proba(X), clf.predict(X)
+    assert isinstance(proba, da.Array) and isinstance(labels, da.Array)
+    np.testing.assert_allclose(proba.compute(), ref.predict_proba(Xl), rtol=1e-8)
+    np.testing.assert_array_equal(labels.compute(), ref.predict(Xl))
+    assert clf.score(X, y) == pytest.approx(ref.score(Xl, yl), abs=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_mlp_regressor_on_dask_learns_the_target_range_and_scores_blockwise(client, labelled):
+    (X, _), (Xl, _) = labelled
+    y = 3.0 * X[:, 0] - X[:, 2] + 10.0
+    yl = 3.0 * Xl[:, 0] - Xl[:, 2] + 10.0
+    w = da.random.default_rng(3).uniform(0.5, 1.5, size=900, chunks=300)
+    wl = w.compute()
+    kw = dict(hidden_layer_sizes=(4,), output_activation="sigmoid", solver="lbfgs", max_iter=20, random_state=1)
+    ref = dp.MLPRegressor(**kw).fit(Xl, yl, sample_weight=wl)
+    reg = dp.MLPRegressor(**kw, client=client).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(reg.target_range_, ref.target_range_, rtol=1e-15)
+    np.testing.assert_allclose(reg.coefs_[0], ref.coefs_[0], rtol=1e-7, atol=1e-10)
+    assert isinstance(reg.predict(X), da.Array)
+    assert reg.score(X, y, sample_weight=w) == pytest.approx(ref.score(Xl, yl, sample_weight=wl), rel=1e-9)
+
+
+def test_estimator_partial_fit_on_dask_goes_block_by_block_like_incremental(client, labelled):
+    (X, y), (Xl, yl) = labelled
+    kw = dict(hidden_layer_sizes=(3,), solver="sgd", random_state=0)
+    ref = dp.MLPClassifier(**kw)
+    for a in range(0, 900, 300):
+        ref.partial_fit(Xl[a : a + 300], yl[a : a + 300], classes=[0, 1, 2])
+    clf = dp.MLPClassifier(**kw).partial_fit(X, y, classes=[0, 1, 2])
+    np.testing.assert_allclose(clf.coefs_[0], ref.coefs_[0], rtol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_estimator_engine_local_computes_dask_inputs_and_dask_dataframes_keep_feature_names(client, labelled):
+    dd = pytest.importorskip("dask.dataframe")
+    (X, y), (Xl, yl) = labelled
+    kw = dict(hidden_layer_sizes=(3,), max_iter=5, random_state=0)
+    ref = dp.MLPClassifier(**kw).fit(Xl, yl)
+    local = dp.MLPClassifier(**kw, engine="local").fit(X, y)
+    np.testing.assert_array_equal(local.coefs_[0], ref.coefs_[0])
+    frame = dd.from_dask_array(X, columns=["a", "b", "c", "d"])
+    clf = dp.MLPClassifier(**kw, client=client).fit(frame, dd.from_dask_array(y))
+    assert list(clf.feature_names_in_) == ["a", "b", "c", "d"]
+    np.testing.assert_array_equal(clf.predict(frame).compute(), ref.predict(Xl))
+    with pytest.raises(dp.InputError, match="early_stopping"):
+        dp.MLPClassifier(early_stopping=True, client=client).fit(X, y)

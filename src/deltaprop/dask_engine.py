@@ -32,8 +32,10 @@ Dask feature is used; :class:`ChunkedData` needs only NumPy.
 
 from __future__ import annotations
 
+import copy
 import math
 import uuid
+import warnings
 from typing import Callable, Iterator
 
 import numpy as np
@@ -846,6 +848,22 @@ def _output_meta(model, method: str, X):
     return out.shape[1:], out.dtype
 
 
+def _shippable(model, *, drop_feature_names: bool = False):
+    """``model`` as it can travel to the workers: without its client (not picklable, not needed).
+
+    ``drop_feature_names``: the DataFrame's columns were checked here, and the blocks reach
+    the model as plain arrays, so the copy forgets the names rather than warn on each block.
+    """
+    if getattr(model, "client", None) is None and not (drop_feature_names and hasattr(model, "feature_names_in_")):
+        return model
+    model = copy.copy(model)
+    if getattr(model, "client", None) is not None:
+        model.client = None
+    if drop_feature_names and hasattr(model, "feature_names_in_"):
+        del model.feature_names_in_
+    return model
+
+
 def _apply(block, model, method):
     return np.asarray(getattr(model, method)(block))
 
@@ -877,8 +895,20 @@ def predict_blockwise(model, X, method: str = "predict"):
     (1000, 2)
     """
     dask, da, _ = _import_dask()
+    names = getattr(model, "feature_names_in_", None)
     if hasattr(X, "to_dask_array"):
+        if names is not None and hasattr(X, "columns") and list(X.columns) != list(names):
+            raise InputError(
+                f"X has columns {list(X.columns)} but the model was fitted with {list(names)}; "
+                "select the fitted columns in that order"
+            )
         X = X.to_dask_array(lengths=True)
+    elif names is not None:
+        warnings.warn(
+            f"X has no feature names, but {type(model).__name__} was fitted with feature names",
+            UserWarning,
+            stacklevel=3,
+        )
     if not isinstance(X, da.Array):
         raise InputTypeError(f"X must be a dask array or DataFrame, got {type(X).__name__}")
     if X.ndim != 2:
@@ -886,6 +916,7 @@ def predict_blockwise(model, X, method: str = "predict"):
     if not hasattr(model, method):
         raise InputError(f"{type(model).__name__} has no method {method!r}")
     X = X.rechunk({1: -1})
+    model = _shippable(model, drop_feature_names=True)
     tail, dtype = _output_meta(model, method, X)
     model_ref = dask.delayed(model, traverse=False)
     if tail:
@@ -936,3 +967,169 @@ def score_blockwise(model, X, y, sample_weight=None) -> float:
     # scikit-learn's r2_score: outputs with a constant target score 1 if predicted exactly, else 0.
     r2 = np.where(ss_tot > 0, 1 - ss_res / np.where(ss_tot > 0, ss_tot, 1), np.where(ss_res == 0, 1.0, 0.0))
     return float(np.mean(r2))
+
+
+# --------------------------------------------------------------------------- estimators on Dask
+def blockwise_on_dask(method):
+    """Decorator for an estimator's ``predict``-like method: Dask input gives a lazy Dask result.
+
+    A NumPy (or other) input calls the method itself; a Dask array or DataFrame is mapped
+    over its row blocks with :func:`predict_blockwise`, which calls the same method on each
+    block.
+    """
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, X, *args, **kwargs):
+        if is_dask_collection(X):
+            return predict_blockwise(self, X, method.__name__)
+        return method(self, X, *args, **kwargs)
+
+    return wrapper
+
+
+def _encode_block(y, estimator, activation):
+    return estimator._encode_targets(y, first=False, classes=None, activation=activation)
+
+
+def fit_estimator(estimator, X, y, sample_weight=None, *, incremental: bool, classes=None):
+    """``MLPClassifier`` / ``MLPRegressor`` ``fit`` and ``partial_fit`` on Dask collections.
+
+    ``fit`` trains on the cluster through :class:`DaskData` with the estimator's own trainer
+    settings: the labels' classes (or the regressor's target range) are found with Dask
+    reductions, the targets are encoded block by block with the estimator's own encoding,
+    and nothing is brought to the client but those few numbers. ``partial_fit`` follows
+    ``dask_ml.wrappers.Incremental``: one ``partial_fit`` per block of rows, in order, each
+    block computed in turn (so each must fit in memory).
+
+    Not available on Dask: ``early_stopping=True`` (pass no validation split; use
+    ``max_iter``/``tol``) and ``class_weight`` (fold it into ``sample_weight``).
+
+    Returns
+    -------
+    estimator
+    """
+    dask, da, _ = _import_dask()
+    if estimator.early_stopping:
+        raise InputError(
+            "early_stopping=True is not available when fitting on Dask; set early_stopping=False "
+            "and choose max_iter and tol, or fit on NumPy data"
+        )
+    if getattr(estimator, "class_weight", None) is not None:
+        raise InputError("class_weight is not available when fitting on Dask; multiply it into sample_weight")
+    columns = list(X.columns) if hasattr(X, "columns") else None
+    X = DaskData._as_dask_array(da, X, "X") if is_dask_collection(X) else X
+    y = DaskData._as_dask_array(da, y, "y") if is_dask_collection(y) else y
+    if sample_weight is not None and is_dask_collection(sample_weight):
+        sample_weight = DaskData._as_dask_array(da, sample_weight, "sample_weight")
+    if incremental:
+        return _partial_fit_blocks(estimator, X, y, sample_weight, classes)
+    _fit_on_cluster(dask, da, estimator, X, y, sample_weight)
+    if columns is not None and all(isinstance(c, str) for c in columns):
+        estimator.feature_names_in_ = np.asarray(columns, dtype=object)
+    return estimator
+
+
+def _partial_fit_blocks(estimator, X, y, sample_weight, classes):
+    dask, da, _ = _import_dask()
+    if not is_dask_collection(X):
+        raise InputError("engine='dask' partial_fit takes Dask arrays; pass dask arrays or use engine=None")
+    y = da.asarray(y) if not is_dask_collection(y) else y
+    y = y.rechunk({0: X.chunks[0]}) if y.ndim == 1 else y.rechunk({0: X.chunks[0], 1: -1})
+    sw = None if sample_weight is None else da.asarray(sample_weight).rechunk({0: X.chunks[0]})
+    X = X.rechunk({1: -1})
+    Xb, yb = X.to_delayed().ravel(), y.to_delayed().ravel()
+    swb = [None] * len(Xb) if sw is None else sw.to_delayed().ravel()
+    engine = estimator.engine
+    estimator.engine = "local"  # each block is fitted here, as NumPy data
+    try:
+        for i, (xd, yd, sd) in enumerate(zip(Xb, yb, swb)):
+            x_i, y_i, s_i = dask.compute(xd, yd, sd)
+            kwargs = {} if sd is None else {"sample_weight": s_i}
+            if classes is not None and i == 0:
+                kwargs["classes"] = classes
+            estimator.partial_fit(x_i, y_i, **kwargs)
+    finally:
+        estimator.engine = engine
+    return estimator
+
+
+def _fit_on_cluster(dask, da, estimator, X, y, sample_weight):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.utils.multiclass import check_classification_targets
+
+    from .estimators import _generator
+
+    client = get_client(getattr(estimator, "client", None))
+    if not (is_dask_collection(X) and is_dask_collection(y)):
+        raise InputTypeError(
+            "X and y must both be Dask collections to fit on Dask (one was in memory); convert the other "
+            "with dask.array.from_array, or pass engine='local'"
+        )
+    p = estimator._checked_params()
+    if X.ndim != 2:
+        raise InputError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
+    if X.dtype.kind not in "biuf":
+        raise InputTypeError(f"X has dtype {X.dtype}, which is not numeric; encode those columns first")
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    first = not hasattr(estimator, "network_") or not estimator.warm_start
+    n, d = int(X.shape[0]), int(X.shape[1])
+    if not first and d != estimator.n_features_in_:
+        raise InputError(f"X has {d} features, but the model was fitted with {estimator.n_features_in_}")
+    estimator.n_features_in_ = d
+    if hasattr(estimator, "feature_names_in_") and first:
+        del estimator.feature_names_in_
+    activation = p["output_activation"]
+    # What the first fit learns from all of y (classes, or the target range), from a few
+    # reduced numbers: the estimator's own encoder then sees a tiny stand-in for y.
+    if hasattr(estimator, "classes_") or type(estimator).__name__ == "MLPClassifier":
+        if y.ndim == 1:
+            summary = np.asarray(da.unique(y).compute())
+            check_classification_targets(summary)
+        else:
+            summary = np.asarray(y[:1].compute())
+    else:
+        if y.ndim == 1:
+            y = y[:, None]
+        summary = np.vstack(dask.compute(y.min(axis=0), y.max(axis=0))).astype(np.float64)
+    if first:
+        n_outputs = estimator._encode_targets(summary, first=True, classes=None, activation=activation).shape[1]
+    else:
+        n_outputs = estimator.n_outputs_
+    rng = _generator(estimator.random_state)
+    if first:
+        estimator._initialize(p, d, n_outputs, rng)
+    elif estimator.network_.sizes != [d, *p["hidden"], n_outputs]:
+        raise InputError(
+            f"warm_start continues the fitted network {estimator.network_.sizes}; fit from scratch "
+            "(warm_start=False) after changing hidden_layer_sizes"
+        )
+    encoder = dask.delayed(_shippable(estimator), traverse=False)
+    Y = y.map_blocks(
+        _encode_block, encoder, activation, dtype=estimator.network_.dtype,
+        chunks=(y.chunks[0], (n_outputs,)), new_axis=None if y.ndim == 2 else 1,
+        meta=np.empty((0, n_outputs), dtype=estimator.network_.dtype),
+    )
+    sw = sample_weight
+    if sw is not None:
+        weight_sum = float(sw.sum().compute())
+        if weight_sum <= 0:
+            raise InputError("sample_weight is zero for every example; at least one weight must be non-zero")
+    else:
+        weight_sum = float(n)
+    trainer = estimator._make_trainer(p, n, sw, rng)
+    trainer.engine, trainer.client = "dask", client
+    # The estimator's _normalised, for a Dask array: for "mean", weights that sum to n.
+    train_sw = None if sw is None else (sw * (n / weight_sum) if p["reduction"] == "mean" else sw)
+    history = trainer.fit(estimator.network_, X, Y, train_sw)
+    estimator._trainer_state = trainer.state_dict()
+    estimator._record(history, history.n_epochs, p["reduction"], n, weight_sum, None)
+    if history.stop_reason == "max_epochs":
+        warnings.warn(
+            f"{type(estimator).__name__} stopped at max_iter={estimator.max_iter} epochs while the loss was still "
+            f"improving by more than tol={estimator.tol}; raise max_iter (or tol) to let it converge",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+    return estimator
