@@ -316,8 +316,14 @@ class DaskData:
             self._lazy = self._lazy_inputs(da, X, Y, sample_weight)
         self._dtype = None  # the dtype the persisted chunks have
         self._validated = None  # (n_inputs, n_outputs, loss name) already checked
-        self._parts: list[tuple] = []
-        self._load(None)
+        self._parts: list[tuple] = []  # per chunk: futures of (X, Y, sw); empty until loaded
+        if self._local is not None:  # NumPy data: two chunks per worker
+            n_workers = max(len(self.client.scheduler_info().get("workers", {})), 1)
+            bounds = np.linspace(0, len(self._local[0]), min(len(self._local[0]), 2 * n_workers) + 1).astype(int)
+            self.chunks = tuple(int(b - a) for a, b in zip(bounds[:-1], bounds[1:]))
+        else:
+            self.chunks = tuple(int(c) for c in self._lazy[0].chunks[0])
+        self.n_examples = int(sum(self.chunks))
 
     # ---- inputs
     @staticmethod
@@ -382,9 +388,7 @@ class DaskData:
         if self._local is not None:
             X, Y, sw = self._local
             dt = dtype or (X.dtype if X.dtype.kind == "f" else np.float64)
-            n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
-            n_chunks = min(len(X), 2 * n_workers)
-            bounds = np.linspace(0, len(X), n_chunks + 1).astype(int)
+            bounds = np.cumsum((0,) + self.chunks)
             pieces = []
             for a, b in zip(bounds[:-1], bounds[1:]):
                 pieces.append(
@@ -393,7 +397,6 @@ class DaskData:
             futures = client.scatter([p for piece in pieces for p in piece if p is not None], hash=False)
             it = iter(futures)
             self._parts = [(next(it), next(it), next(it) if sw is not None else None) for _ in pieces]
-            self.chunks = tuple(int(b - a) for a, b in zip(bounds[:-1], bounds[1:]))
         else:
             X, Y, sw = self._lazy
             if dtype is not None:
@@ -406,18 +409,16 @@ class DaskData:
             if sw is None:
                 columns.append([None] * len(columns[0]))
             self._parts = list(zip(*columns))
-            self.chunks = tuple(int(c) for c in X.chunks[0])
             self._persisted = persisted
         self._dtype = dtype
-        self.n_examples = int(sum(self.chunks))
 
     @property
     def n_chunks(self) -> int:
-        return len(self._parts)
+        return len(self.chunks)
 
     def _prepare(self, net: Network) -> None:
-        """Once per network dtype and shape: convert on the workers and check the data."""
-        if self._dtype != net.dtype:
+        """Once per network dtype and shape: persist in its dtype on the workers and check the data."""
+        if self._dtype != net.dtype or not self._parts:
             self._load(net.dtype)
             self._validated = None
         key = (net.n_inputs, net.n_outputs, net.loss_function.name)
@@ -555,6 +556,8 @@ class DaskData:
         ``docs/dask.md``.
         """
         check_positive(batch_size, name="batch_size", integer=True)
+        if not self._parts:
+            self._load(None)
 
         def read(i):
             X, Y, sw = self._parts[i]
