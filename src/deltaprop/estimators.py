@@ -104,7 +104,7 @@ class _BaseMLP(BaseEstimator):
         activation="logistic",
         *,
         solver="rprop",
-        alpha=0.0001,
+        alpha=0.3,
         batch_size="auto",
         learning_rate="constant",
         learning_rate_init=None,
@@ -347,7 +347,7 @@ class _BaseMLP(BaseEstimator):
             batch_size=self._batch_size(p["solver"], n_train),
             reduction=p["reduction"],
             momentum=self.momentum,
-            nesterov=self.nesterovs_momentum,
+            nesterov=bool(self.nesterovs_momentum and self.momentum > 0),  # scikit-learn allows it at 0
             beta_1=self.beta_1,
             beta_2=self.beta_2,
             epsilon=self.epsilon,
@@ -585,10 +585,12 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         full batch) trains this model best out of the box on standardised data: see the
         README's comparison. ``solver="gd", reduction="sum"`` is the notes' exact rule
         ``w <- w - eta sum_i dJ_i/dw``.
-    alpha : float, default 1e-4
+    alpha : float, default 0.3
         L2 penalty as scikit-learn defines it: the objective is
         ``(sum_i s_i J_i + alpha/2 sum_t ||W_t||^2) / sum_i s_i`` under mean reduction
-        (biases are not penalised), so the gradient gains ``alpha W / n``.
+        (biases are not penalised), so the gradient gains ``alpha W / n``. The default is
+        larger than scikit-learn's 1e-4: full-batch RPROP fits the training data closely,
+        and 0.3 was the best of the values measured (see the README) on all three data sets.
     batch_size : int or "auto", default "auto"
         Mini-batch size of "sgd" and "adam"; "auto" is ``min(200, n_samples)``. The
         full-batch solvers ignore it.
@@ -723,7 +725,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         activation="logistic",
         *,
         solver="rprop",
-        alpha=0.0001,
+        alpha=0.3,
         batch_size="auto",
         learning_rate="constant",
         learning_rate_init=None,
