@@ -466,6 +466,7 @@ class _BaseMLP(BaseEstimator):
             arrays[f"b{t}"] = b
         params = self.get_params(deep=False)
         params["callbacks"] = None
+        params["client"] = None  # a live connection to a Dask cluster: not storable
         if not (params["random_state"] is None or isinstance(params["random_state"], numbers.Integral)):
             params["random_state"] = None
         # Dicts (class_weight, solver_options) keep their keys' types as [key, value] pairs.
