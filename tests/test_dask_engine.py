@@ -430,3 +430,38 @@ def test_estimator_engine_local_computes_dask_inputs_and_dask_dataframes_keep_fe
     np.testing.assert_array_equal(clf.predict(frame).compute(), ref.predict(Xl))
     with pytest.raises(dp.InputError, match="early_stopping"):
         dp.MLPClassifier(early_stopping=True, client=client).fit(X, y)
+
+
+def test_chunked_data_feeds_the_trainers_sgd_like_arrays_when_not_shuffled(rng):
+    X = rng.normal(size=(300, 3))
+    Y = rng.uniform(size=(300, 1))
+    settings = dict(solver="sgd", learning_rate=0.1, batch_size=50, epochs=2, shuffle=False)
+    net, ref = dp.Network([3, 4, 1], seed=0), dp.Network([3, 4, 1], seed=0)
+    dp.Trainer(**settings).fit(net, ChunkedData(X, Y, chunk_size=128))  # batches straddle chunks
+    dp.Trainer(**settings).fit(ref, X, Y)
+    _assert_same_weights(net, ref, rtol=1e-14)
+
+
+def test_without_a_client_a_local_cluster_is_started_on_loopback_without_dashboard(monkeypatch):
+    started = {}
+
+    class FakeCluster:
+        def __init__(self, **kwargs):
+            started.update(kwargs)
+
+    class FakeClient:
+        status = "running"
+
+        def __init__(self, cluster, set_as_default):
+            self.cluster = cluster
+
+    def no_client():
+        raise ValueError("No clients found")
+
+    monkeypatch.setattr(distributed, "default_client", no_client)
+    monkeypatch.setattr(distributed, "LocalCluster", FakeCluster)
+    monkeypatch.setattr(distributed, "Client", FakeClient)
+    monkeypatch.setattr(dask_engine, "_LOCAL", {})
+    first = dask_engine.get_client()
+    assert started == {"host": "127.0.0.1", "dashboard_address": None, "processes": True}
+    assert dask_engine.get_client() is first  # started once, then reused
