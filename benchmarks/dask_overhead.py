@@ -24,8 +24,6 @@ import platform
 import tempfile
 import time
 
-import numpy as np
-
 
 def _best_time(fn, repeat: int) -> float:
     """The fastest of ``repeat`` runs after a warm-up: on a shared machine other processes only

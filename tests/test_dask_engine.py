@@ -121,7 +121,7 @@ def test_large_weights_raise_no_large_graph_warning(client):
     Y = (X[:, :1] > 0).astype(np.float64)
     net = dp.Network([1200, 500, 1], seed=0)
     assert sum(W.nbytes for W in net.weights) > dask_engine.SCATTER_THRESHOLD_BYTES
-    J, dW, _ = DaskData(X, Y, client=client).loss_and_gradient(net)
+    _, dW, _ = DaskData(X, Y, client=client).loss_and_gradient(net)
     Xl, Yl = client.compute([X, Y], sync=True)
     np.testing.assert_allclose(dW[0], net.gradient(Xl, Yl)[0][0], rtol=1e-10, atol=1e-12)
 

@@ -23,8 +23,12 @@ Two data sources implement the trainer's data-source protocol (``n_examples``,
 
 Full-batch solvers (gd, RPROP, Quickprop, L-BFGS) are therefore exact: they see the same
 ``J`` and gradient as with the data in memory, up to the order of floating-point additions.
+For mini-batches there are three ways, with their trade-offs in ``docs/dask.md``: batches
+streamed from the workers (:meth:`DaskData.batches`), synchronous large-batch SGD
+(:class:`SampledDaskData`) and local SGD with weight averaging (:func:`local_sgd`).
 :func:`predict_blockwise` and :func:`score_blockwise` run a fitted model over a Dask array
-block by block.
+block by block; :func:`select_engine` and :func:`fit_estimator` are the hooks through which
+``Trainer`` and the estimators choose this engine.
 
 Dask is an optional dependency (``pip install 'deltaprop[dask]'``), imported only when a
 Dask feature is used; :class:`ChunkedData` needs only NumPy.
@@ -305,7 +309,7 @@ class DaskData:
     """
 
     def __init__(self, X, Y, sample_weight=None, *, client=None, max_retries: int = 2):
-        dask, da, _ = _import_dask()
+        _, da, _ = _import_dask()
         self.client = get_client(client)
         self.max_retries = check_positive(max_retries, name="max_retries", integer=True, allow_zero=True)
         self._local = None  # NumPy inputs: kept to scatter again after a loss
