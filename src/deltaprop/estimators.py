@@ -36,6 +36,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from ._validation import check_table
 from .activations import get_activation
+from .dask_engine import blockwise_on_dask, fit_estimator, is_dask_collection, score_blockwise, select_engine
 from .errors import InputError, InputTypeError
 from .losses import get_loss
 from .network import Network
@@ -132,6 +133,8 @@ class _BaseMLP(BaseEstimator):
         clip_norm=None,
         solver_options=None,
         schedule_options=None,
+        engine=None,
+        client=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -164,6 +167,8 @@ class _BaseMLP(BaseEstimator):
         self.clip_norm = clip_norm
         self.solver_options = solver_options
         self.schedule_options = schedule_options
+        self.engine = engine
+        self.client = client
 
     # ------------------------------------------------------------------ parameters
     def _checked_params(self) -> dict:
@@ -213,6 +218,10 @@ class _BaseMLP(BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
     def _fit(self, X, y, sample_weight=None, *, incremental: bool, classes=None):
+        if any(is_dask_collection(a) for a in (X, y, sample_weight)):  # the Dask engine: dask_engine.py
+            if self.engine != "local":
+                return fit_estimator(self, X, y, sample_weight, incremental=incremental, classes=classes)
+            X, y, sample_weight = select_engine(X, y, sample_weight, engine="local")
         p = self._checked_params()
         if incremental and self.early_stopping:
             raise InputError("partial_fit does not support early_stopping=True; use fit, or turn it off")
@@ -356,6 +365,8 @@ class _BaseMLP(BaseEstimator):
             shuffle=self.shuffle,
             callbacks=callbacks,
             seed=rng,
+            engine=self.engine,
+            client=self.client,
         )
 
     def _batch_size(self, solver: str, n_train: int):
@@ -425,6 +436,13 @@ class _BaseMLP(BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=self.network_.dtype)
         return self.network_.forward(X)
 
+    def score(self, X, y, sample_weight=None) -> float:
+        """Accuracy (classifier) or R^2 (regressor), as scikit-learn's; computed blockwise on Dask arrays."""
+        if is_dask_collection(X):
+            return score_blockwise(self, X, y, sample_weight)
+        mixin = ClassifierMixin if isinstance(self, ClassifierMixin) else RegressorMixin
+        return mixin.score(self, X, y, sample_weight=sample_weight)
+
     # ------------------------------------------------------------------ model files
     #: Fitted attributes a model file restores as they were (plain numbers, lists or None).
     _HISTORY_ATTRIBUTES = (
@@ -450,6 +468,7 @@ class _BaseMLP(BaseEstimator):
             arrays[f"b{t}"] = b
         params = self.get_params(deep=False)
         params["callbacks"] = None
+        params["client"] = None  # a live connection to a Dask cluster: not storable
         if not (params["random_state"] is None or isinstance(params["random_state"], numbers.Integral)):
             params["random_state"] = None
         # Dicts (class_weight, solver_options) keep their keys' types as [key, value] pairs.
@@ -630,6 +649,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         factors, Quickprop's maximum growth factor, other schedules).
     class_weight : dict, "balanced" or None
         Weights per class, multiplied into the sample weights (``J = sum_i s_i J_i``).
+    engine : {None, "local", "dask"}
+        Where training runs. None: on the Dask cluster when X is a Dask array or DataFrame,
+        else here; "dask" also trains NumPy data on the cluster; "local" computes Dask inputs
+        into memory. ``predict``, ``predict_proba`` and ``score`` on Dask arrays always run
+        blockwise on the cluster. See :mod:`deltaprop.dask_engine` and ``docs/dask.md``.
+    client : distributed.Client or None
+        The cluster; default the current client, or a local cluster started on first use.
 
     Attributes
     ----------
@@ -694,6 +720,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     """
 
     _default_output_activation = "sigmoid"
+    score = _BaseMLP.score  # before ClassifierMixin's: blockwise on Dask arrays
 
     def __init__(
         self,
@@ -730,6 +757,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         solver_options=None,
         schedule_options=None,
         class_weight=None,
+        engine=None,
+        client=None,
     ):
         shared = {k: v for k, v in locals().items() if k not in ("self", "class_weight", "__class__")}
         super().__init__(**shared)
@@ -846,6 +875,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     # ------------------------------------------------------------------ prediction
+    @blockwise_on_dask
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes): the outputs normalised (see Notes).
 
@@ -867,10 +897,12 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             return np.hstack([1 - p, p])
         return p / p.sum(axis=1, keepdims=True)
 
+    @blockwise_on_dask
     def predict_log_proba(self, X) -> np.ndarray:
         """``log(predict_proba(X))``; finite, since probabilities are clipped into [eps, 1 - eps]."""
         return np.log(self.predict_proba(X))
 
+    @blockwise_on_dask
     def predict(self, X) -> np.ndarray:
         """Labels, shape (n_samples,), or a 0/1 indicator matrix (n_samples, n_labels) for multilabel fits."""
         return self._labels(self._outputs(X), self.network_.output_activation)
@@ -932,6 +964,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     """
 
     _default_output_activation = "identity"
+    score = _BaseMLP.score  # before RegressorMixin's: blockwise on Dask arrays
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -991,6 +1024,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
+    @blockwise_on_dask
     def predict(self, X) -> np.ndarray:
         """Predictions, shape (n_samples,) for one output, else (n_samples, n_outputs), float64."""
         return self._values(self._outputs(X))

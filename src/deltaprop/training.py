@@ -372,6 +372,12 @@ class Trainer:
         0-based index of the epoch just finished. See :mod:`deltaprop.callbacks`.
     seed : int, numpy.random.Generator or None
         The source of all randomness (validation split, shuffling).
+    engine : {None, "local", "dask"}
+        Where the gradient is computed. None: on the Dask cluster when X is a Dask array or
+        DataFrame, else here; "dask" also sends NumPy data to the cluster; "local" computes
+        Dask inputs into memory. See :mod:`deltaprop.dask_engine`.
+    client : distributed.Client, optional
+        The cluster for engine "dask"; default the current client or a local cluster.
 
     Examples
     --------
@@ -410,6 +416,8 @@ class Trainer:
         shuffle: bool = True,
         callbacks=(),
         seed: int | np.random.Generator | None = None,
+        engine: str | None = None,
+        client=None,
     ):
         self.solver = solver
         self.learning_rate = learning_rate
@@ -435,6 +443,8 @@ class Trainer:
         self.shuffle = shuffle
         self.callbacks = callbacks
         self.seed = seed
+        self.engine = engine
+        self.client = client
         self._run: _Run | None = None
         self._live_net: Network | None = None
 
@@ -525,6 +535,10 @@ class Trainer:
         return run
 
     def _as_data(self, net: Network, X, Y, sample_weight, what: str):
+        from .dask_engine import is_dask_collection, select_engine  # Dask itself is imported only if used
+
+        if self.engine is not None or is_dask_collection(X):
+            X, Y, sample_weight = select_engine(X, Y, sample_weight, engine=self.engine, client=self.client)
         if _is_data_source(X):
             if Y is not None or sample_weight is not None:
                 raise InputError(f"{what} is a data source, which carries its own targets and weights; "
