@@ -28,14 +28,16 @@ from deltaprop import MLPClassifier
 DATASETS = {"digits": load_digits, "breast_cancer": load_breast_cancer, "wine": load_wine}
 
 CANDIDATES = {
-    "rprop (default)": {},
-    "rprop, 500 epochs": {"max_iter": 500},
-    "adam lr=1e-3 (sklearn's)": {"solver": "adam"},
-    "adam lr=1e-2": {"solver": "adam", "learning_rate_init": 1e-2},
-    "sgd lr=0.1 momentum 0.9": {"solver": "sgd", "learning_rate_init": 0.1},
-    "sgd lr=1.0 momentum 0.9": {"solver": "sgd", "learning_rate_init": 1.0},
-    "quickprop": {"solver": "quickprop"},
-    "lbfgs": {"solver": "lbfgs"},
+    "rprop, alpha=0.3 (the default)": {},
+    "rprop, alpha=1e-4 (scikit-learn's alpha)": {"alpha": 1e-4},
+    "rprop, alpha=0.03": {"alpha": 0.03},
+    "rprop, alpha=0.1": {"alpha": 0.1},
+    "rprop, alpha=1": {"alpha": 1.0},
+    "adam, lr=1e-3, alpha=1e-4 (scikit-learn's settings)": {"solver": "adam", "alpha": 1e-4},
+    "adam, lr=1e-2, alpha=0.3": {"solver": "adam", "learning_rate_init": 1e-2},
+    "sgd, lr=0.1, momentum 0.9, alpha=0.3": {"solver": "sgd", "learning_rate_init": 0.1},
+    "quickprop, alpha=0.3": {"solver": "quickprop"},
+    "lbfgs, alpha=0.3": {"solver": "lbfgs"},
 }
 
 

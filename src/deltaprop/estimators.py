@@ -453,19 +453,22 @@ class _BaseMLP(BaseEstimator):
     def _to_modelfile(self) -> tuple[dict[str, np.ndarray], dict]:
         """The fitted estimator as named arrays and JSON-able metadata (see :mod:`deltaprop.modelfile`).
 
-        Arrays: ``W{t}`` and ``b{t}`` per layer, in the network's orientation. Metadata:
-        ``kind``, the constructor ``params`` (``callbacks`` and a ``RandomState`` instance
-        are not storable and are saved as ``None``), the ``network`` config, ``n_features_in``,
-        ``feature_names_in``, the training ``history``, and what the subclass adds (the
-        classifier's label map, the regressor's target scaling). The optimizer state is not
-        saved: ``partial_fit`` after loading starts a fresh optimizer from the saved weights.
+        Arrays: the network's ``weights.t`` and ``biases.t`` (its own orientation, as a
+        saved Network has them). Metadata: the ``architecture`` (:meth:`Network.config`),
+        the constructor ``params`` (``callbacks`` and a ``RandomState`` instance cannot be
+        stored and are saved as None; dict values as ``{"items": [[key, value], ...]}`` so
+        that integer class keys survive JSON), ``n_features_in``, ``feature_names_in``, the
+        training ``history`` (the fitted attributes ``loss_curve_``, ``n_iter_``, ...), and
+        the subclass's ``label_map`` or ``target_scaling``. The ``kind`` is the class name,
+        which :func:`deltaprop.save` writes itself. The optimizer state is not saved:
+        ``partial_fit`` after loading starts a fresh optimizer from the saved weights.
         """
         check_is_fitted(self)
         net = self.network_
         arrays = {}
         for t, (W, b) in enumerate(zip(net.weights, net.biases)):
-            arrays[f"W{t}"] = W
-            arrays[f"b{t}"] = b
+            arrays[f"weights.{t}"] = W
+            arrays[f"biases.{t}"] = b
         params = self.get_params(deep=False)
         params["callbacks"] = None
         params["client"] = None  # a live connection to a Dask cluster: not storable
@@ -475,9 +478,8 @@ class _BaseMLP(BaseEstimator):
         params = {k: {"items": _jsonable(list(v.items()))} if isinstance(v, dict) else _jsonable(v) for k, v in params.items()}
         names = getattr(self, "feature_names_in_", None)
         meta = {
-            "kind": type(self).__name__,
+            "architecture": net.config(),
             "params": params,
-            "network": net.config(),
             "n_features_in": int(self.n_features_in_),
             "feature_names_in": None if names is None else [str(n) for n in names],
             "history": {a: _jsonable(getattr(self, a)) for a in self._HISTORY_ATTRIBUTES},
@@ -490,17 +492,18 @@ class _BaseMLP(BaseEstimator):
         """Rebuild a fitted estimator from what :meth:`_to_modelfile` returned."""
         from .errors import ModelFileError
 
-        if meta.get("kind") != cls.__name__:
-            raise ModelFileError(f"the model file holds a {meta.get('kind')!r}, not an {cls.__name__}")
+        kind = meta.get("kind", cls.__name__)
+        if kind != cls.__name__:
+            raise ModelFileError(f"the model file holds a {kind!r}, not an {cls.__name__}")
         params = {k: dict(map(tuple, v["items"])) if isinstance(v, dict) else v for k, v in meta["params"].items()}
         if isinstance(params.get("hidden_layer_sizes"), list):
             params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
         est = cls(**params)
-        config = meta["network"]
+        config = meta["architecture"]
         n_layers = len(config["layer_sizes"]) - 1
         try:
-            weights = [arrays[f"W{t}"] for t in range(n_layers)]
-            biases = [arrays[f"b{t}"] for t in range(n_layers)]
+            weights = [arrays[f"weights.{t}"] for t in range(n_layers)]
+            biases = [arrays[f"biases.{t}"] for t in range(n_layers)]
         except KeyError as exc:
             raise ModelFileError(f"the model file lacks the array {exc.args[0]!r} its architecture needs") from None
         try:
@@ -921,15 +924,19 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     # ------------------------------------------------------------------ model files
     def _extra_meta(self) -> dict:
+        # classes_ may hold strings, ints, floats or bools: the values and the dtype restore it.
         return {
-            "classes": {"values": self.classes_.tolist(), "dtype": self.classes_.dtype.str},
-            "multilabel": bool(self._multilabel),
+            "label_map": {
+                "classes": self.classes_.tolist(),
+                "dtype": self.classes_.dtype.str,
+                "multilabel": bool(self._multilabel),
+            }
         }
 
     def _restore_extra_meta(self, meta: dict) -> None:
-        dtype = np.dtype(meta["classes"]["dtype"])
-        self.classes_ = np.asarray(meta["classes"]["values"], dtype=dtype)
-        self._multilabel = bool(meta["multilabel"])
+        labels = meta["label_map"]
+        self.classes_ = np.asarray(labels["classes"], dtype=np.dtype(labels["dtype"]))
+        self._multilabel = bool(labels["multilabel"])
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
@@ -1044,11 +1051,15 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return r2_score(Y, o, sample_weight=sample_weight)
 
     def _extra_meta(self) -> dict:
-        return {"target_range": None if self.target_range_ is None else self.target_range_.tolist()}
+        if self.target_range_ is None:
+            return {"target_scaling": None}
+        y_min, y_max = self.target_range_.tolist()
+        interval = list(TARGET_INTERVALS[self.network_.output_activation])
+        return {"target_scaling": {"min": y_min, "max": y_max, "interval": interval}}
 
     def _restore_extra_meta(self, meta: dict) -> None:
-        r = meta.get("target_range")
-        self.target_range_ = None if r is None else np.asarray(r, dtype=np.float64)
+        scaling = meta.get("target_scaling")
+        self.target_range_ = None if scaling is None else np.array([scaling["min"], scaling["max"]], dtype=np.float64)
 
 
 def _check_inputs(X, y=None) -> None:
