@@ -382,7 +382,12 @@ class Network:
         return as_float_matrix(X, name=name, dtype=self.dtype, n_columns=self.n_inputs, columns_what="features")
 
     def check_Y(self, Y, n_examples: int, name: str = "Y") -> np.ndarray:
-        """``Y`` as a validated ``(N, n_outputs)`` array; a 1-D Y is taken as one column for k = 1."""
+        """``Y`` as a validated ``(N, n_outputs)`` array; a 1-D Y is taken as one column for k = 1.
+
+        Targets must lie in the loss's range (probabilities for the cross-entropies) and,
+        for a bounded output activation (sigmoid, tanh, softmax), in the range its outputs
+        can reach.
+        """
         if Y is not None and np.ndim(Y) == 1 and self.n_outputs == 1:
             Y = np.reshape(Y, (-1, 1))
         Y = as_float_matrix(Y, name=name, dtype=self.dtype, n_columns=self.n_outputs, columns_what="outputs")
