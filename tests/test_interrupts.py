@@ -33,7 +33,7 @@ from deltaprop.callbacks import Checkpoint, LambdaCallback, load_checkpoint
 from deltaprop.cli import EXIT_INTERRUPTED, main
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-EPOCHS = 60
+EPOCHS = 100  # ~1.5 s of training after the kill point: room for a slow parent to react
 KILL_AFTER = 10
 
 
