@@ -249,7 +249,7 @@ class _BaseMLP(BaseEstimator):
         self._trainer_state = trainer.state_dict()
         weight_sum = X.shape[0] if sw is None else float(sw.sum())
         self._record(history, n_new, p["reduction"], X.shape[0], weight_sum, validation)
-        if not incremental and history.stop_reason == "max_epochs":
+        if not incremental and history.stop_reason == "max_epochs" and self.tol is not None:
             warnings.warn(
                 f"{type(self).__name__} stopped at max_iter={self.max_iter} epochs while the loss was still "
                 f"improving by more than tol={self.tol}; raise max_iter (or tol) to let it converge",
@@ -367,7 +367,7 @@ class _BaseMLP(BaseEstimator):
             warnings.warn(
                 f"batch_size={self.batch_size} is larger than the {n_train} training examples; using {n_train}",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         return min(self.batch_size, n_train)
 
@@ -770,7 +770,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 self.classes_ = np.unique(y if classes is None else np.asarray(classes))
                 if self.classes_.size < 2:
                     raise InputError(
-                        f"y contains only one class ({self.classes_[0]!r}); a classifier needs "
+                        f"y contains only one class ({self.classes_.tolist()[0]!r}); a classifier needs "
                         "at least two classes to learn from"
                     )
         elif multilabel != self._multilabel or (multilabel and y.shape[1] != self.classes_.size):
@@ -807,7 +807,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             weighted = np.unique(y[sw > 0])
             if weighted.size < 2:
                 raise InputError(
-                    f"only one class ({weighted[0]!r}) has non-zero sample weight; a classifier "
+                    f"only one class ({weighted.tolist()[0]!r}) has non-zero sample weight; a classifier "
                     "needs at least two classes to learn from"
                 )
         return sw
