@@ -189,6 +189,27 @@ def test_sigmoid_outputs_scale_targets_into_the_unit_interval_and_back(rng):
     assert reg.score(X, y) > 0.9
 
 
+def test_regressor_partial_fit_continues_from_the_first_calls_scaling(rng):
+    X, y = small_regression(rng)
+    reg = MLPRegressor(hidden_layer_sizes=(4,), output_activation="tanh", random_state=0)
+    reg.partial_fit(X[:30], y[:30])
+    first_range = reg.target_range_.copy()
+    reg.partial_fit(X[30:], y[30:])
+    np.testing.assert_array_equal(reg.target_range_, first_range)
+    np.testing.assert_allclose(first_range, [[y[:30].min()], [y[:30].max()]])
+    assert reg.n_iter_ == 1 and reg.t_ == 60 and len(reg.loss_curve_) == 2
+    with pytest.raises(InputError, match="outputs"):
+        reg.partial_fit(X, np.column_stack([y, y]))
+
+
+def test_tol_none_runs_every_epoch_without_a_convergence_warning(iris):
+    X, y = iris
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = MLPClassifier(hidden_layer_sizes=(3,), tol=None, max_iter=40, random_state=0).fit(X, y)
+    assert clf.n_iter_ == 40 and len(clf.loss_curve_) == 40
+
+
 def test_regressor_early_stopping_records_validation_r2_and_restores_the_best_epoch(rng):
     X, y = small_regression(rng, n=200)
     reg = MLPRegressor(hidden_layer_sizes=(10,), early_stopping=True, random_state=0, max_iter=300).fit(X, y)
