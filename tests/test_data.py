@@ -21,7 +21,6 @@ from deltaprop.data import (
     read_idx,
     read_idx_dataset,
     read_npy,
-    read_npz,
     read_parquet,
     write_idx,
 )
@@ -369,7 +368,8 @@ def test_gzipped_idx_claiming_more_than_gzip_can_hold_is_refused_without_reading
     (tmp_path / "d.idx.gz").write_bytes(gzip.compress(idx_bytes(0x08, (60000, 60000), b"\0" * 100)))
     tracemalloc.start()
     try:
-        with pytest.raises(dp.DataFileError, match=r"claims dimensions \(60000, 60000\) \(3600000000 bytes\), more than a .*-byte gzip file can hold"):
+        message = r"claims dimensions \(60000, 60000\) \(3600000000 bytes\), more than a .*-byte gzip file can hold"
+        with pytest.raises(dp.DataFileError, match=message):
             read_idx(tmp_path / "d.idx.gz")
         _, peak = tracemalloc.get_traced_memory()
     finally:

@@ -237,10 +237,10 @@ def test_permission_refused_by_the_system_becomes_a_deltaprop_error(tmp_path, mo
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr("deltaprop._files.open", refuse, raising=False)
-    with pytest.raises(dp.FileAccessDeniedError, match="cannot read model file .*'m': permission denied"):
+    with pytest.raises(dp.FileAccessDeniedError, match="cannot read model file '.*/m': permission denied"):
         dp.load(tmp_path / "m")
     monkeypatch.setattr("deltaprop._files.os.open", refuse)
-    with pytest.raises(dp.FileAccessDeniedError, match="cannot write model file .*'m': permission denied") as info:
+    with pytest.raises(dp.FileAccessDeniedError, match="cannot write model file '.*/m': permission denied") as info:
         dp.save(dp.Network([1, 1]), tmp_path / "m")
     assert isinstance(info.value, PermissionError)
 
@@ -364,8 +364,14 @@ def test_a_flipped_weight_byte_fails_the_checksum(tmp_path):
         ({"architecture": {"layer_sizes": [2, 3, 0], "dtype": "float64"}}, "layer_sizes \\[2, 3, 0\\]"),
         ({"architecture": {"layer_sizes": [2, 3, 1], "dtype": "int8"}}, "dtype 'int8'"),
         ({"architecture": {"layer_sizes": [10**9, 10**9, 1], "dtype": "float64"}}, r"needs shape \(1000000000, 1000000000\)"),
-        ({"architecture": {"layer_sizes": [2, 3], "dtype": "float64"}}, "an array '(weights|biases).1' that the architecture \\[2, 3\\] does not use"),
-        ({"architecture": {"layer_sizes": [2, 3, 1, 1], "dtype": "float64"}}, "needs an array 'weights.2' of shape \\(1, 1\\), which is missing"),
+        (
+            {"architecture": {"layer_sizes": [2, 3], "dtype": "float64"}},
+            "an array '(weights|biases).1' that the architecture \\[2, 3\\] does not use",
+        ),
+        (
+            {"architecture": {"layer_sizes": [2, 3, 1, 1], "dtype": "float64"}},
+            "needs an array 'weights.2' of shape \\(1, 1\\), which is missing",
+        ),
         ({"architecture": {"layer_sizes": [2, 3, 1], "dtype": "float32"}}, "dtype float64, but the architecture .* needs .* dtype float32"),
     ],
 )
@@ -512,8 +518,8 @@ def test_a_writer_killed_mid_save_never_leaves_a_damaged_model(tmp_path):
         """
     )
     rng = np.random.default_rng(0)
-    versions = set()
-    for _ in range(4):
+    versions, mid_save_kills = set(), 0
+    for _ in range(10):
         proc = subprocess.Popen([sys.executable, "-c", writer], stdout=subprocess.PIPE)
         try:
             assert proc.stdout.readline() == b"saved\n"
@@ -522,12 +528,19 @@ def test_a_writer_killed_mid_save_never_leaves_a_damaged_model(tmp_path):
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             proc.stdout.close()
+        leftovers = [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
+        mid_save_kills += bool(leftovers)  # a temporary file left behind: killed inside a save
+        for name in leftovers:
+            os.remove(tmp_path / name)
         arrays, meta = modelfile.read(path)
         net = dp.load(path)
         i = meta["i"]
         versions.add(i)
         # one complete version: every parameter holds that save's number
         assert all((p == i).all() for p in net.weights + net.biases)
+        if mid_save_kills >= 2 and len(versions) >= 2:
+            break
+    assert mid_save_kills >= 1, "no kill landed inside a save; the test proved nothing"
     assert len(versions) >= 2, "the kills never landed after a later save; the test proved nothing"
 
 
@@ -554,7 +567,7 @@ def load_or_refuse(folder, data):
         return None
 
 
-FUZZ = settings(max_examples=1200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @pytest.mark.timeout(120)
@@ -615,7 +628,14 @@ def test_fuzz_hostile_headers_end_in_model_file_error_or_a_faithful_model(
         if poison is not None and a.size:
             a.reshape(-1)[0] = poison
         arrays[f"{'weights' if t % 2 == 0 else 'biases'}.{t // 2}"] = a
-    meta = {"format": "deltaprop", "format_version": version, "kind": kind, "architecture": {"layer_sizes": sizes, "activation": ["sigmoid"] * max(len(sizes) - 2, 0), "output_activation": "sigmoid", "loss": "squared_error", "dtype": dtype}}
+    architecture = {
+        "layer_sizes": sizes,
+        "activation": ["sigmoid"] * max(len(sizes) - 2, 0),
+        "output_activation": "sigmoid",
+        "loss": "squared_error",
+        "dtype": dtype,
+    }
+    meta = {"format": "deltaprop", "format_version": version, "kind": kind, "architecture": architecture}
     text = json.dumps(meta)
     digest = modelfile._checksum(text, arrays) if checksum else "f" * 64
     raw = safetensors.numpy.save(arrays, metadata={"deltaprop": text, "deltaprop.sha256": digest})

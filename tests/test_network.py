@@ -298,7 +298,7 @@ def test_bad_names_and_dtypes_are_rejected_with_the_valid_choices():
         (np.ones(3), r"X must be 2-D \(n_examples, n_features\), got shape \(3,\); reshape"),
         (np.ones((2, 3, 1)), "X must be 2-D"),
         (np.empty((0, 3)), "X is empty"),
-        (np.array([[1.0, np.nan, 0.0]]), "X contains nan at row 0, column 1"),
+        (np.array([[1.0, np.nan, 0.0]]), "X contains NaN at row 0, column 1"),
         (np.array([[1.0, 0.0, 0.0], [0.0, 0.0, np.inf]]), "X contains inf at row 1, column 2"),
         ([[1.0, 2.0, 3.0], [1.0, 2.0]], "X is ragged"),
         (np.array([["a", "b", "c"]]), "X contains non-numeric values"),

@@ -12,7 +12,6 @@ default network is sigmoid units with squared error trained by batch gradient de
 
 from ._version import __version__
 from .activations import ACTIVATIONS, get_activation
-from .estimators import MLPClassifier, MLPRegressor
 from .errors import (
     DataFileError,
     DeltapropError,
@@ -36,6 +35,7 @@ from .network import LayerTrace, Network, gradient_descent
 from .optimizers import OPTIMIZERS
 from .schedules import SCHEDULES
 from .training import ArrayData, History, Trainer, train
+from .estimators import MLPClassifier, MLPRegressor
 
 __all__ = [
     "__version__",

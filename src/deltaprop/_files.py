@@ -11,11 +11,11 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 
 from .errors import FileAccessDeniedError, FileAccessError, InputTypeError, MissingFileError, NotAFileError
 
-__all__ = ["fspath", "open_for_reading", "atomic_write_bytes"]
+__all__ = ["fspath", "open_for_reading", "atomic_open", "atomic_write_bytes"]
 
 
 def fspath(path, *, argument: str = "path") -> str:
@@ -65,30 +65,32 @@ def open_for_reading(path, *, what: str = "file") -> BinaryIO:
         raise _access_error(exc, path, what, "read") from exc
 
 
-def atomic_write_bytes(path, data: bytes, *, what: str = "file") -> None:
-    """Write ``data`` to ``path`` so that a crash never leaves a damaged file in its place.
+@contextlib.contextmanager
+def atomic_open(path, *, what: str = "file") -> Iterator[BinaryIO]:
+    """A binary file for writing that appears at ``path`` only when the block succeeds.
 
     The bytes go to a temporary file in the same directory, which is flushed, fsynced and
     then renamed over ``path`` with :func:`os.replace` (atomic on POSIX and Windows). A
-    reader therefore sees either the old file or the complete new one. If anything fails,
-    the temporary file is removed and the old file is left as it was. (A process killed
-    with SIGKILL cannot clean up: a hidden ``.NAME.XXXX.tmp`` file may then remain, but the
-    file at ``path`` is still the old one.)
+    reader therefore sees either the old file or the complete new one. If anything fails
+    (an exception, KeyboardInterrupt), the temporary file is removed and the old file is
+    left as it was. (A process killed with SIGKILL cannot clean up: a hidden
+    ``.NAME.XXXX.tmp`` file may then remain, but the file at ``path`` is still the old one.)
+    A new file gets the permissions an ordinary ``open(path, "wb")`` would give it.
 
     Parameters
     ----------
     path : str or os.PathLike
         The destination; its directory must exist.
-    data : bytes
     what : str
         How error messages name the file.
 
     Examples
     --------
     >>> import pathlib, tempfile
-    >>> from deltaprop._files import atomic_write_bytes
+    >>> from deltaprop._files import atomic_open
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.bin"
-    >>> atomic_write_bytes(path, b"abc")
+    >>> with atomic_open(path) as f:
+    ...     _ = f.write(b"abc")
     >>> path.read_bytes()
     b'abc'
     """
@@ -107,7 +109,7 @@ def atomic_write_bytes(path, data: bytes, *, what: str = "file") -> None:
                 continue
             tmp = candidate
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -119,6 +121,22 @@ def atomic_write_bytes(path, data: bytes, *, what: str = "file") -> None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
     _fsync_directory(folder)
+
+
+def atomic_write_bytes(path, data: bytes, *, what: str = "file") -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_open`).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from deltaprop._files import atomic_write_bytes
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.bin"
+    >>> atomic_write_bytes(path, b"abc")
+    >>> path.read_bytes()
+    b'abc'
+    """
+    with atomic_open(path, what=what) as f:
+        f.write(data)
 
 
 def _fsync_directory(folder: str) -> None:

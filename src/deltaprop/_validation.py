@@ -32,6 +32,63 @@ def first_nonfinite(a: np.ndarray) -> tuple[int, ...]:
     return tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
 
 
+def _nonfinite_error(arr: np.ndarray, name: str) -> InputError:
+    """The error for the first NaN or infinite entry of the 2-D ``arr``, naming its row and column."""
+    row, col = first_nonfinite(arr)
+    v = arr[row, col]
+    what = "NaN" if np.isnan(v) else ("inf" if v > 0 else "-inf")
+    return InputError(
+        f"{name} contains {what} at row {row}, column {col}; remove or impute non-finite values before use"
+    )
+
+
+def _non_numeric_error(arr: np.ndarray, name: str) -> InputError:
+    """The error for the first cell of ``arr`` that is not a number, naming its row and column."""
+    where = ""
+    if arr.ndim == 2:
+        for (row, col), v in np.ndenumerate(arr):
+            try:
+                float(v)
+            except (ValueError, TypeError):
+                where = f" at row {row}, column {col} ({v.item() if isinstance(v, np.generic) else v!r})"
+                break
+    return InputError(
+        f"{name} contains non-numeric values{where}; encode or drop those columns before training"
+    )
+
+
+def check_table(a, *, name: str) -> None:
+    """Refuse a ragged, 3-D, empty, non-numeric or non-finite ``a`` with a message naming the cell.
+
+    For callers that leave the rest of the validation to another library (the estimators
+    use scikit-learn's): other shapes and dtypes pass through unchanged.
+    """
+    if a is None or hasattr(a, "tocsr"):  # None and sparse matrices: the caller decides
+        return
+    try:
+        arr = np.asarray(a)
+    except ValueError as exc:  # ragged nested sequences
+        raise InputError(f"{name} is ragged (rows of different lengths); pass a rectangular 2-D array") from exc
+    if arr.ndim > 2:
+        raise InputError(
+            f"{name} must be 2-D (n_examples, n_features), got shape {arr.shape}; "
+            f"flatten each example first, e.g. {name}.reshape(len({name}), -1)"
+        )
+    if arr.ndim == 2 and arr.shape[0] == 0:
+        raise InputError(f"{name} is empty (0 examples); pass at least one example")
+    if arr.ndim != 2 or arr.size == 0:
+        return
+    if arr.dtype == object or arr.dtype.kind in "USV":
+        try:
+            arr = arr.astype(np.float64)
+        except ValueError:  # text; other objects (TypeError) are left to the caller
+            raise _non_numeric_error(arr, name) from None
+        except TypeError:
+            return
+    if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
+        raise _nonfinite_error(arr, name)
+
+
 def as_float_matrix(
     a, *, name: str, dtype: np.dtype, n_columns: int | None = None, columns_what: str = "columns"
 ) -> np.ndarray:
@@ -55,10 +112,7 @@ def as_float_matrix(
             try:
                 arr = arr.astype(dtype)
             except (ValueError, TypeError) as exc:
-                raise InputError(
-                    f"{name} contains non-numeric values (dtype {arr.dtype}); "
-                    "encode or drop those columns before training"
-                ) from exc
+                raise _non_numeric_error(arr, name) from exc
         elif arr.dtype.kind not in "biuf":
             raise InputTypeError(
                 f"{name} has dtype {arr.dtype}, which is not numeric; pass real numbers"
@@ -82,11 +136,7 @@ def as_float_matrix(
         raise InputError(f"{name} has 0 {columns_what}; pass at least one column")
     if not np.isfinite(arr).all():
         # np.isfinite(arr).all() is a fast scan; the location is found only on failure.
-        row, col = first_nonfinite(arr)
-        raise InputError(
-            f"{name} contains {arr[row, col]} at row {row}, column {col}; "
-            "remove or impute non-finite values before use"
-        )
+        raise _nonfinite_error(arr, name)
     return arr
 
 

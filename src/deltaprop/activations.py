@@ -29,6 +29,8 @@ from typing import Callable
 
 import numpy as np
 
+from .errors import InputError, InputTypeError
+
 __all__ = ["Activation", "ACTIVATIONS", "get_activation", "activation_names", "LEAKY_RELU_SLOPE"]
 
 #: Slope of the leaky ReLU for negative inputs (the common default of 0.01).
@@ -186,7 +188,7 @@ def activation_names() -> list[str]:
 
 
 def get_activation(name: str | Activation, *, argument: str = "activation") -> Activation:
-    """Look an activation up by name (or alias); raise a ValueError listing valid names.
+    """Look an activation up by name (or alias); raise an InputError (a ValueError) listing valid names.
 
     Examples
     --------
@@ -196,9 +198,9 @@ def get_activation(name: str | Activation, *, argument: str = "activation") -> A
     if isinstance(name, Activation):
         return name
     if not isinstance(name, str):
-        raise TypeError(f"{argument} must be a name such as 'sigmoid', got {type(name).__name__}")
+        raise InputTypeError(f"{argument} must be a name such as 'sigmoid', got {type(name).__name__}")
     key = ALIASES.get(name.lower(), name.lower())
     if key not in ACTIVATIONS:
         valid = ", ".join(repr(n) for n in ACTIVATIONS)
-        raise ValueError(f"unknown {argument} {name!r}; choose one of {valid}")
+        raise InputError(f"unknown {argument} {name!r}; choose one of {valid}")
     return ACTIVATIONS[key]

@@ -314,7 +314,10 @@ def _read_rows(stream, sep: str, where: str) -> tuple[list[str], list[tuple[int,
                 )
             rows.append((reader.line_num, fields))
     except csv.Error as exc:
-        raise DataFileError(f"{where}, line {reader.line_num}: malformed {'TSV' if sep == chr(9) else 'CSV'} ({exc})") from exc
+        raise DataFileError(
+            f"{where}, line {reader.line_num}: malformed {'TSV' if sep == chr(9) else 'CSV'} ({exc}); "
+            "check the quoting and the delimiter"
+        ) from exc
     except UnicodeDecodeError as exc:
         raise DataFileError(f"{where} is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
     except (OSError, EOFError, zlib.error) as exc:
@@ -353,9 +356,11 @@ def _target_index(columns: list[str], target, where: str) -> int:
         if target in columns:
             return columns.index(target)
         close = difflib.get_close_matches(target, columns, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = f"; did you mean {close[0]!r}?" if close else "."
         shown = ", ".join(map(repr, columns[:20])) + (f", ... ({n - 20} more)" if n > 20 else "")
-        raise InputError(f"unknown target column {target!r} in {where}{hint} The columns are: {shown}")
+        raise InputError(
+            f"unknown target column {target!r} in {where}{hint} The columns are: {shown}; name one of them"
+        )
     if not -n <= target < n:
         raise InputError(f"target column index {target} is out of range for {where}, which has {n} columns")
     return int(target) % n
@@ -775,7 +780,7 @@ def load_builtin(
     """
     if name not in BUILTIN_DATASETS:
         close = difflib.get_close_matches(str(name), BUILTIN_DATASETS, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = f"; did you mean {close[0]!r}?" if close else "."
         raise InputError(f"unknown data set {name!r}{hint} Built-in data sets: {', '.join(BUILTIN_DATASETS)}")
     if part is not None and part not in PARTS:
         raise InputError(f"part must be 'train' or 'test', got {part!r}")

@@ -20,7 +20,7 @@ import os
 
 import numpy as np
 
-from ._atomic import atomic_write_bytes
+from ._files import atomic_write_bytes
 from ._optional import import_optional
 from ._validation import network_of
 from .activations import LEAKY_RELU_SLOPE

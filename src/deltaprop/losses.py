@@ -25,6 +25,8 @@ from typing import Callable
 
 import numpy as np
 
+from .errors import InputError, InputTypeError
+
 from .activations import Activation
 
 __all__ = ["Loss", "LOSSES", "CANONICAL", "get_loss", "loss_names", "output_delta"]
@@ -119,7 +121,7 @@ def loss_names() -> list[str]:
 
 
 def get_loss(name: str | Loss, *, argument: str = "loss") -> Loss:
-    """Look a loss up by name (or alias); raise a ValueError listing valid names.
+    """Look a loss up by name (or alias); raise an InputError (a ValueError) listing valid names.
 
     Examples
     --------
@@ -129,11 +131,11 @@ def get_loss(name: str | Loss, *, argument: str = "loss") -> Loss:
     if isinstance(name, Loss):
         return name
     if not isinstance(name, str):
-        raise TypeError(f"{argument} must be a name such as 'squared_error', got {type(name).__name__}")
+        raise InputTypeError(f"{argument} must be a name such as 'squared_error', got {type(name).__name__}")
     key = ALIASES.get(name.lower(), name.lower())
     if key not in LOSSES:
         valid = ", ".join(repr(n) for n in LOSSES)
-        raise ValueError(f"unknown {argument} {name!r}; choose one of {valid}")
+        raise InputError(f"unknown {argument} {name!r}; choose one of {valid}")
     return LOSSES[key]
 
 

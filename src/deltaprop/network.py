@@ -199,7 +199,12 @@ class Network:
         if isinstance(activation, (str, Activation)):
             hidden = [get_activation(activation)] * n_hidden
         else:
-            names = list(activation)
+            try:
+                names = list(activation)
+            except TypeError:
+                raise InputTypeError(
+                    f"activation must be a name such as 'sigmoid' or one name per hidden layer, got {activation!r}"
+                ) from None
             if len(names) != n_hidden:
                 raise InputError(
                     f"activation lists {len(names)} names but the network has {n_hidden} hidden "
@@ -377,7 +382,12 @@ class Network:
         return as_float_matrix(X, name=name, dtype=self.dtype, n_columns=self.n_inputs, columns_what="features")
 
     def check_Y(self, Y, n_examples: int, name: str = "Y") -> np.ndarray:
-        """``Y`` as a validated ``(N, n_outputs)`` array; a 1-D Y is taken as one column for k = 1."""
+        """``Y`` as a validated ``(N, n_outputs)`` array; a 1-D Y is taken as one column for k = 1.
+
+        Targets must lie in the loss's range (probabilities for the cross-entropies) and,
+        for a bounded output activation (sigmoid, tanh, softmax), in the range its outputs
+        can reach.
+        """
         if Y is not None and np.ndim(Y) == 1 and self.n_outputs == 1:
             Y = np.reshape(Y, (-1, 1))
         Y = as_float_matrix(Y, name=name, dtype=self.dtype, n_columns=self.n_outputs, columns_what="outputs")
@@ -388,6 +398,16 @@ class Network:
             raise InputError(
                 f"{name} has values outside [{lo:g}, {hi:g}], which loss {self.loss_function.name!r} "
                 "requires; one-hot encode labels or choose loss='squared_error'"
+            )
+        # A bounded output activation (sigmoid, tanh, softmax) can never reach a target
+        # outside its range: squared error would push its units into the flat tails forever.
+        f = self.activations[-1]
+        lo, hi = f.output_range
+        if np.isfinite(lo) and np.isfinite(hi) and ((Y < lo).any() or (Y > hi).any()):
+            bad = Y.min() if Y.min() < lo else Y.max()
+            raise InputError(
+                f"{name} has values outside [{lo:g}, {hi:g}] (e.g. {bad:g}), which {f.name} outputs cannot "
+                f"reach; scale the targets into [{lo:g}, {hi:g}] or choose output_activation='identity'"
             )
         return Y
 

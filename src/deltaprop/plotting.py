@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._atomic import atomic_open
+from ._files import atomic_open
 from ._optional import import_optional
 from ._validation import network_of
 from .errors import InputError, InputTypeError

@@ -49,7 +49,8 @@ weights. :meth:`Trainer.state_dict` captures everything a run needs to continue 
 identically, as plain data: the last weights, the optimizer state, the Generator state,
 epoch and step counters, the schedule, the history, the early-stopping record and the
 validation split. ``epochs`` is the total target: ``fit(..., resume=True)`` continues the
-run until the history has ``epochs`` epochs.
+run until the history has ``epochs`` epochs. (L-BFGS is the exception: scipy does not expose
+its curvature memory, so a resumed lbfgs run restarts it from the last weights.)
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ from .network import Network, forward_pass
 from .optimizers import Optimizer, get_optimizer, lbfgs_minimize
 from .schedules import get_schedule
 
-__all__ = ["ArrayData", "History", "Trainer", "train", "STATE_FORMAT"]
+__all__ = ["ArrayData", "History", "Trainer", "train", "split_state", "join_state", "STATE_FORMAT"]
 
 #: Version of the layout of :meth:`Trainer.state_dict`.
 STATE_FORMAT = 1
@@ -367,9 +368,16 @@ class Trainer:
         Objects with any of ``on_train_begin(trainer, net)``, ``on_epoch_end(trainer, net,
         epoch, logs) -> bool | str | None`` (a truthy return stops training; a string is the
         stop reason), ``on_step_end(trainer, net, step, logs)`` and ``on_train_end(trainer,
-        net, history)``. ``epoch`` is the 0-based index of the epoch just finished.
+        net, history)`` (which runs even when training ends in an error). ``epoch`` is the
+        0-based index of the epoch just finished. See :mod:`deltaprop.callbacks`.
     seed : int, numpy.random.Generator or None
         The source of all randomness (validation split, shuffling).
+    engine : {None, "local", "dask"}
+        Where the gradient is computed. None: on the Dask cluster when X is a Dask array or
+        DataFrame, else here; "dask" also sends NumPy data to the cluster; "local" computes
+        Dask inputs into memory. See :mod:`deltaprop.dask_engine`.
+    client : distributed.Client, optional
+        The cluster for engine "dask"; default the current client or a local cluster.
 
     Examples
     --------
@@ -408,6 +416,8 @@ class Trainer:
         shuffle: bool = True,
         callbacks=(),
         seed: int | np.random.Generator | None = None,
+        engine: str | None = None,
+        client=None,
     ):
         self.solver = solver
         self.learning_rate = learning_rate
@@ -433,7 +443,10 @@ class Trainer:
         self.shuffle = shuffle
         self.callbacks = callbacks
         self.seed = seed
+        self.engine = engine
+        self.client = client
         self._run: _Run | None = None
+        self._live_net: Network | None = None
 
     # ------------------------------------------------------------------ settings
     _SETTINGS = ("solver", "learning_rate", "epochs", "batch_size", "reduction", "momentum", "nesterov", "beta_1",
@@ -469,7 +482,8 @@ class Trainer:
         if self.tol is not None:
             check_positive(self.tol, name="tol", allow_zero=True)
         check_positive(self.n_iter_no_change, name="n_iter_no_change", integer=True)
-        if not 0.0 < float(self.validation_fraction) < 1.0:
+        check_positive(self.validation_fraction, name="validation_fraction")
+        if not self.validation_fraction < 1.0:
             raise InputError(f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}")
         if self.metric is not None and not callable(self.metric):
             raise InputTypeError(f"metric must be a callable metric(net, X, Y) -> float, got {self.metric!r}")
@@ -479,9 +493,9 @@ class Trainer:
         solver_kwargs = {k: explicit[k] for k in opt.options if k in explicit}
         solver_kwargs.update(preset)
         extra = dict(self.solver_options or {})
-        unknown = sorted(set(extra) - set(opt.options) - set(explicit))
+        unknown = sorted(set(extra) - set(opt.options))
         if unknown:
-            valid = ", ".join(k for k in opt.options if k not in explicit) or "none"
+            valid = ", ".join(opt.options) or "none"
             raise InputError(f"solver_options {unknown} are not options of solver {opt.name!r}; valid: {valid}")
         solver_kwargs.update(extra)
 
@@ -508,8 +522,10 @@ class Trainer:
     def _new_run(self, net: Network, cfg: dict) -> _Run:
         opt: Optimizer = cfg["opt"]
         params = net.weights + net.biases
-        opt_state = opt.init(params, **{k: v for k, v in cfg["solver_kwargs"].items() if k != "max_fun"}) \
-            if opt.init is not None else {k: v for k, v in cfg["solver_kwargs"].items()}
+        if opt.init is None:  # lbfgs: its options only
+            opt_state = dict(cfg["solver_kwargs"])
+        else:  # the trainer steps one flat vector of all parameters (see _train_steps)
+            opt_state = opt.init([np.concatenate(params, axis=None)], **cfg["solver_kwargs"])
         lr = cfg["lr"] if cfg["lr"] is not None else math.nan
         sched_state = cfg["schedule"].init(lr, **cfg["schedule_kwargs"])
         seed = self.seed
@@ -519,6 +535,10 @@ class Trainer:
         return run
 
     def _as_data(self, net: Network, X, Y, sample_weight, what: str):
+        from .dask_engine import is_dask_collection, select_engine  # Dask itself is imported only if used
+
+        if self.engine is not None or is_dask_collection(X):
+            X, Y, sample_weight = select_engine(X, Y, sample_weight, engine=self.engine, client=self.client)
         if _is_data_source(X):
             if Y is not None or sample_weight is not None:
                 raise InputError(f"{what} is a data source, which carries its own targets and weights; "
@@ -661,6 +681,10 @@ class Trainer:
         early-stopping record (best value, best weights), the validation split, and the
         last weights as ``params`` (``net.weights + net.biases``, in that order).
 
+        Called from a callback's ``on_epoch_end`` (how checkpoints are taken) it captures the
+        run at that epoch boundary, the live weights included; a run resumed from it
+        continues exactly as the uninterrupted one.
+
         Examples
         --------
         >>> import numpy as np, deltaprop as dp
@@ -677,6 +701,8 @@ class Trainer:
         run = self._run
         if run is None:
             raise InputError("this trainer has no run yet; call fit or partial_fit before state_dict()")
+        live = self._live_net
+        last = run.last_params if live is None else [p.copy() for p in live.weights + live.biases]
         return {
             "format": STATE_FORMAT,
             "solver": run.solver,
@@ -693,7 +719,7 @@ class Trainer:
             "best_params": _copy_state(run.best_params),
             "val_index": None if run.val_index is None else run.val_index.copy(),
             "layer_shapes": _copy_state(run.layer_shapes),
-            "params": _copy_state(run.last_params),
+            "params": _copy_state(last),
         }
 
     def load_state_dict(self, state: dict, net: Network | None = None) -> None:
@@ -730,50 +756,35 @@ class Trainer:
     def _train(self, net: Network, data, val, cfg: dict, run: _Run, *, target: int, early_stopping: bool) -> History:
         hooks: _Hooks = cfg["hooks"]
         params = net.weights + net.biases
+        self._live_net = net  # state_dict() during training reads the live weights
         for f in hooks.begin:
             f(self, net)
-        # Overflow on the way to divergence is detected and reported as a DivergenceError.
-        with np.errstate(over="ignore", invalid="ignore"):
-            if cfg["opt"].name == "lbfgs":
-                self._train_lbfgs(net, data, val, cfg, run, target, early_stopping)
-            else:
-                self._train_steps(net, data, val, cfg, run, target, early_stopping)
-        run.last_params = [p.copy() for p in params]
-        if early_stopping and run.best_params is not None:
-            for p, best in zip(params, run.best_params):
-                p[...] = best
-        for f in hooks.end:
-            f(self, net, run.history)
+        try:
+            # Overflow on the way to divergence is detected and reported as a DivergenceError.
+            with np.errstate(over="ignore", invalid="ignore"):
+                if cfg["opt"].name == "lbfgs":
+                    self._train_lbfgs(net, data, val, cfg, run, target, early_stopping)
+                else:
+                    self._train_steps(net, data, val, cfg, run, target, early_stopping)
+            run.last_params = [p.copy() for p in params]
+            if early_stopping and run.best_params is not None:
+                for p, best in zip(params, run.best_params):
+                    p[...] = best
+        finally:
+            self._live_net = None
+            for f in hooks.end:
+                f(self, net, run.history)
         return run.history
 
-    def _make_step(self, net: Network, cfg: dict, run: _Run):
-        """The per-step update as a closure over everything constant during the fit."""
-        params = net.weights + net.biases
-        weights = net.weights
-        alpha = float(self.weight_decay)
-        mean = cfg["reduction"] == "mean"
-        clip = None if self.clip_norm is None else float(self.clip_norm)
-        update = cfg["opt"].update
-        opt_state = run.opt_state
-
-        def step(J: float, grads: list, n: int, lr: float) -> float:
-            if alpha:
-                sq = 0.0
-                for W, g in zip(weights, grads):
-                    g += alpha * W  # d/dW of (alpha/2)||W||^2
-                    sq += float(np.vdot(W, W))
-                J += 0.5 * alpha * sq
-            scale = 1.0 / n if mean else 1.0
-            if clip is not None:
-                norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads)) * scale
-                if norm > clip:
-                    scale *= clip / norm
-            update(opt_state, params, grads, lr, scale)
-            return J
-
-        return step
-
     def _train_steps(self, net, data, val, cfg, run: _Run, target: int, early_stopping: bool) -> None:
+        """The loop of the init/update optimizers: one step per batch, bookkeeping per epoch.
+
+        The optimizer works on one flat copy ``theta`` of all parameters (weights first, then
+        biases) and one flat gradient, so a step costs a fixed handful of array operations
+        however many layers there are; after each step ``theta`` is copied back into the
+        network's own arrays, which the next gradient reads. Every operation is elementwise,
+        so the result is bitwise that of the same rule applied array by array.
+        """
         hooks: _Hooks = cfg["hooks"]
         params = net.weights + net.biases
         N = data.n_examples
@@ -785,14 +796,42 @@ class Trainer:
                 raise InputError(f"batch_size={bs} is larger than the {N} training examples; "
                                  f"use at most {N}, or None for min(200, N)")
             ws = Workspace(net, bs)
+        theta = np.concatenate(params, axis=None)
+        views, offset = [], 0
+        for p in params:
+            views.append(theta[offset:offset + p.size].reshape(p.shape))
+            offset += p.size
+        n_w = sum(W.size for W in net.weights)
+        theta_W = theta[:n_w]
+        g = np.empty_like(theta)
+        g_W = g[:n_w]
+        flat_params, flat_grads = [theta], [g]
+        update, opt_state = cfg["opt"].update, run.opt_state
+        alpha = float(self.weight_decay)
+        mean = cfg["reduction"] == "mean"
+        clip = None if self.clip_norm is None else float(self.clip_norm)
         shuffle = bool(self.shuffle)
-        step = self._make_step(net, cfg, run)
-        snapshot = [p.copy() for p in params]
+        snapshot = theta.copy()
         step_hooks = hooks.step
-        divisor = N if cfg["reduction"] == "mean" else 1
+
+        def step(J: float, grads: list, n: int, lr: float) -> float:
+            np.concatenate(grads, axis=None, out=g)
+            if alpha:
+                np.add(g_W, alpha * theta_W, out=g_W)  # d/dW of (alpha/2)||W||^2, weights only
+                J += 0.5 * alpha * float(np.dot(theta_W, theta_W))
+            scale = 1.0 / n if mean else 1.0
+            if clip is not None:
+                norm = math.sqrt(float(np.dot(g, g))) * scale
+                if norm > clip:
+                    scale *= clip / norm
+            update(opt_state, flat_params, flat_grads, lr, scale)
+            for p, v in zip(params, views):
+                np.copyto(p, v)
+            return J
+
+        divisor = N if mean else 1
         while run.epoch < target:
-            for s, p in zip(snapshot, params):
-                np.copyto(s, p)  # the last finite weights, should this epoch diverge
+            np.copyto(snapshot, theta)  # the last finite weights, should this epoch diverge
             t0 = time.perf_counter()
             lr = run.schedule_state["learning_rate"]
             total = 0.0
@@ -809,8 +848,11 @@ class Trainer:
                     run.step += 1
                     if step_hooks:
                         self._call_step_hooks(step_hooks, net, run, J, Xb.shape[0])
-            if not (math.isfinite(total) and all(np.isfinite(p).all() for p in params)):
-                self._diverged(net, params, snapshot, run, "loss" if not math.isfinite(total) else "a weight", lr)
+            if not (math.isfinite(total) and np.isfinite(theta).all()):
+                np.copyto(theta, snapshot)
+                for p, v in zip(params, views):
+                    np.copyto(p, v)
+                self._diverged(run, "the loss" if not math.isfinite(total) else "a weight", lr)
             run.examples_seen += N
             if self._epoch_end(net, val, cfg, run, total / divisor, lr, t0, early_stopping, plateau_rule=True):
                 break
@@ -822,9 +864,7 @@ class Trainer:
         for f in hooks:
             f(self, net, run.step, logs)
 
-    def _diverged(self, net, params, snapshot, run: _Run, what: str, lr: float) -> None:
-        for p, s in zip(params, snapshot):
-            p[...] = s
+    def _diverged(self, run: _Run, what: str, lr: float) -> None:
         run.history.stop_reason = "diverged"
         hint = (f"use a smaller learning rate than {lr:g} (e.g. {lr / 10:g})" if math.isfinite(lr)
                 else "use smaller step sizes (solver_options delta0 / delta_max)")
@@ -937,11 +977,61 @@ class Trainer:
                              max_fun=run.opt_state.get("max_fun", 15000), gtol=self.tol, callback=callback)
         theta = np.asarray(res.x)
         if not np.isfinite(theta).all():
-            self._diverged(net, params, snapshot, run, "a weight", math.nan)
+            for p, last in zip(params, snapshot):
+                p[...] = last
+            self._diverged(run, "a weight", math.nan)
         net.set_flat_parameters(theta)
         if run.history.stop_reason is None:
             run.history.stop_reason = "max_epochs" if run.epoch >= target else (
                 "converged" if res.success else f"lbfgs: {res.message}")
+
+
+def split_state(state: dict) -> tuple[dict[str, np.ndarray], dict]:
+    """Split a :meth:`Trainer.state_dict` into named arrays and JSON-ready metadata.
+
+    Every ndarray is replaced by ``{"__array__": name}`` with ``name`` its path
+    (``"optimizer.m.0"``), so the pair can be written as safetensors arrays plus one JSON
+    string; :func:`join_state` reverses it.
+
+    Returns
+    -------
+    arrays : dict of str to ndarray
+    meta : dict
+        Plain data that ``json.dumps`` accepts (non-finite floats as NaN / Infinity).
+    """
+    arrays: dict[str, np.ndarray] = {}
+
+    def walk(obj, path):
+        if isinstance(obj, np.ndarray):
+            arrays[path] = obj
+            return {"__array__": path}
+        if isinstance(obj, dict):
+            return {k: walk(v, f"{path}.{k}" if path else k) for k, v in obj.items()}
+        if isinstance(obj, (list, tuple)):
+            return [walk(v, f"{path}.{i}") for i, v in enumerate(obj)]
+        if isinstance(obj, np.generic):
+            return obj.item()
+        return obj
+
+    return arrays, walk(state, "")
+
+
+def join_state(arrays: dict, meta: dict) -> dict:
+    """The state dict that :func:`split_state` split into ``(arrays, meta)``."""
+
+    def walk(obj):
+        if isinstance(obj, dict):
+            if set(obj) == {"__array__"}:
+                name = obj["__array__"]
+                if name not in arrays:
+                    raise InputError(f"the trainer state refers to array {name!r}, which is missing")
+                return np.asarray(arrays[name])
+            return {k: walk(v) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [walk(v) for v in obj]
+        return obj
+
+    return walk(meta)
 
 
 def train(net: Network, X, Y=None, *, sample_weight=None, validation_data=None, **trainer_kwargs) -> History:

@@ -2,7 +2,7 @@ import stat
 
 import pytest
 
-from deltaprop._atomic import atomic_open, atomic_write_bytes
+from deltaprop._files import atomic_open, atomic_write_bytes
 
 
 def test_a_failed_write_leaves_the_previous_file_and_no_temporary_file(tmp_path):

@@ -1,0 +1,128 @@
+"""The ``deltaprop`` command line: a thin shell over the library.
+
+``main(argv=None) -> int`` runs a command and returns its exit code, so tests drive it
+in-process. Every failure becomes one line ``deltaprop: error: ...`` on stderr and a named
+exit code; ``deltaprop --debug COMMAND`` prints the traceback instead.
+
+Commands live in :mod:`deltaprop.cli.train` (``train``) and :mod:`deltaprop.cli.commands`
+(``evaluate``, ``predict``, ``gradcheck``, ``explain``, ``plot``, ``info``, ``export``).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+
+from .._version import __version__
+from ..errors import DeltapropError, DivergenceError, MissingDependencyError
+
+__all__ = ["main", "cli", "EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "EXIT_DIVERGED", "EXIT_MISSING_DEPENDENCY",
+           "EXIT_INTERRUPTED"]
+
+EXIT_OK = 0
+#: Bad input, a bad or missing file, a failed gradient check.
+EXIT_ERROR = 1
+#: The command line itself is wrong (unknown option, bad option value); click's convention.
+EXIT_USAGE = 2
+#: Training diverged (the loss or a weight became NaN or infinite).
+EXIT_DIVERGED = 3
+#: An optional dependency (an extra such as deltaprop[plot]) is missing.
+EXIT_MISSING_DEPENDENCY = 4
+#: Ctrl-C (128 + SIGINT), with or without a checkpoint saved.
+EXIT_INTERRUPTED = 130
+
+
+class _Interrupted(Exception):
+    """Ctrl-C during a command (click would turn a KeyboardInterrupt into a bare Abort)."""
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted() from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog="Run 'deltaprop COMMAND --help' for a command's options and examples.")
+@click.version_option(__version__, "-V", "--version", prog_name="deltaprop")
+@click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Multilayer perceptrons trained by backpropagation, exactly as derived.
+
+    \b
+    Quick start:
+      deltaprop train                                     # the notes' network on the built-in digits
+      deltaprop train data.csv --target label -o model.safetensors
+      deltaprop evaluate model.safetensors test.csv
+      deltaprop predict model.safetensors new.csv -o predictions.csv
+    """
+    ctx.obj["debug"] = debug
+
+
+def _register() -> None:
+    from .commands import evaluate, explain, export, gradcheck, info, plot, predict
+    from .train import train
+
+    for command in (train, evaluate, predict, gradcheck, explain, plot, info, export):
+        cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``) and return the exit code.
+
+    Examples
+    --------
+    >>> from deltaprop.cli import main
+    >>> main(["--version"])  # doctest: +ELLIPSIS
+    deltaprop, version ...
+    0
+    """
+    state = {"debug": False}
+    try:
+        result = cli.main(args=argv, prog_name="deltaprop", standalone_mode=False, obj=state)
+    except click.exceptions.Exit as exc:  # --help, --version
+        return exc.exit_code
+    except click.exceptions.Abort:  # Ctrl-C while click itself was prompting or parsing
+        click.echo("deltaprop: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except click.ClickException as exc:
+        hint = ""
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            hint = f" (see '{exc.ctx.command_path} --help')"
+        click.echo(f"deltaprop: error: {_one_line(exc.format_message())}{hint}", err=True)
+        return exc.exit_code
+    except _Interrupted:
+        if state["debug"]:
+            traceback.print_exc()
+        click.echo("deltaprop: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except (DeltapropError, ValueError, OSError, ImportError, ArithmeticError) as exc:
+        if state["debug"]:
+            traceback.print_exc()
+        click.echo(f"deltaprop: error: {_one_line(exc)}", err=True)
+        if isinstance(exc, DivergenceError):
+            return EXIT_DIVERGED
+        if isinstance(exc, (MissingDependencyError, ImportError)):
+            return EXIT_MISSING_DEPENDENCY
+        return EXIT_ERROR
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def _one_line(exc: BaseException | str) -> str:
+    """The error's message on one line (an OSError without a deltaprop message names its file)."""
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, OSError) and not isinstance(exc, DeltapropError) and exc.filename and exc.strerror:
+        text = f"{exc.filename}: {exc.strerror}"
+    return " ".join(text.split())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,287 @@
+"""What the commands share: a model file with its preprocessing, and reading DATA for it.
+
+A model trained by ``deltaprop train`` is a :class:`~deltaprop.Network` file whose metadata
+also holds the preprocessing fitted on the training data (``preprocessing``: the inputs'
+standardisation, the label map), the task, the feature and target names, the training
+settings, history, data fingerprint and metrics. Files of the estimators saved from Python
+(``dp.save(MLPClassifier(...).fit(...))``) and bare networks work as well.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import modelfile
+from ..data import BUILTIN_DATASETS, Dataset, load_dataset
+from ..errors import InputError
+from ..network import Network
+
+CLASSIFICATION = "classification"
+REGRESSION = "regression"
+_TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".tab", ".parquet", ".pq")
+
+
+# ------------------------------------------------------------------------------ preprocessing
+@dataclass
+class Preprocessing:
+    """Fitted on the training data, saved with the model, applied to every input.
+
+    ``mean``/``scale``: the standardisation ``(X - mean) / scale`` (None: none).
+    ``classes``: the labels, output ``i`` stands for ``classes[i]`` (None: regression).
+    ``low``/``high``: the target values of "no" and "yes" at an output unit.
+    """
+
+    mean: np.ndarray | None = None
+    scale: np.ndarray | None = None
+    classes: np.ndarray | None = None
+    low: float = 0.0
+    high: float = 1.0
+
+    @classmethod
+    def fit(cls, X: np.ndarray, y: np.ndarray, *, standardize: bool, classify: bool, output_activation: str):
+        mean = scale = None
+        if standardize:
+            mean = X.mean(axis=0)
+            scale = X.std(axis=0)
+            scale[scale == 0] = 1.0  # constant columns pass through unchanged
+        classes = None
+        if classify:
+            classes = np.unique(y)
+            if classes.size < 2:
+                raise InputError(f"the target has only one class ({classes.tolist()[0]!r}); a classifier needs at least two")
+        low = -1.0 if output_activation == "tanh" else 0.0
+        return cls(mean, scale, classes, low, 1.0)
+
+    def inputs(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float64)
+        return X if self.mean is None else (X - self.mean) / self.scale
+
+    def targets(self, y: np.ndarray) -> np.ndarray:
+        """The network's target rows for ``y``: one-hot (low/high) labels, or the values."""
+        if self.classes is None:
+            return np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        unseen = np.setdiff1d(y, self.classes)
+        if unseen.size:
+            raise InputError(f"the target has labels {unseen.tolist()[:10]} the model was not trained on "
+                             f"(its classes: {self.classes.tolist()[:20]}); evaluate on data with those classes")
+        Y = np.full((len(y), self.classes.size), self.low)
+        Y[np.arange(len(y)), np.searchsorted(self.classes, y)] = self.high
+        return Y
+
+    def to_meta(self) -> dict:
+        return {
+            "standardize": None if self.mean is None else {"mean": self.mean.tolist(), "scale": self.scale.tolist()},
+            "label_map": None if self.classes is None else {
+                "classes": self.classes.tolist(), "dtype": self.classes.dtype.str, "encoding": "one-hot",
+                "low": self.low, "high": self.high,
+            },
+        }  # fmt: skip
+
+    @classmethod
+    def from_meta(cls, meta: dict | None) -> "Preprocessing":
+        meta = meta or {}
+        std, labels = meta.get("standardize"), meta.get("label_map")
+        p = cls()
+        if std:
+            p.mean, p.scale = np.asarray(std["mean"], dtype=np.float64), np.asarray(std["scale"], dtype=np.float64)
+        if labels:
+            p.classes = np.asarray(labels["classes"], dtype=np.dtype(labels["dtype"]))
+            p.low, p.high = float(labels["low"]), float(labels["high"])
+        return p
+
+
+# ------------------------------------------------------------------------------ the model
+@dataclass
+class Model:
+    """A loaded model file: the network, how to prepare inputs, how to read its outputs."""
+
+    path: str
+    obj: object  # Network, MLPClassifier or MLPRegressor
+    meta: dict
+    pre: Preprocessing = field(default_factory=Preprocessing)
+    task: str = REGRESSION
+
+    @property
+    def network(self) -> Network:
+        return self.obj if isinstance(self.obj, Network) else self.obj.network_
+
+    @property
+    def is_estimator(self) -> bool:
+        return not isinstance(self.obj, Network)
+
+    @property
+    def n_features(self) -> int:
+        return self.network.n_inputs
+
+    @property
+    def feature_names(self) -> list[str] | None:
+        names = self.meta.get("features") or self.meta.get("feature_names_in")
+        return list(names) if names else None
+
+    @property
+    def target_name(self) -> str | None:
+        return self.meta.get("target")
+
+    @property
+    def classes(self) -> np.ndarray | None:
+        return self.obj.classes_ if self.is_estimator and self.task == CLASSIFICATION else self.pre.classes
+
+    def history(self) -> dict:
+        """Per-epoch ``loss``, ``val_loss``, ``val_metric`` (what plot_history draws)."""
+        if "history" in self.meta and "loss" in self.meta["history"]:
+            return self.meta["history"]
+        h = self.meta.get("history") or {}
+        return {"loss": h.get("loss_curve_") or [], "val_loss": h.get("validation_loss_curve_") or [],
+                "val_metric": h.get("validation_scores_") or []}
+
+    def outputs(self, X: np.ndarray) -> np.ndarray:
+        """The network's outputs ``o`` for raw inputs (preprocessing applied)."""
+        self.check_features(X)
+        return self.network.forward(self.pre.inputs(X))
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Labels (classification) or values, shape (N,) or (N, n_outputs)."""
+        self.check_features(X)
+        if self.is_estimator:
+            return np.asarray(self.obj.predict(np.asarray(X, dtype=np.float64)))
+        o = self.outputs(X)
+        if self.task == CLASSIFICATION:
+            classes = self.classes if self.classes is not None else np.arange(o.shape[1])
+            index = o.argmax(axis=1) if o.shape[1] > 1 else (o[:, 0] > self._threshold()).astype(int)
+            return classes[index]
+        y = o.astype(np.float64)
+        return y.ravel() if y.shape[1] == 1 else y
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Class probabilities (N, n_classes): softmax outputs as they are, others rescaled and normalised."""
+        if self.task != CLASSIFICATION:
+            raise InputError(f"model {self.path!r} is a regressor; --proba applies to classifiers only")
+        self.check_features(X)
+        if self.is_estimator:
+            return self.obj.predict_proba(np.asarray(X, dtype=np.float64))
+        o = self.outputs(X).astype(np.float64)
+        if self.network.output_activation == "softmax":
+            return o
+        p = np.clip((o - self.pre.low) / (self.pre.high - self.pre.low), 0.0, 1.0)
+        if p.shape[1] == 1:
+            p = np.hstack([1 - p, p])
+        total = p.sum(axis=1, keepdims=True)
+        return np.divide(p, total, out=np.full_like(p, 1.0 / p.shape[1]), where=total > 0)
+
+    def _threshold(self) -> float:
+        lo, hi = self.network.activations[-1].output_range
+        return (lo + hi) / 2 if np.isfinite(lo) and np.isfinite(hi) else 0.5
+
+    def check_features(self, X: np.ndarray) -> None:
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            got = X.shape[1] if X.ndim == 2 else X.shape
+            names = self.feature_names
+            listed = f" ({', '.join(names[:8])}{', ...' if len(names) > 8 else ''})" if names else ""
+            raise InputError(f"the data has {got} feature columns but model {self.path!r} expects "
+                             f"{self.n_features}{listed}; pass data with the model's features")
+
+
+def load_model(path: str) -> Model:
+    """Read a model file (network, estimator, or a ``deltaprop train`` model) with its metadata."""
+    _, meta = modelfile.read(path)
+    obj = modelfile.load(path)
+    kind = meta["kind"]
+    if kind == "MLPClassifier":
+        return Model(path, obj, meta, task=CLASSIFICATION)
+    if kind == "MLPRegressor":
+        return Model(path, obj, meta, task=REGRESSION)
+    pre = Preprocessing.from_meta(meta.get("preprocessing"))
+    task = meta.get("task")
+    if task is None:  # a bare network saved from Python: classes are its outputs when it has several
+        task = CLASSIFICATION if obj.n_outputs > 1 and obj.output_activation in ("softmax", "sigmoid") else REGRESSION
+    return Model(path, obj, meta, pre, task)
+
+
+# ------------------------------------------------------------------------------ reading DATA
+def is_table(source: str) -> bool:
+    name = source.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    return source == "-" or name.endswith(_TABLE_SUFFIXES)
+
+
+def table_columns(source: str) -> list[str] | None:
+    """The header of a CSV/TSV file (None for other formats, or when it cannot be read here).
+
+    Standard input is read into memory and put back, so the reader sees all of it.
+    """
+    name = source.lower().removesuffix(".gz")
+    if source == "-":
+        text = sys.stdin.read()
+        sys.stdin = io.StringIO(text)
+        first = text.splitlines()[:1]
+        sep = ","
+    elif name.endswith((".csv", ".txt", ".tsv", ".tab")) and os.path.isfile(source):
+        try:
+            opener = gzip.open if source.lower().endswith(".gz") else open
+            with opener(source, "rt", encoding="utf-8-sig", newline="") as f:
+                first = [f.readline()]
+        except (OSError, UnicodeDecodeError, EOFError):
+            return None  # the reader reports it properly
+        sep = "\t" if name.endswith((".tsv", ".tab")) else ","
+    else:
+        return None
+    if not first or not first[0].strip():
+        return None
+    return [c.strip() for c in next(csv.reader([first[0]], delimiter=sep))]
+
+
+def read_data(source: str, *, target=None, has_target: bool = True, data_dir=None) -> Dataset:
+    """``load_dataset`` with the CLI's conventions (a built-in name never takes --target)."""
+    if source in BUILTIN_DATASETS:
+        if target is not None:
+            raise InputError(f"--target does not apply to the built-in data set {source!r}, which knows its target")
+        ds = load_dataset(source, data_dir=data_dir)
+        if not has_target:
+            ds.y = None
+        elif ds.class_names is not None:
+            ds.y = np.asarray(ds.class_names)[ds.y]  # labels by name: "setosa", not 0
+        return ds
+    return load_dataset(source, target=target, has_target=has_target, data_dir=data_dir)
+
+
+def data_for_model(model: Model, source: str, *, target=None, need_target: bool, data_dir=None) -> Dataset:
+    """DATA read for ``model``: the target column found, the features in the model's order.
+
+    The target is ``target`` if given, else the model's target column when the table has
+    it, else the last column (``need_target``); without ``need_target`` a column named like
+    the model's target is dropped if present. Features are picked by name when the table
+    has every feature the model was trained on.
+    """
+    columns = table_columns(source) if is_table(source) else None
+    if need_target:
+        if target is None and columns is not None and model.target_name in columns:
+            target = model.target_name
+        ds = read_data(source, target=target, data_dir=data_dir)
+        if ds.y is None:
+            raise InputError(f"data {source!r} has no target to evaluate against; name its column with --target")
+    elif columns is not None and (target or model.target_name) in columns:
+        ds = read_data(source, target=target or model.target_name, data_dir=data_dir)
+        ds.y = None
+    elif target is not None:
+        ds = read_data(source, target=target, data_dir=data_dir)
+        ds.y = None
+    else:
+        ds = read_data(source, has_target=source in BUILTIN_DATASETS, data_dir=data_dir)
+        ds.y = None
+    names = model.feature_names
+    if names and ds.X.shape[1] != len(names) and set(names) <= set(ds.feature_names):
+        index = [ds.feature_names.index(n) for n in names]
+        ds.X, ds.feature_names = ds.X[:, index], list(names)
+    elif names and set(names) == set(ds.feature_names) and names != ds.feature_names:
+        index = [ds.feature_names.index(n) for n in names]
+        ds.X, ds.feature_names = ds.X[:, index], list(names)
+    model.check_features(ds.X)
+    return ds

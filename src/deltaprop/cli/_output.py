@@ -1,0 +1,174 @@
+"""Printing for the commands: rich tables on stdout, metrics, and the training progress display."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+import click
+import numpy as np
+
+from ..errors import InputError
+from ._model import CLASSIFICATION, Model
+
+
+def console():
+    """A rich Console on the current stdout (looked up at each call, so tests can capture it)."""
+    from rich.console import Console
+
+    return Console(file=sys.stdout, highlight=False, soft_wrap=False)
+
+
+def echo_json(obj) -> None:
+    click.echo(json.dumps(obj, indent=2, default=_plain))
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
+
+
+def fmt(value, digits: int = 4) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        fixed = value == 0 or (math.isfinite(value) and abs(value) >= 1e-3)
+        return f"{value:.{digits}f}" if fixed else f"{value:.{digits}g}"
+    return str(value)
+
+
+# ------------------------------------------------------------------------------ metrics
+def metrics(model: Model, X: np.ndarray, y: np.ndarray) -> dict:
+    """Classifier: accuracy, per-class and macro precision/recall/F1, confusion matrix.
+    Regressor: MSE, MAE and R^2 (averaged over outputs)."""
+    from sklearn import metrics as skm
+
+    pred = model.predict(X)
+    if model.task == CLASSIFICATION:
+        labels = model.classes
+        if labels is None:
+            labels = np.unique(np.concatenate([np.unique(y), np.unique(pred)]))
+        y = np.asarray(y)
+        if labels.dtype.kind in "US" and y.dtype.kind not in "US":
+            y = y.astype(str)
+        unseen = np.setdiff1d(y, labels)
+        if model.classes is not None and unseen.size:
+            # They would silently drop out of the per-class table and the confusion matrix.
+            raise InputError(f"the data has labels {unseen.tolist()[:10]} the model was not trained on (its classes: "
+                             f"{labels.tolist()[:20]}); evaluate on data with the model's classes")
+        p, r, f, s = skm.precision_recall_fscore_support(y, pred, labels=labels, zero_division=0)
+        mp, mr, mf, _ = skm.precision_recall_fscore_support(y, pred, labels=labels, average="macro", zero_division=0)
+        return {
+            "task": CLASSIFICATION,
+            "n_examples": int(len(y)),
+            "accuracy": float(skm.accuracy_score(y, pred)),
+            "per_class": [
+                {"class": c.item() if isinstance(c, np.generic) else c, "precision": float(p[i]), "recall": float(r[i]),
+                 "f1": float(f[i]), "support": int(s[i])}
+                for i, c in enumerate(labels)
+            ],
+            "macro": {"precision": float(mp), "recall": float(mr), "f1": float(mf)},
+            "labels": [c.item() if isinstance(c, np.generic) else c for c in labels],
+            "confusion_matrix": skm.confusion_matrix(y, pred, labels=labels).tolist(),
+        }  # fmt: skip
+    y = np.asarray(y, dtype=np.float64)
+    pred = np.asarray(pred, dtype=np.float64).reshape(y.shape)
+    return {
+        "task": "regression",
+        "n_examples": int(len(y)),
+        "mse": float(skm.mean_squared_error(y, pred)),
+        "mae": float(skm.mean_absolute_error(y, pred)),
+        "r2": float(skm.r2_score(y, pred)) if len(y) > 1 else float("nan"),
+    }
+
+
+def headline(m: dict) -> str:
+    """One line: accuracy, or MSE/MAE/R^2."""
+    if m["task"] == CLASSIFICATION:
+        return f"accuracy {m['accuracy']:.4f}"
+    return f"MSE {fmt(m['mse'])}, MAE {fmt(m['mae'])}, R^2 {m['r2']:.4f}"
+
+
+def print_metrics(m: dict, title: str) -> None:
+    from rich.table import Table
+
+    out = console()
+    if m["task"] != CLASSIFICATION:
+        t = Table(title=title)
+        for col in ("examples", "MSE", "MAE", "R^2"):
+            t.add_column(col, justify="right")
+        t.add_row(str(m["n_examples"]), fmt(m["mse"]), fmt(m["mae"]), fmt(m["r2"]))
+        out.print(t)
+        return
+    t = Table(title=f"{title}: accuracy {m['accuracy']:.4f} on {m['n_examples']} examples")
+    for col in ("class", "precision", "recall", "F1", "support"):
+        t.add_column(col, justify="left" if col == "class" else "right")
+    for row in m["per_class"]:
+        t.add_row(str(row["class"]), fmt(row["precision"]), fmt(row["recall"]), fmt(row["f1"]), str(row["support"]))
+    t.add_section()
+    t.add_row("macro", fmt(m["macro"]["precision"]), fmt(m["macro"]["recall"]), fmt(m["macro"]["f1"]),
+              str(m["n_examples"]))
+    out.print(t)
+    cm = Table(title="confusion matrix (rows: true class, columns: predicted)")
+    cm.add_column("true \\ predicted")
+    for c in m["labels"]:
+        cm.add_column(str(c), justify="right")
+    for c, row in zip(m["labels"], m["confusion_matrix"]):
+        cm.add_row(str(c), *map(str, row))
+    out.print(cm)
+
+
+# ------------------------------------------------------------------------------ progress
+class ProgressDisplay:
+    """A training callback that shows progress: a rich bar on a terminal, else one line per epoch.
+
+    It reads the trainer's ``logs`` (loss, validation loss and metric); the library itself
+    never prints.
+    """
+
+    def __init__(self, total_epochs: int, *, metric_name: str, quiet: bool = False):
+        self.total = total_epochs
+        self.metric_name = metric_name
+        self.quiet = quiet
+        self._bar = None
+        self._task = None
+
+    def on_train_begin(self, trainer, net) -> None:
+        if self.quiet:
+            return
+        out = console()
+        if out.is_terminal:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+            self._bar = Progress(
+                TextColumn("epoch {task.completed}/{task.total}"), BarColumn(bar_width=20),
+                TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                console=out,
+            )  # fmt: skip
+            self._task = self._bar.add_task("train", total=self.total, completed=trainer.epoch, status="")
+            self._bar.start()
+
+    def on_epoch_end(self, trainer, net, epoch: int, logs: dict) -> None:
+        if self.quiet:
+            return
+        status = f"loss {fmt(logs['loss'], 6)}"
+        if logs.get("val_loss") is not None:
+            status += f"  val loss {fmt(logs['val_loss'], 6)}"
+        if logs.get("val_metric") is not None:
+            status += f"  val {self.metric_name} {logs['val_metric']:.4f}"
+        if self._bar is not None:
+            self._bar.update(self._task, completed=epoch + 1, status=status)
+        else:
+            click.echo(f"epoch {epoch + 1}/{self.total}  {status}  ({logs['time']:.3f} s)")
+
+    def on_train_end(self, trainer, net, history) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None

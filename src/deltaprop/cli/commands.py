@@ -1,0 +1,404 @@
+"""The commands that read a model file: evaluate, predict, info, export, plot; and gradcheck, explain."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+
+import click
+import numpy as np
+
+from .. import modelfile
+from .._files import atomic_write_bytes
+from ..activations import ACTIVATIONS
+from ..errors import InputError
+from ..losses import LOSSES
+from ..network import Network
+from ._model import CLASSIFICATION, Model, data_for_model, load_model
+from ._output import console, echo_json, fmt, metrics, print_metrics
+
+EXIT_CHECK_FAILED = 1
+
+model_argument = click.argument("model", type=click.Path(dir_okay=False))
+
+
+# ------------------------------------------------------------------------------ evaluate
+@click.command(epilog="""
+\b
+Examples:
+  deltaprop evaluate model.safetensors test.csv
+  deltaprop evaluate model.safetensors test.csv --target species --json
+  deltaprop evaluate digits.safetensors digits""")
+@model_argument
+@click.argument("data")
+@click.option("--target", help="The target column [default: the model's target column, else the last].")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Folder with the Fashion-MNIST IDX files.")
+def evaluate(model: str, data: str, target: str | None, as_json: bool, data_dir) -> None:
+    """Score MODEL on DATA.
+
+    Classifiers: accuracy, precision, recall and F1 per class and macro-averaged, and the
+    confusion matrix. Regressors: mean squared error, mean absolute error and R^2.
+    """
+    m = load_model(model)
+    ds = data_for_model(m, data, target=target, need_target=True, data_dir=data_dir)
+    result = metrics(m, ds.X, ds.y)
+    if as_json:
+        echo_json(result)
+    else:
+        print_metrics(result, f"{model} on {data}")
+
+
+# ------------------------------------------------------------------------------ predict
+@click.command(epilog="""
+\b
+Examples:
+  deltaprop predict model.safetensors new.csv -o predictions.csv
+  deltaprop predict model.safetensors new.csv --proba
+  cat new.csv | deltaprop predict model.safetensors - > predictions.csv""")
+@model_argument
+@click.argument("data")
+@click.option("-o", "--output", default="-", show_default=True, help="The CSV file to write ('-': standard output).")
+@click.option("--proba", is_flag=True, help="Add one probability column per class (classifiers).")
+@click.option("--target", help="A column of DATA to leave out [default: the model's target column, if present].")
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Folder with the Fashion-MNIST IDX files.")
+def predict(model: str, data: str, output: str, proba: bool, target: str | None, data_dir) -> None:
+    """Write MODEL's predictions for DATA as CSV; '-' reads DATA from standard input.
+
+    One row per example: the predicted label (or value), then with --proba the
+    probability of each class, in the columns proba_<class>.
+    """
+    m = load_model(model)
+    ds = data_for_model(m, data, target=target, need_target=False, data_dir=data_dir)
+    pred = m.predict(ds.X)
+    columns = [pred] if pred.ndim == 1 else list(pred.T)
+    header = ["prediction"] if pred.ndim == 1 else [f"prediction_{j}" for j in range(pred.shape[1])]
+    if proba:
+        p = m.predict_proba(ds.X)
+        columns += list(p.T)
+        header += [f"proba_{c}" for c in m.classes]
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    for row in zip(*columns):
+        writer.writerow([repr(float(v)) if isinstance(v, (float, np.floating)) else v for v in row])
+    if output == "-":
+        sys.stdout.write(text.getvalue())
+        sys.stdout.flush()
+    else:
+        atomic_write_bytes(output, text.getvalue().encode("utf-8"), what="predictions file")
+
+
+# ------------------------------------------------------------------------------ info
+@click.command(epilog="""
+\b
+Examples:
+  deltaprop info model.safetensors
+  deltaprop info model.safetensors --json""")
+@model_argument
+@click.option("--json", "as_json", is_flag=True, help="Print the file's metadata as JSON.")
+def info(model: str, as_json: bool) -> None:
+    """Describe MODEL: architecture, training settings, data fingerprint, metrics, versions."""
+    from rich.table import Table
+
+    arrays, meta = modelfile.read(model)
+    if as_json:
+        echo_json(meta)
+        return
+    t = Table(title=f"{model} ({meta['kind']}, format version {meta['format_version']})", show_header=False)
+    t.add_column(style="bold")
+    t.add_column()
+    arch = meta.get("architecture") or meta.get("network") or {}
+    if arch:
+        n_params = sum(int(a.size) for a in arrays.values() if a.dtype.kind == "f")
+        t.add_row("layers", " -> ".join(map(str, arch["layer_sizes"])) + f"  ({n_params} parameters)")
+        t.add_row("activations", f"{', '.join(arch.get('activation', [])) or '-'}; output {arch['output_activation']}")
+        t.add_row("loss, dtype", f"{arch['loss']}, {arch['dtype']}")
+    if meta["kind"] == "checkpoint":
+        state = meta.get("trainer_state", {})
+        t.add_row("checkpoint", f"epoch {state.get('epoch')}, solver {state.get('solver')}")
+    task = meta.get("task") or {"MLPClassifier": CLASSIFICATION, "MLPRegressor": "regression"}.get(meta["kind"])
+    if task:
+        t.add_row("task", task)
+    classes = (meta.get("preprocessing") or {}).get("label_map") or meta.get("classes")
+    if classes:
+        values = classes["values"] if "values" in classes else classes["classes"]
+        more = " ..." if len(values) > 20 else ""
+        t.add_row("classes", f"{len(values)}: " + ", ".join(map(str, values[:20])) + more)
+    features = meta.get("features") or meta.get("feature_names_in")
+    if features:
+        t.add_row("features", f"{len(features)}: " + ", ".join(features[:8]) + (" ..." if len(features) > 8 else ""))
+    if meta.get("target"):
+        t.add_row("target", str(meta["target"]))
+    std = (meta.get("preprocessing") or {}).get("standardize")
+    t.add_row("standardised inputs", "yes (training mean and deviation)" if std else "no")
+    training = meta.get("training") or meta.get("params")
+    if training:
+        shown = {k: v for k, v in training.items() if k != "trainer" and v is not None}
+        t.add_row("training", ", ".join(f"{k}={v}" for k, v in shown.items()))
+    history = meta.get("history") or {}
+    if history.get("loss"):
+        t.add_row("history", f"{len(history['loss'])} epochs, final loss {fmt(history['loss'][-1], 6)}, "
+                             f"stopped: {history.get('stop_reason')}, best epoch {history.get('best_epoch')}")
+    elif history.get("loss_curve_"):
+        t.add_row("history", f"{len(history['loss_curve_'])} epochs, final loss {fmt(history['loss_curve_'][-1], 6)}")
+    if meta.get("data"):
+        d = meta["data"]
+        t.add_row("data", f"{d['source']}: {d['n_examples']} examples ({d['n_train']} train, {d['n_test']} test)")
+    if meta.get("data_fingerprint"):
+        t.add_row("data fingerprint", meta["data_fingerprint"])
+    for part, m in (meta.get("metrics") or {}).items():
+        line = (f"accuracy {m['accuracy']:.4f}, macro F1 {m['macro']['f1']:.4f}" if m["task"] == CLASSIFICATION
+                else f"MSE {fmt(m['mse'])}, MAE {fmt(m['mae'])}, R^2 {fmt(m['r2'])}")
+        t.add_row(f"{part} metrics", f"{line} ({m['n_examples']} examples)")
+    if "seed" in meta:
+        t.add_row("seed", str(meta["seed"]))
+    t.add_row("versions", ", ".join(f"{k} {v}" for k, v in meta.get("versions", {}).items()))
+    console().print(t)
+
+
+# ------------------------------------------------------------------------------ export
+@click.command(epilog="""
+\b
+Example:
+  deltaprop export model.safetensors --onnx model.onnx""")
+@model_argument
+@click.option("--onnx", "onnx_path", required=True, type=click.Path(dir_okay=False), help="The ONNX file to write.")
+@click.option("--opset", type=int, default=17, show_default=True, help="ONNX operator set version.")
+def export(model: str, onnx_path: str, opset: int) -> None:
+    """Write MODEL's forward pass as ONNX, with its input standardisation built in.
+
+    The graph maps raw inputs "X" (N, n_features) to the network's outputs "o"; for a
+    classifier the predicted class is the argmax of "o".
+    """
+    from ..export import export_onnx
+
+    m = load_model(model)
+    export_onnx(m.obj, onnx_path, opset=opset, input_mean=m.pre.mean, input_scale=m.pre.scale)
+    click.echo(f"wrote {onnx_path}: inputs X (N, {m.n_features}) -> outputs o (N, {m.network.n_outputs})")
+
+
+# ------------------------------------------------------------------------------ plot
+@click.command(epilog="""
+\b
+Examples:
+  deltaprop plot model.safetensors --kind history -o loss.png
+  deltaprop plot moons.safetensors --kind boundary --data moons -o boundary.svg
+  deltaprop plot model.safetensors --kind network -o net.png --size 1200x800""")
+@model_argument
+@click.option("--kind", type=click.Choice(["history", "boundary", "network"]), default="history", show_default=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="A .png or .svg file.")
+@click.option("--data", help="The 2-D data of a decision-boundary plot.")
+@click.option("--target", help="The target column of DATA.")
+@click.option("--size", default="640x480", show_default=True, help="WIDTHxHEIGHT in pixels.")
+@click.option("--dpi", type=float, default=100, show_default=True)
+@click.option("--log", "log_loss", is_flag=True, help="Logarithmic loss axis (history).")
+def plot(model: str, kind: str, output: str, data: str | None, target: str | None, size: str, dpi: float,
+         log_loss: bool) -> None:
+    """Plot MODEL: loss curves (history), decision regions on 2-D data, or the network.
+
+    The network diagram draws each weight as an edge coloured by its sign (blue
+    positive, red negative) and as wide as its magnitude, as R's neuralnet plot.nn does.
+    """
+    from .. import plotting
+
+    try:
+        w, h = (int(v) for v in size.lower().split("x"))
+        if w < 1 or h < 1:
+            raise ValueError
+    except ValueError:
+        raise InputError(f"--size takes WIDTHxHEIGHT in pixels such as 640x480, got {size!r}") from None
+    figsize = (w / dpi, h / dpi)
+    m = load_model(model)
+    if kind == "history":
+        history = m.history()
+        if not history.get("loss"):
+            raise InputError(f"model {model!r} has no training history to plot; train it with deltaprop train")
+        label = "validation accuracy" if m.task == CLASSIFICATION else "validation R^2"
+        fig = plotting.plot_history(history, output, figsize=figsize, dpi=dpi, metric_label=label, log_loss=log_loss)
+    elif kind == "boundary":
+        if data is None:
+            raise InputError("--kind boundary needs the data to draw: pass --data DATA (two feature columns)")
+        if m.task != CLASSIFICATION or m.n_features != 2:
+            raise InputError(f"a decision boundary needs a classifier with 2 inputs; model {model!r} is a "
+                             f"{m.task} model with {m.n_features}")
+        ds = data_for_model(m, data, target=target, need_target=True)
+        names = tuple(ds.feature_names[:2]) if len(ds.feature_names) == 2 else ("$x_1$", "$x_2$")
+        fig = plotting.plot_decision_boundary(m, ds.X, ds.y, output, figsize=figsize, dpi=dpi, feature_names=names)
+    else:
+        one_per_class = m.classes is not None and len(m.classes) == m.network.n_outputs
+        outputs = [str(c) for c in m.classes] if one_per_class else None
+        fig = plotting.plot_network(m.network, output, figsize=figsize, dpi=dpi, input_names=m.feature_names,
+                                    output_names=outputs)
+    fig.clear()
+    click.echo(f"wrote {output} ({w}x{h} pixels)")
+
+
+# ------------------------------------------------------------------------------ gradcheck
+def _floats(text: str | None, option: str) -> np.ndarray | None:
+    if text is None:
+        return None
+    try:
+        return np.array([float(v) for v in text.replace(" ", "").split(",") if v != ""])
+    except ValueError:
+        raise InputError(f"{option} takes comma-separated numbers such as 0.6,-0.3, got {text!r}") from None
+
+
+def _layer_sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(v) for v in text.replace(" ", "").split(",")]
+    except ValueError:
+        sizes = []
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise InputError(f"--layers takes at least two positive layer sizes such as 2,3,1, got {text!r}")
+    return sizes
+
+
+def _network(model: str | None, layers: str, activation: str, output_activation: str, loss: str, seed: int):
+    """The model file's network (and its Model), or a fresh one from the options."""
+    if model is not None:
+        m = load_model(model)
+        return m.network, m
+    net = Network(_layer_sizes(layers), activation=activation, output_activation=output_activation, loss=loss,
+                  seed=seed)
+    return net, None
+
+
+def _random_targets(net: Network, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Targets the loss accepts: one-hot for softmax/cross-entropy, values in the output range otherwise."""
+    if net.output_activation == "softmax" or net.loss_function.name == "cross_entropy":
+        return np.eye(net.n_outputs)[rng.integers(net.n_outputs, size=n)]
+    lo, hi = net.activations[-1].output_range
+    lo, hi = (lo, hi) if np.isfinite(lo) and np.isfinite(hi) else (-1.0, 1.0)
+    return rng.uniform(lo + 0.1 * (hi - lo), hi - 0.1 * (hi - lo), size=(n, net.n_outputs))
+
+
+_network_options = [
+    click.option("--layers", default="2,3,1", show_default=True, help="Layer sizes of a fresh network."),
+    click.option("--activation", type=click.Choice(sorted(ACTIVATIONS)), default="sigmoid", show_default=True),
+    click.option("--output-activation", type=click.Choice(sorted(ACTIVATIONS)), default="sigmoid", show_default=True),
+    click.option("--loss", type=click.Choice(sorted(LOSSES)), default="squared_error", show_default=True),
+    click.option("--seed", type=int, default=0, show_default=True, help="Seed of a fresh network and random data."),
+]
+
+
+def network_options(f):
+    for option in reversed(_network_options):
+        f = option(f)
+    return f
+
+
+@click.command(epilog="""
+\b
+Examples:
+  deltaprop gradcheck                                   # the notes' 2-3-1 sigmoid network
+  deltaprop gradcheck --layers 4,8,8,3 --activation tanh --output-activation softmax --loss cross_entropy
+  deltaprop gradcheck model.safetensors --data test.csv""")
+@click.argument("model", required=False, type=click.Path(dir_okay=False))
+@network_options
+@click.option("--data", help="Check on these examples (with MODEL) instead of random ones.")
+@click.option("--examples", "n_examples", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Number of random examples (or the first rows of --data).")
+@click.option("--h", "h", type=float, default=1e-6, show_default=True, help="Finite-difference step.")
+@click.option("--tolerance", type=float, default=1e-6, show_default=True, help="Largest relative error that passes.")
+def gradcheck(model, layers, activation, output_activation, loss, seed, data, n_examples, h, tolerance) -> int:
+    """Compare backpropagation's gradient with central finite differences, layer by layer.
+
+    Checks MODEL, or a fresh network built from --layers and the activation and loss
+    options, on random data (or the first rows of --data). Exits with 1 if a layer's
+    relative error exceeds --tolerance.
+    """
+    from rich.table import Table
+
+    from ..gradcheck import gradcheck as check
+
+    net, m = _network(model, layers, activation, output_activation, loss, seed)
+    rng = np.random.default_rng(seed)
+    if data is not None:
+        if m is None:
+            raise InputError("--data needs a MODEL to read the data for; without one, gradcheck uses random data")
+        if m.is_estimator:
+            raise InputError(f"gradcheck --data reads models trained by deltaprop train; {model!r} holds a "
+                             f"{type(m.obj).__name__}, checked on random data without --data")
+        ds = data_for_model(m, data, target=None, need_target=True)
+        X, Y = m.pre.inputs(ds.X[:n_examples]), m.pre.targets(ds.y[:n_examples])
+    else:
+        X = rng.normal(size=(n_examples, net.n_inputs))
+        Y = _random_targets(net, n_examples, rng)
+    errors = check(net, X, Y, h=h)
+    click.echo(f"gradient check of {net!r}")
+    t = Table(title=f"on {len(X)} {'examples of ' + data if data else 'random examples'} (h = {h:g})")
+    for col in ("layer", "weights", "relative error", ""):
+        t.add_column(col, justify="right")
+    for i, e in enumerate(errors):
+        t.add_row(str(i + 1), f"{net.sizes[i + 1]}x{net.sizes[i]} + {net.sizes[i + 1]}", f"{e:.3e}",
+                  "ok" if e <= tolerance else "FAIL")
+    console().print(t)
+    worst = max(errors)
+    if worst > tolerance:
+        click.echo(f"deltaprop: gradient check failed: relative error {worst:.3e} exceeds --tolerance {tolerance:g}",
+                   err=True)
+        return EXIT_CHECK_FAILED
+    return 0
+
+
+# ------------------------------------------------------------------------------ explain
+@click.command(epilog="""
+\b
+Examples:
+  deltaprop explain                                        # a 2-2-1 network, one random example
+  deltaprop explain --x 0.6,-0.3 --y 1 --learning-rate 0.5 --format markdown
+  deltaprop explain --layers 3,2,2 --activation tanh --format latex
+  deltaprop explain xor.safetensors --x 1,0 --y 1""")
+@click.argument("model", required=False, type=click.Path(dir_okay=False))
+@network_options
+@click.option("--x", "x_text", help="The example's inputs, comma-separated [default: random].")
+@click.option("--y", "y_text", help="Its target: output values, or a class label of MODEL [default: random].")
+@click.option("--learning-rate", "--eta", "learning_rate", type=float, default=0.5, show_default=True)
+@click.option("--format", "fmt_", type=click.Choice(["table", "text", "markdown", "latex"]), default="table",
+              show_default=True, help="A terminal table, plain text, Markdown or LaTeX.")
+@click.option("--digits", type=click.IntRange(min=1), default=6, show_default=True, help="Significant digits.")
+def explain(model, layers, activation, output_activation, loss, seed, x_text, y_text, learning_rate, fmt_, digits):
+    """Show one step of backpropagation in the notes' notation.
+
+    For each unit: net_r, o_r and delta_r; for each weight: dJ/dw_rq = -delta_r u_rq
+    and its new value w_rq - eta dJ/dw_rq; and J before and after the step. With MODEL,
+    --x is a raw example (standardised as the model's training data was) and --y may
+    be a class label.
+    """
+    from ..explain import explain as run_explain
+
+    net, m = _network(model, layers, activation, output_activation, loss, seed)
+    rng = np.random.default_rng(seed)
+    x = _floats(x_text, "--x")
+    if x is None:
+        x = rng.uniform(-1, 1, size=net.n_inputs)
+    elif m is not None:
+        m.check_features(x.reshape(1, -1))
+        x = m.pre.inputs(x.reshape(1, -1))[0]
+    y = _target(y_text, net, m, rng)
+    ex = run_explain(net, x, y, learning_rate=learning_rate, digits=digits)
+    if fmt_ == "table":
+        console().print(ex.to_rich())
+    elif fmt_ == "markdown":
+        click.echo(ex.to_markdown())
+    elif fmt_ == "latex":
+        click.echo(ex.to_latex())
+    else:
+        click.echo(str(ex))
+
+
+def _target(y_text: str | None, net: Network, m: Model | None, rng) -> np.ndarray:
+    if y_text is None:
+        return _random_targets(net, 1, rng)[0]
+    if m is not None and m.classes is not None and not m.is_estimator:
+        labels = [str(c) for c in m.classes]
+        if y_text in labels:
+            return m.pre.targets(m.classes[[labels.index(y_text)]])[0]
+        if net.n_outputs > 1 and "," not in y_text:
+            raise InputError(f"--y {y_text!r} is not one of the model's classes ({', '.join(labels[:20])})")
+    y = _floats(y_text, "--y")
+    if y.size != net.n_outputs:
+        raise InputError(f"--y has {y.size} values but the network has {net.n_outputs} outputs; give one per output")
+    return y
