@@ -11,13 +11,13 @@ import json
 import os
 import platform
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 from deltaprop import data as _data
+from deltaprop._files import atomic_open
 
 #: Where the Debian package ``dataset-fashion-mnist`` installs the four gzipped IDX files.
 FASHION_MNIST_DIR = Path(_data.FASHION_MNIST_DIR)
@@ -73,19 +73,10 @@ class AccuracyPerEpoch:
 
 # --------------------------------------------------------------------------- output files
 def _atomic_write(path: Path, write) -> None:
-    """Write through a temporary file in the same directory, fsync, then rename."""
+    """Write through deltaprop's atomic file writer (temporary file, fsync, rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; results are ordinary files
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, what="result file") as f:
+        write(f)
 
 
 def markdown_table(headers, rows) -> str:
