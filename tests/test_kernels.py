@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import deltaprop as dp
+from deltaprop import _numba
 from deltaprop._kernels import Workspace
 from deltaprop.activations import ACTIVATIONS
 from deltaprop.losses import LOSSES
@@ -13,6 +14,10 @@ from conftest import randomize_biases
 HIDDEN = [n for n, a in ACTIVATIONS.items() if a.elementwise]
 OUTPUT_LOSS = [(f, loss) for f in ACTIVATIONS for loss in LOSSES]
 TOL = {"float64": 1e-11, "float32": 2e-4}
+COMPILED_OUTPUTS = [("softmax", "cross_entropy"), ("sigmoid", "squared_error"), ("identity", "squared_error"),
+                    ("sigmoid", "binary_cross_entropy")]
+needs_numba = pytest.mark.skipif(not _numba.AVAILABLE, reason="the compiled path needs numba (extra 'fast')")
+PATHS = [False, pytest.param(True, marks=needs_numba)]
 
 
 def make_problem(hidden, output, loss, dtype, n, rng, sizes=(5, 6, 4, 3)):
@@ -48,21 +53,36 @@ def test_workspace_gradient_equals_core_for_every_activation_and_loss(hidden, ou
     assert_same_gradient(ws, J, net, X, Y, None, dtype)
 
 
+@needs_numba
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("output,loss", COMPILED_OUTPUTS)
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_compiled_workspace_gradient_equals_core(hidden, output, loss, dtype, rng):
+    net, X, Y = make_problem(hidden, output, loss, dtype, 7, rng)
+    ws = Workspace(net, batch_size=7, compiled=True)
+    J = ws.loss_and_gradient(X, Y)
+    assert_same_gradient(ws, J, net, X, Y, None, dtype)
+
+
+@pytest.mark.parametrize("compiled", PATHS)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("output,loss", OUTPUT_LOSS)
-def test_workspace_gradient_equals_core_with_sample_weights(output, loss, dtype, rng):
+def test_workspace_gradient_equals_core_with_sample_weights(output, loss, dtype, compiled, rng):
+    if compiled and (output, loss) not in COMPILED_OUTPUTS:
+        pytest.skip("no compiled output step for this pair")
     net, X, Y = make_problem("tanh", output, loss, dtype, 6, rng)
     sw = rng.uniform(0.1, 3.0, size=6).astype(dtype)
-    ws = Workspace(net, batch_size=6)
+    ws = Workspace(net, batch_size=6, compiled=compiled)
     J = ws.loss_and_gradient(X, Y, sw)
     assert_same_gradient(ws, J, net, X, Y, sw, dtype)
 
 
+@pytest.mark.parametrize("compiled", PATHS)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_workspace_handles_full_then_smaller_then_single_example_batches(dtype, rng):
+def test_workspace_handles_full_then_smaller_then_single_example_batches(dtype, compiled, rng):
     net, X, Y = make_problem("sigmoid", "softmax", "cross_entropy", dtype, 16, rng)
     Y = np.eye(3, dtype=dtype)[rng.integers(0, 3, 16)]
-    ws = Workspace(net, batch_size=16)
+    ws = Workspace(net, batch_size=16, compiled=compiled)
     for n in (16, 7, 1, 16):
         J = ws.loss_and_gradient(X[:n], Y[:n])
         assert_same_gradient(ws, J, net, X[:n], Y[:n], None, dtype)
@@ -94,7 +114,10 @@ def test_workspace_refuses_a_batch_larger_than_its_buffers(rng):
     ("tanh", "tanh", "squared_error"),
 ])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_sgd_step_equals_gradient_then_update(hidden, output, loss, dtype, weighted, rng):
+@pytest.mark.parametrize("compiled", PATHS)
+def test_sgd_step_equals_gradient_then_update(hidden, output, loss, dtype, weighted, compiled, rng):
+    if compiled and (output, loss) not in COMPILED_OUTPUTS:
+        pytest.skip("no compiled output step for this pair")
     net, X, Y = make_problem(hidden, output, loss, dtype, 9, rng)
     sw = rng.uniform(0.5, 2.0, size=9).astype(dtype) if weighted else None
     eta = 0.05
@@ -103,7 +126,7 @@ def test_sgd_step_equals_gradient_then_update(hidden, output, loss, dtype, weigh
     for p, g in zip(expected.weights + expected.biases, dW + db):
         p -= eta * g
     W_ids = [id(W) for W in net.weights]
-    J = Workspace(net, batch_size=9).sgd_step(X, Y, sw, eta)
+    J = Workspace(net, batch_size=9, compiled=compiled).sgd_step(X, Y, sw, eta)
     tol = TOL[dtype]
     assert J == pytest.approx(J_ref, rel=tol)
     assert [id(W) for W in net.weights] == W_ids  # updated in place
@@ -112,14 +135,40 @@ def test_sgd_step_equals_gradient_then_update(hidden, output, loss, dtype, weigh
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
 
 
-def test_repeated_sgd_steps_follow_the_core_gradient_descent(rng):
+@pytest.mark.parametrize("compiled", PATHS)
+def test_repeated_sgd_steps_follow_the_core_gradient_descent(compiled, rng):
     # Full-batch steps through the workspace are the notes' gradient descent.
     net, X, Y = make_problem("sigmoid", "sigmoid", "squared_error", "float64", 8, rng, sizes=(3, 4, 2))
     Y = rng.uniform(size=Y.shape)
     ref = net.copy()
     J_ref = dp.gradient_descent(ref, X, Y, learning_rate=0.5, epochs=20)
-    ws = Workspace(net, batch_size=8)
+    ws = Workspace(net, batch_size=8, compiled=compiled)
     J = [ws.sgd_step(X, Y, None, 0.5) for _ in range(20)]
     np.testing.assert_allclose(J, J_ref, rtol=1e-12)
     for a, b in zip(net.weights + net.biases, ref.weights + ref.biases):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_compiled_and_numpy_paths_train_to_the_same_weights(dtype, rng):
+    net, X, Y = make_problem("sigmoid", "softmax", "cross_entropy", dtype, 40, rng, sizes=(12, 8, 4))
+    Y = np.eye(4, dtype=dtype)[rng.integers(0, 4, 40)]
+    nets = [net.copy(), net.copy()]
+    for trained, compiled in zip(nets, (False, True)):
+        ws = Workspace(trained, batch_size=10, compiled=compiled)
+        assert ws.compiled is compiled
+        for epoch in range(5):
+            for i in range(0, 40, 10):
+                ws.sgd_step(X[i:i + 10], Y[i:i + 10], None, 0.1)
+    moved = np.abs(nets[0].weights[0] - net.weights[0]).max()
+    assert moved > 1e-2  # training happened
+    tol = TOL[dtype] * 10
+    for a, b in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+def test_compiled_path_refuses_a_network_it_does_not_cover(rng):
+    net, X, Y = make_problem("tanh", "softmax", "squared_error", "float64", 3, rng)
+    with pytest.raises(dp.InputError, match="compiled=None to fall back to NumPy"):
+        Workspace(net, batch_size=3, compiled=True)

@@ -16,18 +16,25 @@ How it stays fast (measured in ``benchmarks/``):
 * The output layer's ``g`` and the batch loss ``J`` come from one fused computation for the
   common loss/activation pairs (see :meth:`Workspace._output`).
 * :meth:`Workspace.sgd_step` fuses the gradient with the plain gradient-descent update
-  ``w <- w - eta dJ/dw``, so the weight gradient is never written out for the trainer to read
-  back. With Numba installed (the ``fast`` extra) small networks take a compiled path whose
-  per-step cost is not dominated by Python and ufunc call overhead (:mod:`deltaprop._numba`).
+  ``w <- w - eta dJ/dw``: ``eta`` scales the small delta matrix before the weight-gradient
+  GEMM, and each layer is updated as soon as the deltas below it are known.
+* With Numba installed (the ``fast`` extra) small networks run the elementwise parts of a
+  step (bias, activation, output delta and loss, derivative, bias update) as a few compiled
+  loops instead of thirty-odd ufunc calls (:mod:`deltaprop._numba`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from . import _numba
 from .network import Network
 
-__all__ = ["Workspace"]
+__all__ = ["Workspace", "COMPILED_MAX_ELEMENTS"]
+
+#: With ``compiled=None`` the Numba path is taken when ``batch_size * (hidden + output
+#: units)`` is at most this (Nielsen's 784-30-10 with batches of 10 has 400).
+COMPILED_MAX_ELEMENTS = 4096
 
 
 def _sigmoid_backward(o, g, scratch):
@@ -97,6 +104,10 @@ class Workspace:
         place or by assignment to ``net.weights[t]``).
     batch_size : int
         The largest batch that will be passed.
+    compiled : bool or None
+        Use the Numba loops of :mod:`deltaprop._numba` for the elementwise parts of a step
+        (``None``: when Numba is installed, the network is covered and its layers are small,
+        see :data:`COMPILED_MAX_ELEMENTS`). Both paths compute the same numbers up to rounding.
 
     Attributes
     ----------
@@ -116,7 +127,7 @@ class Workspace:
     True
     """
 
-    def __init__(self, net: Network, batch_size: int):
+    def __init__(self, net: Network, batch_size: int, *, compiled: bool | None = None):
         self.net = net
         self.batch_size = B = int(batch_size)
         dt = net.dtype
@@ -131,11 +142,26 @@ class Workspace:
         acts = net.activations
         self._hidden_backward = [_HIDDEN_BACKWARD.get(f.name) for f in acts[:-1]]
         self._output_kind = self._output_kind_of(acts[-1].name, net.loss_function.name)
-        self._compiled = None
-        from . import _numba
+        supported = _numba.supports(acts, self._output_kind)
+        if compiled is None:
+            # The compiled loops are scalar; NumPy's ufuncs are SIMD but cost about a
+            # microsecond per call. Measured break-even: a few thousand elements per step.
+            compiled = supported and B * sum(units) <= COMPILED_MAX_ELEMENTS
+        elif compiled and not supported:
+            from .errors import InputError
 
-        if _numba.usable(net, B):
-            self._compiled = _numba.CompiledStep(net, B)
+            raise InputError(
+                "the compiled step needs Numba (pip install 'deltaprop[fast]') and covers "
+                f"{', '.join(_numba.ACT_CODES)} units with softmax + cross_entropy, sigmoid + "
+                "squared_error or binary_cross_entropy, or identity + squared_error outputs; "
+                "pass compiled=None to fall back to NumPy"
+            )
+        self.compiled = bool(compiled)
+        if self.compiled:
+            self._codes = [_numba.ACT_CODES[f.name] for f in acts]
+            self._out_code = _numba.OUTPUT_CODES[self._output_kind]
+            self._no_weights = np.empty(0, dtype=dt)
+            self._eps = float(np.finfo(dt).eps)
 
     @staticmethod
     def _output_kind_of(activation: str, loss: str) -> str:
@@ -163,8 +189,12 @@ class Workspace:
     def _forward(self, X: np.ndarray, v: _Views) -> None:
         net = self.net
         u = X
-        for W, b, f, o in zip(net.weights, net.biases, net.activations, v.o):
+        for t, (W, b, f, o) in enumerate(zip(net.weights, net.biases, net.activations, v.o)):
             np.matmul(u, W.T, out=o)  # net_r = sum_q w_rq u_q ...
+            if self.compiled:
+                _numba.bias_act(o, b, self._codes[t])  # ... + b_r, o_r = f(net_r)
+                u = o
+                continue
             o += b  # ... + b_r
             if f.name == "softmax":
                 # Subtract the row maximum (softmax is unchanged, exp stays <= 1), normalise.
@@ -181,6 +211,11 @@ class Workspace:
     def _output(self, Y: np.ndarray, sw: np.ndarray | None, v: _Views) -> float:
         """``g_L = dJ/dnet_L`` (weighted by ``sw``) into ``v.g[-1]``; returns J."""
         o, g, tmp = v.o[-1], v.g[-1], v.scratch[-1]
+        if self.compiled:
+            weighted = sw is not None
+            return _numba.output_step(
+                o, Y, sw if weighted else self._no_weights, weighted, g, self._out_code, self._eps
+            )
         kind = self._output_kind
         f_out, loss = self.net.activations[-1], self.net.loss_function
         if kind == "softmax_ce":
@@ -234,6 +269,9 @@ class Workspace:
         W = self.net.weights[t]
         g_prev, o_prev = v.g[t - 1], v.o[t - 1]
         np.matmul(v.g[t], W, out=g_prev)  # sum_l (-delta_l) w_lj
+        if self.compiled:
+            _numba.hidden_backward(o_prev, g_prev, self._codes[t - 1])
+            return
         back = self._hidden_backward[t - 1]
         if back is None:
             self.net.activations[t - 1].backward(o_prev, g_prev)
@@ -285,23 +323,22 @@ class Workspace:
         float
             The batch loss J with the weights before the step.
         """
-        if self._compiled is not None:
-            return self._compiled.step(X, Y, sample_weight, eta)
         v = self._views_for(X.shape[0])
         self._forward(X, v)
         J = self._output(Y, sample_weight, v)
         net = self.net
         eta = float(eta)
         for t in range(net.n_layers - 1, -1, -1):
-            u = X if t == 0 else v.o[t - 1]
             if t > 0:
                 self._backward_to(t, v)  # uses W_t before its update
-            dW, db = self.dW[t], self.db[t]
-            g = v.g[t]
-            np.matmul(g.T, u, out=dW)
-            dW *= eta
+            g, b, dW = v.g[t], net.biases[t], self.dW[t]
+            # eta folded into the (small) g before the GEMM: W <- W - (eta g)^T U.
+            if self.compiled:
+                _numba.scale_and_bias_step(g, b, eta)
+            else:
+                g *= eta
+                np.sum(g, axis=0, out=self.db[t])
+                b -= self.db[t]
+            np.matmul(g.T, X if t == 0 else v.o[t - 1], out=dW)
             net.weights[t] -= dW
-            np.sum(g, axis=0, out=db)
-            db *= eta
-            net.biases[t] -= db
         return J
