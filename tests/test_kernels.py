@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 import deltaprop as dp
-from deltaprop import _numba
-from deltaprop._kernels import Workspace
+from deltaprop._kernels import Workspace, numba_available
 from deltaprop.activations import ACTIVATIONS
 from deltaprop.losses import LOSSES
 
@@ -16,7 +15,7 @@ OUTPUT_LOSS = [(f, loss) for f in ACTIVATIONS for loss in LOSSES]
 TOL = {"float64": 1e-11, "float32": 2e-4}
 COMPILED_OUTPUTS = [("softmax", "cross_entropy"), ("sigmoid", "squared_error"), ("identity", "squared_error"),
                     ("sigmoid", "binary_cross_entropy")]
-needs_numba = pytest.mark.skipif(not _numba.AVAILABLE, reason="the compiled path needs numba (extra 'fast')")
+needs_numba = pytest.mark.skipif(not numba_available(), reason="the compiled path needs numba (extra 'fast')")
 PATHS = [False, pytest.param(True, marks=needs_numba)]
 
 
@@ -57,8 +56,10 @@ def test_workspace_gradient_equals_core_for_every_activation_and_loss(hidden, ou
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("output,loss", COMPILED_OUTPUTS)
 @pytest.mark.parametrize("hidden", HIDDEN)
-def test_compiled_workspace_gradient_equals_core(hidden, output, loss, dtype, rng):
-    net, X, Y = make_problem(hidden, output, loss, dtype, 7, rng)
+@pytest.mark.parametrize("sizes", [(5, 6, 4, 3), (5, 6, 3)], ids=["two-hidden", "one-hidden"])
+def test_compiled_workspace_gradient_equals_core(hidden, output, loss, dtype, sizes, rng):
+    # One hidden layer takes the fused small-output-layer kernel, two take the per-layer loops.
+    net, X, Y = make_problem(hidden, output, loss, dtype, 7, rng, sizes=sizes)
     ws = Workspace(net, batch_size=7, compiled=True)
     J = ws.loss_and_gradient(X, Y)
     assert_same_gradient(ws, J, net, X, Y, None, dtype)
@@ -115,10 +116,11 @@ def test_workspace_refuses_a_batch_larger_than_its_buffers(rng):
 ])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("compiled", PATHS)
-def test_sgd_step_equals_gradient_then_update(hidden, output, loss, dtype, weighted, compiled, rng):
+@pytest.mark.parametrize("sizes", [(5, 6, 4, 3), (5, 6, 3)], ids=["two-hidden", "one-hidden"])
+def test_sgd_step_equals_gradient_then_update(hidden, output, loss, dtype, weighted, compiled, sizes, rng):
     if compiled and (output, loss) not in COMPILED_OUTPUTS:
         pytest.skip("no compiled output step for this pair")
-    net, X, Y = make_problem(hidden, output, loss, dtype, 9, rng)
+    net, X, Y = make_problem(hidden, output, loss, dtype, 9, rng, sizes=sizes)
     sw = rng.uniform(0.5, 2.0, size=9).astype(dtype) if weighted else None
     eta = 0.05
     expected = net.copy()

@@ -25,9 +25,10 @@ How it stays fast (measured in ``benchmarks/``):
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 
-from . import _numba
 from .network import Network
 
 __all__ = ["Workspace", "COMPILED_MAX_ELEMENTS"]
@@ -35,6 +36,19 @@ __all__ = ["Workspace", "COMPILED_MAX_ELEMENTS"]
 #: With ``compiled=None`` the Numba path is taken when ``batch_size * (hidden + output
 #: units)`` is at most this (Nielsen's 784-30-10 with batches of 10 has 400).
 COMPILED_MAX_ELEMENTS = 4096
+#: A one-hidden-layer network whose output layer has at most this many weights runs all of
+#: a compiled step but the two GEMMs with the input in one call (``_numba.small_output_layer``).
+SMALL_OUTPUT_WEIGHTS = 4096
+
+#: Activation name -> code understood by the compiled loops of :mod:`deltaprop._numba`.
+ACT_CODES = {"sigmoid": 0, "tanh": 1, "relu": 2, "leaky_relu": 3, "identity": 4, "softmax": 5}
+#: Output kinds (see ``Workspace._output_kind_of``) with a compiled output step.
+OUTPUT_CODES = {"softmax_ce": 0, "sigmoid_se": 1, "identity_se": 2, "sigmoid_bce": 3}
+
+
+def numba_available() -> bool:
+    """Whether Numba is installed (the ``fast`` extra), without importing it."""
+    return importlib.util.find_spec("numba") is not None
 
 
 def _sigmoid_backward(o, g, scratch):
@@ -142,7 +156,9 @@ class Workspace:
         acts = net.activations
         self._hidden_backward = [_HIDDEN_BACKWARD.get(f.name) for f in acts[:-1]]
         self._output_kind = self._output_kind_of(acts[-1].name, net.loss_function.name)
-        supported = _numba.supports(acts, self._output_kind)
+        supported = (
+            self._output_kind in OUTPUT_CODES and all(f.name in ACT_CODES for f in acts) and numba_available()
+        )
         if compiled is None:
             # The compiled loops are scalar; NumPy's ufuncs are SIMD but cost about a
             # microsecond per call. Measured break-even: a few thousand elements per step.
@@ -152,16 +168,20 @@ class Workspace:
 
             raise InputError(
                 "the compiled step needs Numba (pip install 'deltaprop[fast]') and covers "
-                f"{', '.join(_numba.ACT_CODES)} units with softmax + cross_entropy, sigmoid + "
+                f"{', '.join(ACT_CODES)} units with softmax + cross_entropy, sigmoid + "
                 "squared_error or binary_cross_entropy, or identity + squared_error outputs; "
                 "pass compiled=None to fall back to NumPy"
             )
         self.compiled = bool(compiled)
         if self.compiled:
-            self._codes = [_numba.ACT_CODES[f.name] for f in acts]
-            self._out_code = _numba.OUTPUT_CODES[self._output_kind]
+            from . import _numba  # imports Numba (slow), so only here
+
+            self._nb = _numba
+            self._codes = [ACT_CODES[f.name] for f in acts]
+            self._out_code = OUTPUT_CODES[self._output_kind]
             self._no_weights = np.empty(0, dtype=dt)
             self._eps = float(np.finfo(dt).eps)
+        self._small_output = self.compiled and net.n_layers == 2 and net.weights[1].size <= SMALL_OUTPUT_WEIGHTS
 
     @staticmethod
     def _output_kind_of(activation: str, loss: str) -> str:
@@ -192,7 +212,7 @@ class Workspace:
         for t, (W, b, f, o) in enumerate(zip(net.weights, net.biases, net.activations, v.o)):
             np.matmul(u, W.T, out=o)  # net_r = sum_q w_rq u_q ...
             if self.compiled:
-                _numba.bias_act(o, b, self._codes[t])  # ... + b_r, o_r = f(net_r)
+                self._nb.bias_act(o, b, self._codes[t])  # ... + b_r, o_r = f(net_r)
                 u = o
                 continue
             o += b  # ... + b_r
@@ -213,7 +233,7 @@ class Workspace:
         o, g, tmp = v.o[-1], v.g[-1], v.scratch[-1]
         if self.compiled:
             weighted = sw is not None
-            return _numba.output_step(
+            return self._nb.output_step(
                 o, Y, sw if weighted else self._no_weights, weighted, g, self._out_code, self._eps
             )
         kind = self._output_kind
@@ -270,7 +290,7 @@ class Workspace:
         g_prev, o_prev = v.g[t - 1], v.o[t - 1]
         np.matmul(v.g[t], W, out=g_prev)  # sum_l (-delta_l) w_lj
         if self.compiled:
-            _numba.hidden_backward(o_prev, g_prev, self._codes[t - 1])
+            self._nb.hidden_backward(o_prev, g_prev, self._codes[t - 1])
             return
         back = self._hidden_backward[t - 1]
         if back is None:
@@ -292,6 +312,8 @@ class Workspace:
         float
             The batch loss with the weights before any update.
         """
+        if self._small_output:
+            return self._one_hidden_layer_step(X, Y, sample_weight, False, 0.0)
         v = self._views_for(X.shape[0])
         self._forward(X, v)
         J = self._output(Y, sample_weight, v)
@@ -323,6 +345,8 @@ class Workspace:
         float
             The batch loss J with the weights before the step.
         """
+        if self._small_output:
+            return self._one_hidden_layer_step(X, Y, sample_weight, True, float(eta))
         v = self._views_for(X.shape[0])
         self._forward(X, v)
         J = self._output(Y, sample_weight, v)
@@ -334,11 +358,32 @@ class Workspace:
             g, b, dW = v.g[t], net.biases[t], self.dW[t]
             # eta folded into the (small) g before the GEMM: W <- W - (eta g)^T U.
             if self.compiled:
-                _numba.scale_and_bias_step(g, b, eta)
+                self._nb.scale_and_bias_step(g, b, eta)
             else:
                 g *= eta
                 np.sum(g, axis=0, out=self.db[t])
                 b -= self.db[t]
             np.matmul(g.T, X if t == 0 else v.o[t - 1], out=dW)
             net.weights[t] -= dW
+        return J
+
+    def _one_hidden_layer_step(self, X, Y, sw, update: bool, eta: float) -> float:
+        """A compiled step of a one-hidden-layer network with a small output layer.
+
+        NumPy's BLAS does the two GEMMs with the input layer (``X W1^T`` and ``g1^T X``);
+        one compiled call does everything between them (see ``_numba.small_output_layer``).
+        """
+        v = self._views_for(X.shape[0])
+        net = self.net
+        (W1, W2), (b1, b2) = net.weights, net.biases
+        (o1, o2), (g1, g2) = v.o, v.g
+        np.matmul(X, W1.T, out=o1)
+        weighted = sw is not None
+        J = self._nb.small_output_layer(
+            o1, b1, self._codes[0], W2, b2, o2, Y, sw if weighted else self._no_weights, weighted, g2, g1,
+            self._codes[1], self._out_code, self._eps, update, eta, self.dW[1], self.db[1], self.db[0],
+        )
+        np.matmul(g1.T, X, out=self.dW[0])  # with update: (eta g1)^T X
+        if update:
+            W1 -= self.dW[0]
         return J
