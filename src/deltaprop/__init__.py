@@ -23,12 +23,21 @@ from .errors import (
 from .gradcheck import gradcheck, numerical_gradient
 from .losses import LOSSES, get_loss
 from .network import LayerTrace, Network, gradient_descent
+from .optimizers import OPTIMIZERS
+from .schedules import SCHEDULES
+from .training import ArrayData, History, Trainer, train
 
 __all__ = [
     "__version__",
     "Network",
     "LayerTrace",
     "gradient_descent",
+    "Trainer",
+    "History",
+    "ArrayData",
+    "train",
+    "OPTIMIZERS",
+    "SCHEDULES",
     "gradcheck",
     "numerical_gradient",
     "ACTIVATIONS",

@@ -1,0 +1,429 @@
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+from deltaprop.errors import DivergenceError, InputError
+from deltaprop.training import ArrayData
+
+XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
+
+
+def regression_data(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    Y = np.tanh(X @ np.array([[0.5], [-1.0], [0.3]])) * 0.4 + 0.5
+    return X, Y
+
+
+def params(net):
+    return [p.copy() for p in net.weights + net.biases]
+
+
+def assert_same(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+
+
+# --------------------------------------------------------------------------- the notes' rule
+def test_trainer_gd_takes_exactly_the_steps_of_the_notes_gradient_descent():
+    X, Y = regression_data()
+    sw = np.linspace(0.5, 2.0, len(X))
+    a, b = dp.Network([3, 4, 1], seed=1), dp.Network([3, 4, 1], seed=1)
+    J = dp.gradient_descent(a, X, Y, learning_rate=0.05, epochs=25, sample_weight=sw)
+    history = dp.Trainer(solver="gd", learning_rate=0.05, epochs=25).fit(b, X, Y, sample_weight=sw)
+    assert_same(params(a), params(b))
+    assert history.loss == list(J)  # J at the start of each epoch, bitwise
+
+
+def test_gd_sum_with_eta_equals_mean_with_eta_times_n_step_by_step():
+    X, Y = regression_data(n=16)  # N a power of two: eta * N / N is exact
+    eta = 0.03
+    a, b = dp.Network([3, 4, 1], seed=2), dp.Network([3, 4, 1], seed=2)
+    ta = dp.Trainer(solver="gd", learning_rate=eta, epochs=1, reduction="sum")
+    tb = dp.Trainer(solver="gd", learning_rate=eta * len(X), epochs=1, reduction="mean")
+    for _ in range(10):  # step by step
+        ta.partial_fit(a, X, Y)
+        tb.partial_fit(b, X, Y)
+        assert_same(params(a), params(b))
+    np.testing.assert_allclose(ta.history.loss, np.array(tb.history.loss) * len(X), rtol=1e-15)
+
+
+def test_sum_and_mean_agree_to_rounding_for_any_n():
+    X, Y = regression_data(n=21)
+    a, b = dp.Network([3, 4, 1], seed=2), dp.Network([3, 4, 1], seed=2)
+    dp.train(a, X, Y, solver="gd", learning_rate=0.01, epochs=30, reduction="sum", momentum=0.5)
+    dp.train(b, X, Y, solver="gd", learning_rate=0.01 * 21, epochs=30, reduction="mean", momentum=0.5)
+    for x, y in zip(params(a), params(b)):
+        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-14)
+
+
+def test_weight_decay_step_by_hand():
+    # One mean-reduced gd step: W <- W - eta (sum_i g_i + alpha W) / n ; b <- b - eta sum_i g_i / n.
+    X, Y = regression_data(n=10)
+    net = dp.Network([3, 2, 1], seed=3)
+    W0, b0 = params(net), None
+    _, dW, db = net.loss_and_gradient(X, Y)
+    eta, alpha, n = 0.2, 0.5, 10
+    expected_W = [W - eta * (g + alpha * W) / n for W, g in zip(W0[:2], dW)]
+    expected_b = [b - eta * g / n for b, g in zip(W0[2:], db)]
+    history = dp.train(net, X, Y, solver="gd", reduction="mean", learning_rate=eta, weight_decay=alpha, epochs=1)
+    for got, want in zip(params(net), expected_W + expected_b):
+        np.testing.assert_allclose(got, want, rtol=1e-13)
+    J = dp.Network.loss(dp.Network.from_config(net.config(), W0[:2], W0[2:]), X, Y)
+    penalty = 0.5 * alpha * sum(float((W**2).sum()) for W in W0[:2])
+    assert history.loss[0] == pytest.approx((J + penalty) / n, rel=1e-13)
+    del b0
+
+
+def test_clip_norm_limits_the_step():
+    X, Y = regression_data()
+    net = dp.Network([3, 4, 1], seed=0)
+    before = np.concatenate([p.ravel() for p in params(net)])
+    dp.train(net, X, Y, solver="gd", learning_rate=1.0, clip_norm=1e-3, epochs=1)
+    after = np.concatenate([p.ravel() for p in params(net)])
+    assert np.linalg.norm(after - before) == pytest.approx(1e-3, rel=1e-12)
+
+
+def test_integer_sample_weights_equal_repeating_examples_for_gd():
+    X, Y = regression_data(n=8)
+    counts = np.array([1, 2, 0, 3, 1, 1, 2, 1])
+    a, b = dp.Network([3, 4, 1], seed=4), dp.Network([3, 4, 1], seed=4)
+    dp.train(a, X, Y, sample_weight=counts, learning_rate=0.1, epochs=20)
+    dp.train(b, np.repeat(X, counts, axis=0), np.repeat(Y, counts, axis=0), learning_rate=0.1, epochs=20)
+    for x, y in zip(params(a), params(b)):
+        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-14)
+
+
+# --------------------------------------------------------------------------- scikit-learn parity
+def sklearn_regressor_from(net, **kw):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPRegressor
+
+    reg = MLPRegressor(hidden_layer_sizes=(net.sizes[1],), activation="logistic", warm_start=True,
+                       n_iter_no_change=10_000, tol=0.0, **kw)
+    X, Y = regression_data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.set_params(max_iter=1).fit(X, Y.ravel())  # creates the attributes
+    reg.coefs_ = [W.T.copy() for W in net.weights]  # scikit-learn stores (n_in, n_out)
+    reg.intercepts_ = [b.copy() for b in net.biases]
+    reg.loss_curve_ = []
+    return reg
+
+
+@pytest.mark.parametrize("solver_kw, ours", [
+    (dict(solver="sgd", momentum=0.9, nesterovs_momentum=True), dict(solver="sgd", momentum=0.9, nesterov=True)),
+    (dict(solver="sgd", momentum=0.0), dict(solver="sgd")),
+    (dict(solver="adam"), dict(solver="adam")),
+])
+def test_sgd_and_adam_take_scikit_learns_steps(solver_kw, ours):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, Y = regression_data()
+    net = dp.Network([3, 5, 1], output_activation="identity", seed=5)
+    reg = sklearn_regressor_from(net, alpha=1e-2, batch_size=7, learning_rate_init=0.05, shuffle=False, **solver_kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.set_params(max_iter=6).fit(X, Y.ravel())
+    history = dp.train(net, X, Y, learning_rate=0.05, batch_size=7, weight_decay=1e-2, shuffle=False, epochs=6,
+                       **ours)
+    for W, c in zip(net.weights, reg.coefs_):
+        np.testing.assert_allclose(W, c.T, rtol=0, atol=1e-10)
+    for b, c in zip(net.biases, reg.intercepts_):
+        np.testing.assert_allclose(b, c, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(history.loss, reg.loss_curve_, rtol=1e-10)
+
+
+# --------------------------------------------------------------------------- convergence
+@pytest.mark.parametrize("solver, kw", [
+    ("gd", dict(learning_rate=2.0, epochs=3000)),
+    ("gd", dict(learning_rate=1.0, momentum=0.9, nesterov=True, epochs=1000)),
+    ("sgd", dict(learning_rate=0.5, batch_size=1, momentum=0.9, epochs=600)),
+    ("adam", dict(learning_rate=0.05, batch_size=2, epochs=600)),
+    ("irprop-", dict(epochs=300)),
+    ("rprop+", dict(epochs=300)),
+    ("quickprop", dict(epochs=600)),
+    ("lbfgs", dict(epochs=200)),
+])
+def test_each_solver_learns_xor(solver, kw):
+    net = dp.Network([2, 3, 1], seed=0)
+    history = dp.train(net, XOR_X, XOR_Y, solver=solver, seed=0, **kw)
+    assert history.loss[-1] < 0.02 * history.loss[0]
+    np.testing.assert_array_equal(net.forward(XOR_X).round(), XOR_Y)
+
+
+def test_lbfgs_reaches_a_low_loss_quickly():
+    X, Y = regression_data(n=60)
+    net = dp.Network([3, 6, 1], output_activation="identity", seed=0)
+    history = dp.train(net, X, Y, solver="lbfgs", epochs=500, tol=1e-10)
+    assert history.loss[-1] < 1e-5
+    assert history.n_epochs < 500
+    assert history.stop_reason in ("converged", "max_epochs") or history.stop_reason.startswith("lbfgs")
+    assert history.loss[-1] == pytest.approx(net.loss(X, Y) / 60, rel=1e-9)
+
+
+# --------------------------------------------------------------------------- stopping
+def test_tol_stops_after_n_iter_no_change_epochs_without_improvement():
+    net = dp.Network([2, 3, 1], seed=0)
+    history = dp.train(net, XOR_X, XOR_Y, solver="gd", learning_rate=1e-9, tol=1e-3, n_iter_no_change=3, epochs=100)
+    # Every epoch fails to improve by tol; epoch 0 sets the best, epochs 1-4 count to 4 > 3.
+    assert history.n_epochs == 5
+    assert history.stop_reason == "tol"
+
+
+class ScriptedMetric:
+    def __init__(self, scores):
+        self.scores = list(scores)
+
+    def __call__(self, net, X, Y):
+        return self.scores.pop(0)
+
+
+class Recorder:
+    def __init__(self):
+        self.weights, self.calls = [], []
+
+    def on_train_begin(self, trainer, net):
+        self.calls.append("begin")
+
+    def on_epoch_end(self, trainer, net, epoch, logs):
+        self.weights.append(params(net))
+        self.calls.append(epoch)
+
+    def on_train_end(self, trainer, net, history):
+        self.calls.append("end")
+
+
+def test_early_stopping_restores_the_best_epochs_weights():
+    X, Y = regression_data()
+    net = dp.Network([3, 4, 1], seed=0)
+    rec = Recorder()
+    metric = ScriptedMetric([0.1, 0.5, 0.3, 0.2, 0.4, 0.9, 0.9])
+    history = dp.train(net, X, Y, solver="sgd", learning_rate=0.1, batch_size=8, early_stopping=True, tol=0.0,
+                       n_iter_no_change=2, metric=metric, callbacks=[rec], epochs=50, seed=0)
+    assert history.n_epochs == 5 and history.stop_reason == "early_stopping"
+    assert history.best_epoch == 1 and history.val_metric == [0.1, 0.5, 0.3, 0.2, 0.4]
+    assert_same(params(net), rec.weights[1])
+    assert rec.calls == ["begin", 0, 1, 2, 3, 4, "end"]
+    assert len(history.val_loss) == 5
+
+
+def test_early_stopping_on_validation_loss_picks_its_minimum():
+    X, Y = regression_data(n=60)
+    Xv, Yv = regression_data(n=20, seed=1)
+    net = dp.Network([3, 30, 1], seed=0)
+    rec = Recorder()
+    history = dp.train(net, X, Y, validation_data=(Xv, Yv + 0.05), solver="adam", learning_rate=0.05, batch_size=10,
+                       early_stopping=True, n_iter_no_change=5, callbacks=[rec], epochs=200, seed=0)
+    assert history.best_epoch == int(np.argmin(history.val_loss))
+    assert_same(params(net), rec.weights[history.best_epoch])
+
+
+def test_adaptive_schedule_divides_the_rate_by_5_on_plateaus():
+    net = dp.Network([2, 3, 1], seed=0)
+    history = dp.train(net, XOR_X, XOR_Y, solver="sgd", learning_rate=1e-3, batch_size=4, schedule="adaptive",
+                       tol=10.0, n_iter_no_change=1, epochs=30, seed=0)
+    rates = sorted(set(history.learning_rate), reverse=True)
+    np.testing.assert_allclose(rates, [1e-3 / 5**k for k in range(len(rates))], rtol=1e-12)
+    assert history.stop_reason == "min_learning_rate"
+    assert min(rates) <= 1e-6
+
+
+def test_a_callback_stops_training():
+    class StopAt:
+        def __init__(self):
+            self.steps = 0
+
+        def on_step_end(self, trainer, net, step, logs):
+            self.steps += 1
+
+        def on_epoch_end(self, trainer, net, epoch, logs):
+            return epoch == 3
+
+    cb = StopAt()
+    history = dp.train(dp.Network([2, 3, 1], seed=0), XOR_X, XOR_Y, solver="sgd", batch_size=1, callbacks=[cb],
+                       epochs=100)
+    assert history.n_epochs == 4 and history.stop_reason == "callback"
+    assert cb.steps == 16
+
+
+def test_a_callback_can_name_the_stop_reason():
+    cb = type("C", (), {"on_epoch_end": lambda self, t, n, e, logs: "interrupted" if e == 1 else None})()
+    history = dp.train(dp.Network([2, 3, 1], seed=0), XOR_X, XOR_Y, callbacks=[cb], epochs=10)
+    assert history.stop_reason == "interrupted" and history.n_epochs == 2
+
+
+# --------------------------------------------------------------------------- divergence
+@pytest.mark.parametrize("solver", ["gd", "sgd"])
+def test_huge_learning_rate_raises_divergence_with_finite_weights(solver):
+    X, Y = regression_data()
+    net = dp.Network([3, 8, 1], activation="relu", output_activation="identity", seed=0)
+    rec = Recorder()
+    with pytest.raises(DivergenceError, match="smaller learning rate") as info:
+        dp.train(net, X * 100, Y, solver=solver, learning_rate=1e6, epochs=50, callbacks=[rec])
+    assert all(np.isfinite(p).all() for p in params(net))
+    # The weights are those at the start of the diverging epoch: the end of the last recorded one.
+    expected = rec.weights[-1] if rec.weights else None
+    if expected is not None:
+        assert_same(params(net), expected)
+    assert info.value.epoch == len(rec.weights)
+
+
+# --------------------------------------------------------------------------- reproducibility
+def test_same_seed_gives_bitwise_identical_weights():
+    X, Y = regression_data()
+    runs = []
+    for _ in range(2):
+        net = dp.Network([3, 4, 1], seed=0)
+        dp.train(net, X, Y, solver="sgd", batch_size=5, momentum=0.9, early_stopping=True, epochs=15, seed=7)
+        runs.append(params(net))
+    assert_same(*runs)
+    other = dp.Network([3, 4, 1], seed=0)
+    dp.train(other, X, Y, solver="sgd", batch_size=5, momentum=0.9, early_stopping=True, epochs=15, seed=8)
+    assert not all(np.array_equal(a, b) for a, b in zip(runs[0], params(other)))
+
+
+def is_plain(obj):
+    if isinstance(obj, dict):
+        return all(isinstance(k, str) and is_plain(v) for k, v in obj.items())
+    if isinstance(obj, list):
+        return all(is_plain(v) for v in obj)
+    return obj is None or isinstance(obj, (bool, int, float, str, np.ndarray))
+
+
+@pytest.mark.parametrize("kw", [
+    dict(solver="gd", learning_rate=0.5, momentum=0.9),
+    dict(solver="sgd", batch_size=6, momentum=0.9, nesterov=True, schedule="invscaling", learning_rate=0.5),
+    dict(solver="adam", batch_size=7, learning_rate=0.01, weight_decay=1e-3),
+    dict(solver="adam", batch_size=7, early_stopping=True, schedule="adaptive", tol=1e-4, n_iter_no_change=2),
+    dict(solver="rprop+"),
+    dict(solver="quickprop"),
+])
+def test_resume_from_state_dict_is_bitwise_identical(kw):
+    X, Y = regression_data()
+    straight = dp.Network([3, 4, 1], seed=0)
+    full = dp.Trainer(epochs=10, seed=3, **kw).fit(straight, X, Y)
+
+    first = dp.Network([3, 4, 1], seed=0)
+    trainer = dp.Trainer(epochs=4, seed=3, **kw)
+    trainer.fit(first, X, Y)
+    state = trainer.state_dict()
+    assert is_plain(state)
+
+    resumed_net = dp.Network([3, 4, 1], seed=99)  # the state carries the weights
+    resumed = dp.Trainer(epochs=10, seed=3, **kw)
+    resumed.load_state_dict(state)
+    history = resumed.fit(resumed_net, X, Y, resume=True)
+    assert_same(params(straight), params(resumed_net))
+    assert history.loss == full.loss and history.n_epochs == full.n_epochs
+    assert history.best_epoch == full.best_epoch
+
+
+def test_partial_fit_continues_the_run_like_fit():
+    X, Y = regression_data()
+    a, b = dp.Network([3, 4, 1], seed=0), dp.Network([3, 4, 1], seed=0)
+    dp.Trainer(solver="adam", batch_size=8, epochs=3, seed=1).fit(a, X, Y)
+    t = dp.Trainer(solver="adam", batch_size=8, seed=1)
+    for _ in range(3):
+        t.partial_fit(b, X, Y)
+    assert_same(params(a), params(b))
+    assert t.epoch == 3 and t.examples_seen == 3 * len(X) and t.step == 3 * 5
+
+
+def test_fit_accepts_a_data_source_in_place_of_X():
+    X, Y = regression_data()
+    a, b = dp.Network([3, 4, 1], seed=0), dp.Network([3, 4, 1], seed=0)
+    dp.train(a, X, Y, solver="sgd", batch_size=8, epochs=3, seed=0)
+    dp.train(b, ArrayData(X, Y, net=b), solver="sgd", batch_size=8, epochs=3, seed=0)
+    assert_same(params(a), params(b))
+
+
+def test_history_to_dict_round_trips():
+    X, Y = regression_data()
+    h = dp.train(dp.Network([3, 4, 1], seed=0), X, Y, validation_data=(X[:5], Y[:5]), metric=lambda n, x, y: 1.0,
+                 epochs=3)
+    d = h.to_dict()
+    assert is_plain(d) and dp.History.from_dict(d) == h
+    assert len(d["val_loss"]) == len(d["val_metric"]) == len(d["time"]) == len(d["learning_rate"]) == 3
+
+
+# --------------------------------------------------------------------------- bad settings
+@pytest.mark.parametrize("kw, message", [
+    (dict(solver="newton"), "unknown solver 'newton'; choose one of 'gd'"),
+    (dict(solver="gd", batch_size=2), "full batch"),
+    (dict(solver="sgd", batch_size=50), "larger than the 4 training examples"),
+    (dict(learning_rate=-1.0), "learning_rate must be > 0"),
+    (dict(epochs=0), "epochs must be > 0"),
+    (dict(reduction="avg"), "reduction must be 'sum' or 'mean'"),
+    (dict(solver="rprop", solver_options={"mu": 2.0}), r"solver_options \['mu'\]"),
+    (dict(solver="rprop", schedule="step"), "no learning rate to schedule"),
+    (dict(schedule="cosine"), "unknown schedule 'cosine'"),
+    (dict(early_stopping=True, validation_fraction=0.1), "leaves 1 for validation and 3"),
+])
+def test_bad_settings_raise_input_errors_that_name_the_fix(kw, message):
+    if "leaves" in message:
+        kw["validation_fraction"] = 0.9
+        message = "leaves 4 for validation and 0"
+    with pytest.raises(InputError, match=message):
+        dp.train(dp.Network([2, 3, 1], seed=0), XOR_X, XOR_Y, **kw)
+
+
+def test_resume_without_a_run_is_an_input_error():
+    with pytest.raises(InputError, match="nothing to resume"):
+        dp.Trainer().fit(dp.Network([2, 3, 1], seed=0), XOR_X, XOR_Y, resume=True)
+
+
+def test_loss_is_nan_free_for_rprop_learning_rate_record():
+    h = dp.train(dp.Network([2, 3, 1], seed=0), XOR_X, XOR_Y, solver="rprop", epochs=2)
+    assert all(math.isnan(v) for v in h.learning_rate)
+
+
+def test_state_survives_a_trip_through_json_and_named_arrays():
+    import json
+
+    from deltaprop.training import join_state, split_state
+
+    X, Y = regression_data()
+    kw = dict(solver="adam", batch_size=8, early_stopping=True, epochs=8, seed=2)
+    trainer = dp.Trainer(**{**kw, "epochs": 3})
+    net = dp.Network([3, 4, 1], seed=0)
+    trainer.fit(net, X, Y)
+    arrays, meta = split_state(trainer.state_dict())
+    assert all(isinstance(a, np.ndarray) for a in arrays.values()) and "optimizer.m.0" in arrays
+    meta = json.loads(json.dumps(meta))
+    resumed = dp.Trainer(**kw)
+    resumed.load_state_dict(join_state({k: a.copy() for k, a in arrays.items()}, meta))
+    resumed.fit(net, X, Y, resume=True)
+    straight = dp.Network([3, 4, 1], seed=0)
+    dp.Trainer(**kw).fit(straight, X, Y)
+    assert_same(params(net), params(straight))
+
+
+@pytest.mark.parametrize("solver", ["gd", "sgd", "adam", "irprop-", "rprop+", "quickprop", "lbfgs"])
+def test_float32_training_stays_float32_and_finite_without_warnings(solver):
+    X, Y = regression_data()
+    net = dp.Network([3, 4, 1], seed=0, dtype="float32")
+    arrays = net.weights + net.biases
+    history = dp.train(net, X, Y, solver=solver, epochs=20, weight_decay=1e-3, seed=0)
+    assert all(p.dtype == np.float32 for p in net.weights + net.biases)
+    assert all(a is b for a, b in zip(arrays, net.weights + net.biases))  # updated in place
+    assert all(np.isfinite(p).all() for p in arrays)
+    assert history.loss[-1] < history.loss[0]
+
+
+def test_validation_metric_receives_validation_sample_weights():
+    X, Y = regression_data()
+    seen = []
+
+    def metric(net, Xv, Yv, sample_weight=None):
+        seen.append(sample_weight)
+        return 0.0
+
+    sw = np.arange(5, dtype=float)
+    dp.train(dp.Network([3, 4, 1], seed=0), X, Y, validation_data=(X[:5], Y[:5], sw), metric=metric, epochs=2)
+    assert len(seen) == 2 and all(np.array_equal(s, sw) for s in seen)
