@@ -174,3 +174,19 @@ def test_compiled_path_refuses_a_network_it_does_not_cover(rng):
     net, X, Y = make_problem("tanh", "softmax", "squared_error", "float64", 3, rng)
     with pytest.raises(dp.InputError, match="compiled=None to fall back to NumPy"):
         Workspace(net, batch_size=3, compiled=True)
+
+
+@pytest.mark.parametrize("solver,batch_size", [("sgd", 7), ("gd", None)])
+def test_trainer_fused_step_gives_the_optimizer_path_weights(solver, batch_size, rng):
+    # Plain gd/sgd takes Workspace.sgd_step; a clip_norm no gradient reaches sends the same
+    # run through the general optimizer update instead. Both must train the same weights.
+    net, X, Y = make_problem("sigmoid", "softmax", "cross_entropy", "float64", 30, rng, sizes=(6, 5, 3))
+    Y = np.eye(3)[rng.integers(0, 3, 30)]
+    fused, general = net.copy(), net.copy()
+    kw = dict(solver=solver, learning_rate=0.5, batch_size=batch_size, epochs=6, reduction="mean", seed=3)
+    h1 = dp.Trainer(**kw).fit(fused, X, Y)
+    h2 = dp.Trainer(**kw, clip_norm=1e300).fit(general, X, Y)
+    assert np.abs(fused.weights[0] - net.weights[0]).max() > 1e-3  # it trained
+    np.testing.assert_allclose(h1.loss, h2.loss, rtol=1e-12)
+    for a, b in zip(fused.weights + fused.biases, general.weights + general.biases):
+        np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-13)

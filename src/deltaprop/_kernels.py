@@ -355,16 +355,24 @@ class Workspace:
         for t in range(net.n_layers - 1, -1, -1):
             if t > 0:
                 self._backward_to(t, v)  # uses W_t before its update
-            g, b, dW = v.g[t], net.biases[t], self.dW[t]
-            # eta folded into the (small) g before the GEMM: W <- W - (eta g)^T U.
+            g, b, dW, db = v.g[t], net.biases[t], self.dW[t], self.db[t]
+            u = X if t == 0 else v.o[t - 1]
             if self.compiled:
-                self._nb.scale_and_bias_step(g, b, eta)
-            else:
+                self._nb.scale_and_bias_step(g, b, eta)  # g <- eta g; b <- b - sum_i g_i
+                np.matmul(g.T, u, out=dW)
+            elif g.size <= dW.size:
+                # eta folded into the deltas (the smaller array) before the GEMM.
                 g *= eta
-                np.sum(g, axis=0, out=self.db[t])
-                b -= self.db[t]
-            np.matmul(g.T, X if t == 0 else v.o[t - 1], out=dW)
-            net.weights[t] -= dW
+                np.sum(g, axis=0, out=db)
+                b -= db
+                np.matmul(g.T, u, out=dW)
+            else:  # a large batch: scaling the gradient is the cheaper pass
+                np.sum(g, axis=0, out=db)
+                db *= eta
+                b -= db
+                np.matmul(g.T, u, out=dW)
+                dW *= eta
+            net.weights[t] -= dW  # W <- W - eta dJ/dW
         return J
 
     def _one_hidden_layer_step(self, X, Y, sw, update: bool, eta: float) -> float:
