@@ -54,6 +54,17 @@ IMPLS = ["deltaprop-f32", "sklearn-f32", "torch-f32", "deltaprop-f64", "sklearn-
 # ---------------------------------------------------------------------------------- workers
 
 
+def _clock():
+    return time.perf_counter(), time.process_time()
+
+
+def _elapsed(t0):
+    """(wall seconds, process CPU seconds) since ``t0``. With one thread the CPU time leaves
+    out the time the process waited for a core, so it is steadier on a shared machine."""
+    wall, cpu = _clock()
+    return wall - t0[0], cpu - t0[1]
+
+
 def _steps(w, n):
     return w["epochs"] * (1 if w["batch"] is None else -(-n // w["batch"]))
 
@@ -66,7 +77,7 @@ def fit_deltaprop(w, X, labels, seed):
     Y = np.eye(10, dtype=X.dtype)[labels]
     net = dp.Network(w["sizes"], activation="sigmoid", output_activation="softmax", loss="cross_entropy",
                      dtype=X.dtype, seed=seed)
-    t0 = time.perf_counter()
+    t0 = _clock()
     if hasattr(dp, "Trainer"):
         full = w["batch"] is None
         dp.Trainer(solver="gd" if full else "sgd", learning_rate=w["lr"], batch_size=w["batch"],
@@ -85,7 +96,7 @@ def fit_deltaprop(w, X, labels, seed):
                 np.take(X, idx, axis=0, out=Xb[:n], mode="clip")
                 np.take(Y, idx, axis=0, out=Yb[:n], mode="clip")
                 ws.sgd_step(Xb[:n], Yb[:n], None, w["lr"] / n)
-    return time.perf_counter() - t0
+    return _elapsed(t0)
 
 
 def fit_sklearn(w, X, labels, seed):
@@ -98,11 +109,11 @@ def fit_sklearn(w, X, labels, seed):
                         momentum=0.0, nesterovs_momentum=False, learning_rate="constant",
                         learning_rate_init=w["lr"], batch_size=w["batch"] or len(X), max_iter=w["epochs"],
                         shuffle=True, tol=0.0, n_iter_no_change=10**9, alpha=0.0, random_state=seed)
-    t0 = time.perf_counter()
+    t0 = _clock()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X, labels)
-    return time.perf_counter() - t0
+    return _elapsed(t0)
 
 
 def fit_torch(w, X, labels, seed):
@@ -120,7 +131,7 @@ def fit_torch(w, X, labels, seed):
     loss_fn = torch.nn.CrossEntropyLoss()  # softmax + cross-entropy, mean over the batch
     B, N = w["batch"] or len(X), len(X)
     gen = torch.Generator().manual_seed(seed)
-    t0 = time.perf_counter()
+    t0 = _clock()
     for _ in range(w["epochs"]):
         perm = torch.randperm(N, generator=gen)
         for i in range(0, N, B):
@@ -129,7 +140,7 @@ def fit_torch(w, X, labels, seed):
             loss = loss_fn(model(Xt[idx]), yt[idx])
             loss.backward()
             opt.step()
-    return time.perf_counter() - t0
+    return _elapsed(t0)
 
 
 FITS = {"deltaprop": fit_deltaprop, "sklearn": fit_sklearn, "torch": fit_torch}
@@ -155,14 +166,16 @@ def gemm_seconds_per_step(w, n, dtype, repeats=5):
 
     step()
     inner = max(1, int(0.2 / max(1e-7, _time(step))))
-    return min(_time(step, inner) for _ in range(repeats))
+    return (min(_time(step, inner) for _ in range(repeats)),
+            min(_time(step, inner, cpu=True) for _ in range(repeats)))
 
 
-def _time(f, number=1):
-    t0 = time.perf_counter()
+def _time(f, number=1, cpu=False):
+    clock = time.process_time if cpu else time.perf_counter
+    start = clock()
     for _ in range(number):
         f()
-    return (time.perf_counter() - t0) / number
+    return (clock() - start) / number
 
 
 def gemm_flops(w, n):
@@ -188,7 +201,7 @@ def run_worker(cfg):
     for dt in ("float32", "float64"):
         X, labels, source = fashion_mnist.load(dt)
         data[dt] = (X, labels)
-    out = {"threads": threads, "data": source, "blas": threadpool_info(), "results": {}, "gemm": {}}
+    out = {"threads": threads, "data": source, "blas": threadpool_info(), "results": {}, "gemm": {}, "gemm_cpu": {}}
     impls = [i for i in IMPLS if i.split("-")[0] in cfg["impls"]]
     for name in cfg["workloads"]:
         w = WORKLOADS[name]
@@ -202,6 +215,7 @@ def run_worker(cfg):
             FITS[lib](dict(w, epochs=1), X[:m], labels[:m], seed=0)
         gemm = {"float32": [], "float64": []}
         times = {i: [] for i in impls}
+        cpu_times = {i: [] for i in impls}
         for r in range(cfg["repeats"]):
             for dt in gemm:  # the GEMM limit is re-measured every round; the best round counts
                 gemm[dt].append(gemm_seconds_per_step(w, n_step, np.dtype(dt), repeats=2))
@@ -209,24 +223,35 @@ def run_worker(cfg):
             for impl in order:
                 lib, bits = impl.split("-")
                 X, labels = data["float32" if bits == "f32" else "float64"]
-                t = FITS[lib](w, X[:n_examples], labels[:n_examples], seed=r)
-                times[impl].append(t / steps)
-        out["gemm"][name] = {dt: min(v) for dt, v in gemm.items()} | {"flops": gemm_flops(w, n_step)}
-        out["results"][name] = {"steps": steps, "n_examples": n_examples, "per_step": times}
+                wall, cpu = FITS[lib](w, X[:n_examples], labels[:n_examples], seed=r)
+                times[impl].append(wall / steps)
+                cpu_times[impl].append(cpu / steps)
+        out["gemm"][name] = {dt: min(x[0] for x in v) for dt, v in gemm.items()} | {"flops": gemm_flops(w, n_step)}
+        out["gemm_cpu"][name] = {dt: min(x[1] for x in v) for dt, v in gemm.items()}
+        out["results"][name] = {"steps": steps, "n_examples": n_examples, "per_step": times,
+                                "per_step_cpu": cpu_times}
     return out
+
+
+def _vm_hwm():
+    """Peak resident memory of this process in bytes (``VmHWM``; unlike ``ru_maxrss`` it is not
+    inherited from the parent that started this process)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def run_memory(impl):
     """Peak RSS of one fit of W2 on the float32 data, in this (fresh) process."""
-    import resource
-
     import numpy as np
+    import psutil
+    from threadpoolctl import threadpool_limits
 
     sys.path.insert(0, os.path.join(ROOT, "src"))
     sys.path.insert(0, HERE)
     import fashion_mnist
-
-    from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1)
     lib = impl.split("-")[0]
@@ -238,15 +263,18 @@ def run_memory(impl):
         import sklearn.neural_network  # noqa: F401  (imports outside the measured growth)
     else:
         import deltaprop  # noqa: F401
+    np.ones((64, 64)) @ np.ones((64, 64))  # BLAS buffers allocated before the baseline
     X, labels, _ = fashion_mnist.load("float32")
-    import psutil
-
     before = psutil.Process().memory_info().rss
-    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak_before = _vm_hwm()
+    try:  # reset VmHWM to the current RSS (Linux >= 4.0), so the peak is the fit's own
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        pass
     FITS[lib](WORKLOADS["W2"], X, labels, seed=0)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"impl": impl, "rss_before_fit": before, "peak_before_fit": peak_before, "peak": peak,
-            "data_bytes": X.nbytes + labels.nbytes, "numpy": np.__version__}
+    return {"impl": impl, "rss_before_fit": before, "peak_before_fit": peak_before, "peak": _vm_hwm(),
+            "data_bytes": X.nbytes + labels.nbytes}
 
 
 # ---------------------------------------------------------------------------------- driver
@@ -320,86 +348,104 @@ TARGETS = {  # (max us per step, min % of GEMM, min x sklearn f32, min x torch)
 }
 
 
+def _tables(run, runs, key, gemm_key):
+    """The float32 and float64 tables of one configuration, from medians of ``run[...][key]``."""
+    lines = ["| workload | deltaprop f32 us/step | sklearn f32 | torch f32 | sklearn/deltaprop | torch/deltaprop "
+             "| sgemm limit us/step | deltaprop % of limit | sklearn % | torch % | targets |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    mode = run["openblas"]["mode"]
+    one_thread = next((r for r in runs if r["threads"] == 1 and r["openblas"]["mode"] == mode), None)
+
+    def cell(x):
+        return _us(x) if x else "-"
+
+    def ratio(a, b):
+        return f"{a / b:.2f}x" if a and b else "-"
+
+    for name, res in run["results"].items():
+        ps = {k: _med(v) for k, v in res[key].items()}
+        g = run[gemm_key][name]["float32"]
+        dp32, sk32, th = ps.get("deltaprop-f32"), ps.get("sklearn-f32"), ps.get("torch-f32")
+        verdict, tg = [], TARGETS[name]
+
+        def judge(ok, text):
+            verdict.append(("met " if ok else "NOT met ") + text)
+
+        if dp32:
+            if "us" in tg:
+                judge(dp32 * 1e6 <= tg["us"], f"<= {tg['us']} us")
+            if "pct" in tg:
+                judge(g / dp32 * 100 >= tg["pct"], f">= {tg['pct']}% of sgemm")
+            if sk32:
+                judge(sk32 / dp32 >= tg["sk"], f">= {tg['sk']}x sklearn")
+            if th and "torch" in tg:
+                judge(th / dp32 >= tg["torch"], f">= {tg['torch']}x torch")
+            if name == "W3" and run["threads"] == 2 and one_thread and name in one_thread["results"]:
+                t1 = _med(one_thread["results"][name][key]["deltaprop-f32"])
+                judge(t1 / dp32 >= 1.75, f"2 threads {t1 / dp32:.2f}x 1 thread (>= 1.75x)")
+
+        def pct(x):
+            return f"{g / x * 100:.0f}%" if x else "-"
+
+        w = WORKLOADS[name]
+        lines.append(f"| {name} ({'-'.join(map(str, w['sizes']))}, "
+                     f"{'batch ' + str(w['batch']) if w['batch'] else 'full batch'}, {res['steps']} steps) | "
+                     f"{cell(dp32)} | {cell(sk32)} | {cell(th)} | {ratio(sk32, dp32)} | {ratio(th, dp32)} | "
+                     f"{_us(g)} | {pct(dp32)} | {pct(sk32)} | {pct(th)} | {'; '.join(verdict)} |")
+    lines += ["", "| workload | deltaprop f64 us/step | sklearn f64 | sklearn/deltaprop | dgemm limit us/step "
+              "| deltaprop % of limit | sklearn % | target 1.5x sklearn |", "|---|---:|---:|---:|---:|---:|---:|---|"]
+    for name, res in run["results"].items():
+        ps = {k: _med(v) for k, v in res[key].items()}
+        g = run[gemm_key][name]["float64"]
+        dp64, sk64 = ps.get("deltaprop-f64"), ps.get("sklearn-f64")
+        if not dp64:
+            continue
+        r = sk64 / dp64 if sk64 else None
+        lines.append(f"| {name} | {_us(dp64)} | {cell(sk64)} | {ratio(sk64, dp64)} | {_us(g)} | "
+                     f"{g / dp64 * 100:.0f}% | {f'{g / sk64 * 100:.0f}%' if sk64 else '-'} | "
+                     f"{('met' if r >= 1.5 else 'NOT met') if r else '-'} |")
+    return lines + [""]
+
+
 def report(runs, mem, meta, args):
-    lines = [f"# deltaprop benchmark report, {meta['date']}", ""]
-    lines += [f"Machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores, {meta['machine']['os']}; "
-              f"load average at start {', '.join(f'{x:.2f}' for x in meta['machine']['load_at_start'])} "
-              f"(a shared machine: other processes may have run meanwhile).", ""]
-    lines += ["Versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()), ""]
-    lines += [f"Command: `{meta['command']}`", "",
-              f"Data: {runs[0]['data']}; {args.repeats} rounds per configuration, implementations alternating; "
-              "medians of the time per step (fit time / steps; fit includes each library's own setup).", ""]
+    m = meta["machine"]
+    lines = [f"# deltaprop benchmark report, {meta['date']}", "",
+             f"Machine: {m['cpu']}, {m['cores']} cores, {m['os']}; load average at start "
+             f"{', '.join(f'{x:.2f}' for x in m['load_at_start'])} (with more than {m['cores']} the machine "
+             "was shared with other work while measuring).", "",
+             "Versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()), "",
+             f"Command: `{meta['command']}`", "",
+             f"Data: {runs[0]['data']}; {args.repeats} rounds per configuration, implementations alternating; "
+             "medians of the time per step (one fit's time / its steps; a fit includes each library's own "
+             "setup, and deltaprop's and PyTorch's include the per-epoch shuffle). \"% of limit\" is the time the "
+             "same GEMMs take alone through NumPy's matmul divided by the time per step.", ""]
     for run in runs:
         ob = run["openblas"]
-        lines += [f"## {run['threads']} thread(s), OPENBLAS variables {ob['mode']}"
-                  + (f" ({', '.join(f'{k}={v}' for k, v in ob['values'].items())})" if ob["mode"] == "set" else ""),
-                  ""]
+        values = f" ({', '.join(f'{k}={v}' for k, v in ob['values'].items())})" if ob["mode"] == "set" else ""
+        lines += [f"## {run['threads']} thread(s), OPENBLAS variables {ob['mode']}{values}", ""]
         kernels = sorted({f"{b['internal_api']} {b.get('version')} {b.get('architecture')} ({b['prefix']})"
                           for b in run["blas"] if b["user_api"] == "blas"})
-        lines += ["BLAS: " + "; ".join(kernels), ""]
-        lines += ["| workload | deltaprop f32 us/step | sklearn f32 | torch f32 | sklearn/deltaprop | torch/deltaprop "
-                  "| sgemm limit us/step | deltaprop % of limit | sklearn % | torch % | targets |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
-        one_thread = next((r for r in runs if r["threads"] == 1 and r["openblas"]["mode"] == ob["mode"]), None)
-        for name, res in run["results"].items():
-            ps = {k: _med(v) for k, v in res["per_step"].items()}
-            g = run["gemm"][name]["float32"]
-            dp32, sk32, th = ps.get("deltaprop-f32"), ps.get("sklearn-f32"), ps.get("torch-f32")
-            verdict = []
-            tg = TARGETS[name]
-            if dp32:
-                if "us" in tg:
-                    verdict.append(("met" if dp32 * 1e6 <= tg["us"] else "NOT met") + f" <= {tg['us']} us")
-                if "pct" in tg:
-                    verdict.append(("met" if g / dp32 * 100 >= tg["pct"] else "NOT met") + f" >= {tg['pct']}%")
-                if sk32:
-                    verdict.append(("met" if sk32 / dp32 >= tg["sk"] else "NOT met") + f" {tg['sk']}x sklearn")
-                if th and "torch" in tg:
-                    verdict.append(("met" if th / dp32 >= tg["torch"] else "NOT met") + f" {tg['torch']}x torch")
-                if name == "W3" and run["threads"] == 2 and one_thread and name in one_thread["results"]:
-                    t1 = _med(one_thread["results"][name]["per_step"]["deltaprop-f32"])
-                    verdict.append(("met" if t1 / dp32 >= 1.75 else "NOT met") + f" 2 threads {t1 / dp32:.2f}x 1 thread (>= 1.75x)")
-
-            def cell(x):
-                return _us(x) if x else "-"
-
-            def ratio(a, b):
-                return f"{a / b:.2f}x" if a and b else "-"
-
-            def pct(x):
-                return f"{g / x * 100:.0f}%" if x else "-"
-
-            lines.append(f"| {name} ({'-'.join(map(str, WORKLOADS[name]['sizes']))}, "
-                         f"{'batch ' + str(WORKLOADS[name]['batch']) if WORKLOADS[name]['batch'] else 'full batch'}, "
-                         f"{res['steps']} steps) | {cell(dp32)} | {cell(sk32)} | {cell(th)} | {ratio(sk32, dp32)} | "
-                         f"{ratio(th, dp32)} | {_us(g)} | {pct(dp32)} | {pct(sk32)} | {pct(th)} | {'; '.join(verdict)} |")
-        lines += ["", "| workload | deltaprop f64 us/step | sklearn f64 | sklearn/deltaprop | dgemm limit us/step "
-                  "| deltaprop % of limit | sklearn % | target 1.5x |", "|---|---:|---:|---:|---:|---:|---:|---|"]
-        for name, res in run["results"].items():
-            ps = {k: _med(v) for k, v in res["per_step"].items()}
-            g = run["gemm"][name]["float64"]
-            dp64, sk64 = ps.get("deltaprop-f64"), ps.get("sklearn-f64")
-            if not dp64:
-                continue
-            r = sk64 / dp64 if sk64 else None
-            lines.append(f"| {name} | {_us(dp64)} | {_us(sk64) if sk64 else '-'} | {f'{r:.2f}x' if r else '-'} | "
-                         f"{_us(g)} | {g / dp64 * 100:.0f}% | {f'{g / sk64 * 100:.0f}%' if sk64 else '-'} | "
-                         f"{('met' if r >= 1.5 else 'NOT met') if r else '-'} |")
-        lines += ["", "GEMM rate on these shapes: " + ", ".join(
+        lines += ["BLAS: " + "; ".join(kernels), "", "Wall-clock time:", ""]
+        lines += _tables(run, runs, "per_step", "gemm")
+        if run["threads"] == 1:
+            lines += ["Process CPU time (one thread: leaves out time spent waiting for a core; steadier "
+                      "under load):", ""]
+            lines += _tables(run, runs, "per_step_cpu", "gemm_cpu")
+        lines += ["GEMM rate on these shapes (wall): " + ", ".join(
             f"{name} sgemm {run['gemm'][name]['flops'] / run['gemm'][name]['float32'] / 1e9:.0f} / dgemm "
             f"{run['gemm'][name]['flops'] / run['gemm'][name]['float64'] / 1e9:.0f} GFLOP/s"
             for name in run["results"]), ""]
-        lines += ["Spread (min - max us/step over the rounds): " + "; ".join(
+        lines += ["Spread of the wall times (min-max us/step over the rounds): " + "; ".join(
             f"{name} " + ", ".join(f"{k} {_us(min(v))}-{_us(max(v))}" for k, v in res["per_step"].items())
             for name, res in run["results"].items()), ""]
     if mem:
-        lines += ["## Peak resident memory, W2 on the float32 data (1 epoch, fresh process each)", "",
-                  "| implementation | data (MB) | RSS before fit (MB) | peak RSS (MB) | peak growth during fit (MB) |",
-                  "|---|---:|---:|---:|---:|"]
-        for m in mem:
-            mb = 1 / 2**20
-            lines.append(f"| {m['impl']} | {m['data_bytes'] * mb:.0f} | {m['rss_before_fit'] * mb:.0f} | "
-                         f"{m['peak'] * mb:.0f} | {(m['peak'] - m['rss_before_fit']) * mb:.0f} |")
+        mb = 1 / 2**20
+        lines += ["## Peak resident memory, W2 on the float32 data (1 epoch, a fresh process each)", "",
+                  "| implementation | data X + labels (MB) | RSS before fit (MB) | peak RSS during the fit (MB) "
+                  "| growth: peak - RSS before fit (MB) |", "|---|---:|---:|---:|---:|"]
+        for r in mem:
+            lines.append(f"| {r['impl']} | {r['data_bytes'] * mb:.0f} | {r['rss_before_fit'] * mb:.0f} | "
+                         f"{r['peak'] * mb:.0f} | {(r['peak'] - r['rss_before_fit']) * mb:.0f} |")
         lines.append("")
     return "\n".join(lines)
 

@@ -190,3 +190,4 @@ def test_trainer_fused_step_gives_the_optimizer_path_weights(solver, batch_size,
     np.testing.assert_allclose(h1.loss, h2.loss, rtol=1e-12)
     for a, b in zip(fused.weights + fused.biases, general.weights + general.biases):
         np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-13)
+
