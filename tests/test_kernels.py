@@ -191,3 +191,13 @@ def test_trainer_fused_step_gives_the_optimizer_path_weights(solver, batch_size,
     for a, b in zip(fused.weights + fused.biases, general.weights + general.biases):
         np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-13)
 
+
+
+@pytest.mark.parametrize("compiled", PATHS)
+def test_a_nan_input_reaches_the_loss_and_the_weights_so_divergence_is_seen(compiled, rng):
+    net, X, Y = make_problem("sigmoid", "softmax", "cross_entropy", "float32", 4, rng, sizes=(5, 6, 3))
+    Y = np.eye(3, dtype="float32")[[0, 1, 2, 0]]
+    X[2, 1] = np.nan
+    J = Workspace(net, batch_size=4, compiled=compiled).sgd_step(X, Y, None, 0.1)
+    assert np.isnan(J)
+    assert np.isnan(net.weights[0]).any() and np.isnan(net.weights[1]).any()

@@ -9,8 +9,9 @@ OpenBLAS, a second thread pool).
 
 Every function computes the same formula as its NumPy counterpart in
 :mod:`deltaprop._kernels`, in the same order up to float rounding; ``tests/test_kernels.py``
-runs both and compares them with the core. Nothing here uses ``fastmath``, so NaN and
-infinity propagate as in NumPy and divergence is still detected.
+runs both and compares them with the core. Of ``fastmath`` only reassociation and
+contraction are allowed (sums may be reordered and fused into FMAs, which changes rounding
+only), so NaN and infinity propagate as in NumPy and divergence is still detected.
 
 This module imports Numba, so it is imported only when a :class:`~deltaprop._kernels.Workspace`
 takes the compiled path (``import deltaprop`` stays fast). The activation and output codes
@@ -26,7 +27,9 @@ import numpy as np
 
 from .activations import LEAKY_RELU_SLOPE as _SLOPE
 
-_jit = numba.njit(cache=True, nogil=True)
+# reassoc and contract let LLVM vectorise the sums; unlike full fastmath they keep NaN and
+# infinity semantics, so a diverging step is still seen as one.
+_jit = numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 
 @_jit
 def bias_act(o, b, code):

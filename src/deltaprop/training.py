@@ -169,10 +169,10 @@ class ArrayData:
         for start in range(0, N, batch_size):
             idx = perm[start:start + batch_size]
             n = idx.shape[0]
-            np.take(X, idx, axis=0, out=Xb[:n], mode="clip")
-            np.take(Y, idx, axis=0, out=Yb[:n], mode="clip")
+            X.take(idx, axis=0, out=Xb[:n], mode="clip")  # the method skips np.take's wrapper
+            Y.take(idx, axis=0, out=Yb[:n], mode="clip")
             if sw is not None:
-                np.take(sw, idx, out=swb[:n], mode="clip")
+                sw.take(idx, out=swb[:n], mode="clip")
             yield Xb[:n], Yb[:n], None if sw is None else swb[:n]
 
     def take(self, index: np.ndarray) -> "ArrayData":
