@@ -430,3 +430,65 @@ def test_validation_metric_receives_validation_sample_weights():
     sw = np.arange(5, dtype=float)
     dp.train(dp.Network([3, 4, 1], seed=0), X, Y, validation_data=(X[:5], Y[:5], sw), metric=metric, epochs=2)
     assert len(seen) == 2 and all(np.array_equal(s, sw) for s in seen)
+
+
+def test_state_taken_in_on_epoch_end_resumes_bitwise():
+    X, Y = regression_data()
+    kw = dict(solver="sgd", batch_size=6, momentum=0.9, early_stopping=True, epochs=9, seed=4)
+    saved = {}
+
+    def checkpoint(trainer, net, epoch, logs):
+        if epoch == 4:
+            saved["state"] = trainer.state_dict()
+
+    net = dp.Network([3, 4, 1], seed=0)
+    from deltaprop.callbacks import LambdaCallback
+
+    dp.Trainer(callbacks=[LambdaCallback(on_epoch_end=checkpoint)], **kw).fit(net, X, Y)
+    resumed_net = dp.Network([3, 4, 1], seed=1)
+    resumed = dp.Trainer(**kw)
+    resumed.load_state_dict(saved["state"], net=resumed_net)
+    assert resumed.epoch == 5
+    resumed.fit(resumed_net, X, Y, resume=True)
+    assert_same(params(net), params(resumed_net))
+
+
+def test_resume_on_the_same_trainer_continues_from_the_last_not_the_best_weights():
+    X, Y = regression_data()
+    kw = dict(solver="adam", batch_size=8, learning_rate=0.05, early_stopping=True, n_iter_no_change=100, seed=5)
+    straight = dp.Network([3, 4, 1], seed=0)
+    dp.Trainer(epochs=10, **kw).fit(straight, X, Y)
+    net = dp.Network([3, 4, 1], seed=0)
+    trainer = dp.Trainer(epochs=4, **kw)
+    trainer.fit(net, X, Y)  # ends by restoring the best epoch's weights
+    trainer.epochs = 10
+    trainer.fit(net, X, Y, resume=True)
+    assert_same(params(net), params(straight))
+
+
+class MinimalSource:
+    """Only the three required members of the data-source protocol."""
+
+    def __init__(self, X, Y):
+        self.inner = ArrayData(X, Y)
+        self.n_examples = len(X)
+
+    def loss_and_gradient(self, net):
+        J, dW, db = net.loss_and_gradient(self.inner.X, self.inner.Y)
+        return J, dW, db
+
+    def batches(self, batch_size, rng):
+        return self.inner.batches(batch_size, rng)
+
+
+@pytest.mark.parametrize("solver", ["gd", "sgd", "rprop", "lbfgs"])
+def test_a_minimal_data_source_trains_like_arrays(solver):
+    X, Y = regression_data()
+    Xv, Yv = regression_data(n=10, seed=1)
+    kw = dict(solver=solver, epochs=5, seed=0, **({"batch_size": 8} if solver == "sgd" else {}))
+    a, b = dp.Network([3, 4, 1], seed=0), dp.Network([3, 4, 1], seed=0)
+    ha = dp.train(a, X, Y, validation_data=(Xv, Yv), **kw)
+    hb = dp.train(b, MinimalSource(X, Y), validation_data=MinimalSource(Xv, Yv), **kw)
+    for x, y in zip(params(a), params(b)):
+        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(ha.val_loss, hb.val_loss, rtol=1e-12)

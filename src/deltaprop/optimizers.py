@@ -1,6 +1,7 @@
 """Optimizers: ``init`` / ``update`` pairs with plain-data state, from the notes' rule up.
 
-Every optimizer here works on the same two lists, laid out as ``net.weights + net.biases``:
+Every optimizer here works on two lists of arrays of the same shapes (the trainer passes one
+flat vector of all parameters, ``net.weights`` then ``net.biases``; any layout works):
 
 ``params``
     The network's arrays, updated **in place** (so arrays a user holds stay the network's).

@@ -453,6 +453,7 @@ class Trainer:
         self.callbacks = callbacks
         self.seed = seed
         self._run: _Run | None = None
+        self._live_net: Network | None = None
 
     # ------------------------------------------------------------------ settings
     _SETTINGS = ("solver", "learning_rate", "epochs", "batch_size", "reduction", "momentum", "nesterov", "beta_1",
@@ -488,7 +489,8 @@ class Trainer:
         if self.tol is not None:
             check_positive(self.tol, name="tol", allow_zero=True)
         check_positive(self.n_iter_no_change, name="n_iter_no_change", integer=True)
-        if not 0.0 < float(self.validation_fraction) < 1.0:
+        check_positive(self.validation_fraction, name="validation_fraction")
+        if not self.validation_fraction < 1.0:
             raise InputError(f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}")
         if self.metric is not None and not callable(self.metric):
             raise InputTypeError(f"metric must be a callable metric(net, X, Y) -> float, got {self.metric!r}")
@@ -498,9 +500,9 @@ class Trainer:
         solver_kwargs = {k: explicit[k] for k in opt.options if k in explicit}
         solver_kwargs.update(preset)
         extra = dict(self.solver_options or {})
-        unknown = sorted(set(extra) - set(opt.options) - set(explicit))
+        unknown = sorted(set(extra) - set(opt.options))
         if unknown:
-            valid = ", ".join(k for k in opt.options if k not in explicit) or "none"
+            valid = ", ".join(opt.options) or "none"
             raise InputError(f"solver_options {unknown} are not options of solver {opt.name!r}; valid: {valid}")
         solver_kwargs.update(extra)
 
@@ -527,8 +529,10 @@ class Trainer:
     def _new_run(self, net: Network, cfg: dict) -> _Run:
         opt: Optimizer = cfg["opt"]
         params = net.weights + net.biases
-        opt_state = opt.init(params, **{k: v for k, v in cfg["solver_kwargs"].items() if k != "max_fun"}) \
-            if opt.init is not None else {k: v for k, v in cfg["solver_kwargs"].items()}
+        if opt.init is None:  # lbfgs: its options only
+            opt_state = dict(cfg["solver_kwargs"])
+        else:  # the trainer steps one flat vector of all parameters (see _train_steps)
+            opt_state = opt.init([np.concatenate(params, axis=None)], **cfg["solver_kwargs"])
         lr = cfg["lr"] if cfg["lr"] is not None else math.nan
         sched_state = cfg["schedule"].init(lr, **cfg["schedule_kwargs"])
         seed = self.seed
@@ -680,6 +684,10 @@ class Trainer:
         early-stopping record (best value, best weights), the validation split, and the
         last weights as ``params`` (``net.weights + net.biases``, in that order).
 
+        Called from a callback's ``on_epoch_end`` (how checkpoints are taken) it captures the
+        run at that epoch boundary, the live weights included; a run resumed from it
+        continues exactly as the uninterrupted one.
+
         Examples
         --------
         >>> import numpy as np, deltaprop as dp
@@ -696,6 +704,8 @@ class Trainer:
         run = self._run
         if run is None:
             raise InputError("this trainer has no run yet; call fit or partial_fit before state_dict()")
+        live = self._live_net
+        last = run.last_params if live is None else [p.copy() for p in live.weights + live.biases]
         return {
             "format": STATE_FORMAT,
             "solver": run.solver,
@@ -712,7 +722,7 @@ class Trainer:
             "best_params": _copy_state(run.best_params),
             "val_index": None if run.val_index is None else run.val_index.copy(),
             "layer_shapes": _copy_state(run.layer_shapes),
-            "params": _copy_state(run.last_params),
+            "params": _copy_state(last),
         }
 
     def load_state_dict(self, state: dict, net: Network | None = None) -> None:
@@ -749,6 +759,7 @@ class Trainer:
     def _train(self, net: Network, data, val, cfg: dict, run: _Run, *, target: int, early_stopping: bool) -> History:
         hooks: _Hooks = cfg["hooks"]
         params = net.weights + net.biases
+        self._live_net = net  # state_dict() during training reads the live weights
         for f in hooks.begin:
             f(self, net)
         try:
@@ -763,38 +774,20 @@ class Trainer:
                 for p, best in zip(params, run.best_params):
                     p[...] = best
         finally:
+            self._live_net = None
             for f in hooks.end:
                 f(self, net, run.history)
         return run.history
 
-    def _make_step(self, net: Network, cfg: dict, run: _Run):
-        """The per-step update as a closure over everything constant during the fit."""
-        params = net.weights + net.biases
-        weights = net.weights
-        alpha = float(self.weight_decay)
-        mean = cfg["reduction"] == "mean"
-        clip = None if self.clip_norm is None else float(self.clip_norm)
-        update = cfg["opt"].update
-        opt_state = run.opt_state
-
-        def step(J: float, grads: list, n: int, lr: float) -> float:
-            if alpha:
-                sq = 0.0
-                for W, g in zip(weights, grads):
-                    g += alpha * W  # d/dW of (alpha/2)||W||^2
-                    sq += float(np.vdot(W, W))
-                J += 0.5 * alpha * sq
-            scale = 1.0 / n if mean else 1.0
-            if clip is not None:
-                norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads)) * scale
-                if norm > clip:
-                    scale *= clip / norm
-            update(opt_state, params, grads, lr, scale)
-            return J
-
-        return step
-
     def _train_steps(self, net, data, val, cfg, run: _Run, target: int, early_stopping: bool) -> None:
+        """The loop of the init/update optimizers: one step per batch, bookkeeping per epoch.
+
+        The optimizer works on one flat copy ``theta`` of all parameters (weights first, then
+        biases) and one flat gradient, so a step costs a fixed handful of array operations
+        however many layers there are; after each step ``theta`` is copied back into the
+        network's own arrays, which the next gradient reads. Every operation is elementwise,
+        so the result is bitwise that of the same rule applied array by array.
+        """
         hooks: _Hooks = cfg["hooks"]
         params = net.weights + net.biases
         N = data.n_examples
@@ -806,19 +799,47 @@ class Trainer:
                 raise InputError(f"batch_size={bs} is larger than the {N} training examples; "
                                  f"use at most {N}, or None for min(200, N)")
             ws = Workspace(net, bs)
-        shuffle = bool(self.shuffle)
-        step = self._make_step(net, cfg, run)
-        # Plain gd/sgd (no momentum, decay or clipping) takes the Workspace's fused step,
-        # w <- w - eta dJ/dw applied as each layer's gradient is formed (same result to rounding).
-        fused = (cfg["opt"].update is sgd_update and not run.opt_state["momentum"] and not self.weight_decay
-                 and self.clip_norm is None and (not full_batch or isinstance(data, ArrayData)))
+        theta = np.concatenate(params, axis=None)
+        views, offset = [], 0
+        for p in params:
+            views.append(theta[offset:offset + p.size].reshape(p.shape))
+            offset += p.size
+        n_w = sum(W.size for W in net.weights)
+        theta_W = theta[:n_w]
+        g = np.empty_like(theta)
+        g_W = g[:n_w]
+        flat_params, flat_grads = [theta], [g]
+        update, opt_state = cfg["opt"].update, run.opt_state
+        alpha = float(self.weight_decay)
         mean = cfg["reduction"] == "mean"
-        snapshot = [p.copy() for p in params]
+        clip = None if self.clip_norm is None else float(self.clip_norm)
+        shuffle = bool(self.shuffle)
+        # Plain gd/sgd (no momentum, decay or clipping) takes the Workspace's fused step,
+        # w <- w - eta dJ/dw applied to the network's arrays as each layer's gradient is formed
+        # (the same result to rounding); theta is brought up to date once per epoch.
+        fused = (update is sgd_update and not opt_state["momentum"] and not alpha and clip is None
+                 and (not full_batch or isinstance(data, ArrayData)))
+        snapshot = theta.copy()
         step_hooks = hooks.step
-        divisor = N if cfg["reduction"] == "mean" else 1
+
+        def step(J: float, grads: list, n: int, lr: float) -> float:
+            np.concatenate(grads, axis=None, out=g)
+            if alpha:
+                np.add(g_W, alpha * theta_W, out=g_W)  # d/dW of (alpha/2)||W||^2, weights only
+                J += 0.5 * alpha * float(np.dot(theta_W, theta_W))
+            scale = 1.0 / n if mean else 1.0
+            if clip is not None:
+                norm = math.sqrt(float(np.dot(g, g))) * scale
+                if norm > clip:
+                    scale *= clip / norm
+            update(opt_state, flat_params, flat_grads, lr, scale)
+            for p, v in zip(params, views):
+                np.copyto(p, v)
+            return J
+
+        divisor = N if mean else 1
         while run.epoch < target:
-            for s, p in zip(snapshot, params):
-                np.copyto(s, p)  # the last finite weights, should this epoch diverge
+            np.copyto(snapshot, theta)  # the last finite weights, should this epoch diverge
             t0 = time.perf_counter()
             lr = run.schedule_state["learning_rate"]
             total = 0.0
@@ -844,8 +865,14 @@ class Trainer:
                     run.step += 1
                     if step_hooks:
                         self._call_step_hooks(step_hooks, net, run, J, Xb.shape[0])
-            if not (math.isfinite(total) and all(np.isfinite(p).all() for p in params)):
-                self._diverged(net, params, snapshot, run, "loss" if not math.isfinite(total) else "a weight", lr)
+            if fused:
+                for p, v in zip(params, views):
+                    np.copyto(v, p)
+            if not (math.isfinite(total) and np.isfinite(theta).all()):
+                np.copyto(theta, snapshot)
+                for p, v in zip(params, views):
+                    np.copyto(p, v)
+                self._diverged(run, "the loss" if not math.isfinite(total) else "a weight", lr)
             run.examples_seen += N
             if self._epoch_end(net, val, cfg, run, total / divisor, lr, t0, early_stopping, plateau_rule=True):
                 break
@@ -857,9 +884,7 @@ class Trainer:
         for f in hooks:
             f(self, net, run.step, logs)
 
-    def _diverged(self, net, params, snapshot, run: _Run, what: str, lr: float) -> None:
-        for p, s in zip(params, snapshot):
-            p[...] = s
+    def _diverged(self, run: _Run, what: str, lr: float) -> None:
         run.history.stop_reason = "diverged"
         hint = (f"use a smaller learning rate than {lr:g} (e.g. {lr / 10:g})" if math.isfinite(lr)
                 else "use smaller step sizes (solver_options delta0 / delta_max)")
@@ -972,7 +997,9 @@ class Trainer:
                              max_fun=run.opt_state.get("max_fun", 15000), gtol=self.tol, callback=callback)
         theta = np.asarray(res.x)
         if not np.isfinite(theta).all():
-            self._diverged(net, params, snapshot, run, "a weight", math.nan)
+            for p, last in zip(params, snapshot):
+                p[...] = last
+            self._diverged(run, "a weight", math.nan)
         net.set_flat_parameters(theta)
         if run.history.stop_reason is None:
             run.history.stop_reason = "max_epochs" if run.epoch >= target else (

@@ -1,0 +1,56 @@
+"""Per-step cost of the trainer and optimizer, with and without the gradient computation.
+
+``real`` runs the actual Workspace; ``stub`` replaces it with one that only refills constant
+gradients, so what remains is the trainer's loop and the optimizer's update: the overhead
+that matters for tiny layers. Run: ``PYTHONPATH=src python benchmarks/trainer_step_overhead.py``.
+"""
+
+import time
+
+import numpy as np
+
+import deltaprop as dp
+import deltaprop.training as training
+from deltaprop._kernels import Workspace
+
+
+class StubWorkspace:
+    def __init__(self, net, batch_size):
+        self.dW = [np.empty_like(W) for W in net.weights]
+        self.db = [np.empty_like(b) for b in net.biases]
+
+    def loss_and_gradient(self, X, Y, sample_weight=None):
+        for g in self.dW + self.db:
+            g.fill(1e-3)
+        return 1.0
+
+
+def per_step_us(sizes, X, Y, stub, repeats=3, **kw):
+    training.Workspace = StubWorkspace if stub else Workspace
+    try:
+        best = np.inf
+        for _ in range(repeats):
+            net = dp.Network(sizes, seed=0)
+            t = time.perf_counter()
+            dp.train(net, X, Y, batch_size=10, epochs=3, seed=0, shuffle=False, **kw)
+            best = min(best, (time.perf_counter() - t) / (3 * len(X) // 10) * 1e6)
+        return best
+    finally:
+        training.Workspace = Workspace
+
+
+def main():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 10))
+    Y = (X[:, :1] > 0).astype(float)
+    settings = [dict(solver="sgd"), dict(solver="sgd", momentum=0.9, nesterov=True), dict(solver="adam"),
+                dict(solver="sgd", weight_decay=1e-4)]
+    for sizes in ([10, 5, 1], [10, 5, 5, 1]):
+        for kw in settings:
+            real = per_step_us(sizes, X, Y, stub=False, **kw)
+            stub = per_step_us(sizes, X, Y, stub=True, **kw)
+            print(f"{str(sizes):14} {str(kw):52} real {real:7.1f} us/step   trainer+optimizer {stub:6.1f} us/step")
+
+
+if __name__ == "__main__":
+    main()
