@@ -1,22 +1,203 @@
+"""The Workspace computes exactly the core's loss and gradient, only faster."""
+
 import numpy as np
 import pytest
 
 import deltaprop as dp
-from deltaprop._kernels import Workspace
+from deltaprop._kernels import Workspace, numba_available
+from deltaprop.activations import ACTIVATIONS
+from deltaprop.losses import LOSSES
+
+from conftest import randomize_biases
+
+HIDDEN = [n for n, a in ACTIVATIONS.items() if a.elementwise]
+OUTPUT_LOSS = [(f, loss) for f in ACTIVATIONS for loss in LOSSES]
+TOL = {"float64": 1e-11, "float32": 2e-4}
+COMPILED_OUTPUTS = [("softmax", "cross_entropy"), ("sigmoid", "squared_error"), ("identity", "squared_error"),
+                    ("sigmoid", "binary_cross_entropy")]
+needs_numba = pytest.mark.skipif(not numba_available(), reason="the compiled path needs numba (extra 'fast')")
+PATHS = [False, pytest.param(True, marks=needs_numba)]
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("n", [1, 7, 16])
-def test_workspace_gradient_equals_the_core_gradient(dtype, n, rng):
-    net = dp.Network([5, 6, 4, 3], activation="tanh", output_activation="softmax", loss="cross_entropy",
-                     seed=0, dtype=dtype)
-    X = rng.normal(size=(n, 5)).astype(dtype)
-    Y = np.eye(3, dtype=dtype)[rng.integers(0, 3, n)]
-    ws = Workspace(net, batch_size=16)
-    J = ws.loss_and_gradient(X, Y)
-    J_ref, dW, db = net.loss_and_gradient(X, Y)
-    tol = 1e-12 if dtype == "float64" else 1e-5
-    assert J == pytest.approx(J_ref, rel=tol)
+def make_problem(hidden, output, loss, dtype, n, rng, sizes=(5, 6, 4, 3)):
+    net = dp.Network(list(sizes), activation=hidden, output_activation=output, loss=loss, seed=1, dtype=dtype)
+    randomize_biases(net, rng)
+    X = rng.normal(size=(n, sizes[0])).astype(dtype)
+    k = sizes[-1]
+    if loss == "cross_entropy":
+        Y = rng.dirichlet(np.ones(k), size=n)  # soft targets exercise the general softmax form
+    elif loss == "binary_cross_entropy":
+        Y = rng.uniform(size=(n, k))
+    else:
+        Y = rng.normal(size=(n, k))
+    return net, X, Y.astype(dtype)
+
+
+def assert_same_gradient(ws, J, net, X, Y, sw, dtype):
+    J_ref, dW, db = net.loss_and_gradient(X, Y, sw)
+    tol = TOL[dtype]
+    assert J == pytest.approx(J_ref, rel=tol, abs=tol)
     for a, b in zip(ws.dW + ws.db, dW + db):
         assert a.dtype == np.dtype(dtype)
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("output,loss", OUTPUT_LOSS)
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_workspace_gradient_equals_core_for_every_activation_and_loss(hidden, output, loss, dtype, rng):
+    net, X, Y = make_problem(hidden, output, loss, dtype, 7, rng)
+    ws = Workspace(net, batch_size=7)
+    J = ws.loss_and_gradient(X, Y)
+    assert_same_gradient(ws, J, net, X, Y, None, dtype)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("output,loss", COMPILED_OUTPUTS)
+@pytest.mark.parametrize("hidden", HIDDEN)
+@pytest.mark.parametrize("sizes", [(5, 6, 4, 3), (5, 6, 3)], ids=["two-hidden", "one-hidden"])
+def test_compiled_workspace_gradient_equals_core(hidden, output, loss, dtype, sizes, rng):
+    # One hidden layer takes the fused small-output-layer kernel, two take the per-layer loops.
+    net, X, Y = make_problem(hidden, output, loss, dtype, 7, rng, sizes=sizes)
+    ws = Workspace(net, batch_size=7, compiled=True)
+    J = ws.loss_and_gradient(X, Y)
+    assert_same_gradient(ws, J, net, X, Y, None, dtype)
+
+
+@pytest.mark.parametrize("compiled", PATHS)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("output,loss", OUTPUT_LOSS)
+def test_workspace_gradient_equals_core_with_sample_weights(output, loss, dtype, compiled, rng):
+    if compiled and (output, loss) not in COMPILED_OUTPUTS:
+        pytest.skip("no compiled output step for this pair")
+    net, X, Y = make_problem("tanh", output, loss, dtype, 6, rng)
+    sw = rng.uniform(0.1, 3.0, size=6).astype(dtype)
+    ws = Workspace(net, batch_size=6, compiled=compiled)
+    J = ws.loss_and_gradient(X, Y, sw)
+    assert_same_gradient(ws, J, net, X, Y, sw, dtype)
+
+
+@pytest.mark.parametrize("compiled", PATHS)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_workspace_handles_full_then_smaller_then_single_example_batches(dtype, compiled, rng):
+    net, X, Y = make_problem("sigmoid", "softmax", "cross_entropy", dtype, 16, rng)
+    Y = np.eye(3, dtype=dtype)[rng.integers(0, 3, 16)]
+    ws = Workspace(net, batch_size=16, compiled=compiled)
+    for n in (16, 7, 1, 16):
+        J = ws.loss_and_gradient(X[:n], Y[:n])
+        assert_same_gradient(ws, J, net, X[:n], Y[:n], None, dtype)
+
+
+def test_workspace_reads_weights_changed_in_place_and_reassigned(rng):
+    net, X, Y = make_problem("relu", "sigmoid", "squared_error", "float64", 5, rng)
+    ws = Workspace(net, batch_size=5)
+    ws.loss_and_gradient(X, Y)
+    net.weights[0] *= 0.5
+    net.weights[1] = net.weights[1] + 0.25
+    J = ws.loss_and_gradient(X, Y)
+    assert_same_gradient(ws, J, net, X, Y, None, "float64")
+
+
+def test_workspace_refuses_a_batch_larger_than_its_buffers(rng):
+    net, X, Y = make_problem("tanh", "identity", "squared_error", "float64", 5, rng)
+    ws = Workspace(net, batch_size=4)
+    with pytest.raises(dp.InputError, match="batch has 5 examples but the workspace holds 4"):
+        ws.loss_and_gradient(X, Y)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("hidden,output,loss", [
+    ("sigmoid", "sigmoid", "squared_error"),  # the notes' network
+    ("sigmoid", "softmax", "cross_entropy"),
+    ("relu", "identity", "squared_error"),
+    ("leaky_relu", "sigmoid", "binary_cross_entropy"),
+    ("tanh", "tanh", "squared_error"),
+])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("compiled", PATHS)
+@pytest.mark.parametrize("sizes", [(5, 6, 4, 3), (5, 6, 3)], ids=["two-hidden", "one-hidden"])
+def test_sgd_step_equals_gradient_then_update(hidden, output, loss, dtype, weighted, compiled, sizes, rng):
+    if compiled and (output, loss) not in COMPILED_OUTPUTS:
+        pytest.skip("no compiled output step for this pair")
+    net, X, Y = make_problem(hidden, output, loss, dtype, 9, rng, sizes=sizes)
+    sw = rng.uniform(0.5, 2.0, size=9).astype(dtype) if weighted else None
+    eta = 0.05
+    expected = net.copy()
+    J_ref, dW, db = expected.loss_and_gradient(X, Y, sw)
+    for p, g in zip(expected.weights + expected.biases, dW + db):
+        p -= eta * g
+    W_ids = [id(W) for W in net.weights]
+    J = Workspace(net, batch_size=9, compiled=compiled).sgd_step(X, Y, sw, eta)
+    tol = TOL[dtype]
+    assert J == pytest.approx(J_ref, rel=tol)
+    assert [id(W) for W in net.weights] == W_ids  # updated in place
+    for a, b in zip(net.weights + net.biases, expected.weights + expected.biases):
+        assert a.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("compiled", PATHS)
+def test_repeated_sgd_steps_follow_the_core_gradient_descent(compiled, rng):
+    # Full-batch steps through the workspace are the notes' gradient descent.
+    net, X, Y = make_problem("sigmoid", "sigmoid", "squared_error", "float64", 8, rng, sizes=(3, 4, 2))
+    Y = rng.uniform(size=Y.shape)
+    ref = net.copy()
+    J_ref = dp.gradient_descent(ref, X, Y, learning_rate=0.5, epochs=20)
+    ws = Workspace(net, batch_size=8, compiled=compiled)
+    J = [ws.sgd_step(X, Y, None, 0.5) for _ in range(20)]
+    np.testing.assert_allclose(J, J_ref, rtol=1e-12)
+    for a, b in zip(net.weights + net.biases, ref.weights + ref.biases):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_compiled_and_numpy_paths_train_to_the_same_weights(dtype, rng):
+    net, X, Y = make_problem("sigmoid", "softmax", "cross_entropy", dtype, 40, rng, sizes=(12, 8, 4))
+    Y = np.eye(4, dtype=dtype)[rng.integers(0, 4, 40)]
+    nets = [net.copy(), net.copy()]
+    for trained, compiled in zip(nets, (False, True)):
+        ws = Workspace(trained, batch_size=10, compiled=compiled)
+        assert ws.compiled is compiled
+        for epoch in range(5):
+            for i in range(0, 40, 10):
+                ws.sgd_step(X[i:i + 10], Y[i:i + 10], None, 0.1)
+    moved = np.abs(nets[0].weights[0] - net.weights[0]).max()
+    assert moved > 1e-2  # training happened
+    tol = TOL[dtype] * 10
+    for a, b in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+def test_compiled_path_refuses_a_network_it_does_not_cover(rng):
+    net, X, Y = make_problem("tanh", "softmax", "squared_error", "float64", 3, rng)
+    with pytest.raises(dp.InputError, match="compiled=None to fall back to NumPy"):
+        Workspace(net, batch_size=3, compiled=True)
+
+
+@pytest.mark.parametrize("solver,batch_size", [("sgd", 7), ("gd", None)])
+def test_trainer_fused_step_gives_the_optimizer_path_weights(solver, batch_size, rng):
+    # Plain gd/sgd takes Workspace.sgd_step; a clip_norm no gradient reaches sends the same
+    # run through the general optimizer update instead. Both must train the same weights.
+    net, X, Y = make_problem("sigmoid", "softmax", "cross_entropy", "float64", 30, rng, sizes=(6, 5, 3))
+    Y = np.eye(3)[rng.integers(0, 3, 30)]
+    fused, general = net.copy(), net.copy()
+    kw = dict(solver=solver, learning_rate=0.5, batch_size=batch_size, epochs=6, reduction="mean", seed=3)
+    h1 = dp.Trainer(**kw).fit(fused, X, Y)
+    h2 = dp.Trainer(**kw, clip_norm=1e300).fit(general, X, Y)
+    assert np.abs(fused.weights[0] - net.weights[0]).max() > 1e-3  # it trained
+    np.testing.assert_allclose(h1.loss, h2.loss, rtol=1e-12)
+    for a, b in zip(fused.weights + fused.biases, general.weights + general.biases):
+        np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-13)
+
+
+
+@pytest.mark.parametrize("compiled", PATHS)
+def test_a_nan_input_reaches_the_loss_and_the_weights_so_divergence_is_seen(compiled, rng):
+    net, X, Y = make_problem("sigmoid", "softmax", "cross_entropy", "float32", 4, rng, sizes=(5, 6, 3))
+    Y = np.eye(3, dtype="float32")[[0, 1, 2, 0]]
+    X[2, 1] = np.nan
+    J = Workspace(net, batch_size=4, compiled=compiled).sgd_step(X, Y, None, 0.1)
+    assert np.isnan(J)
+    assert np.isnan(net.weights[0]).any() and np.isnan(net.weights[1]).any()

@@ -36,8 +36,11 @@ def test_trainer_gd_takes_exactly_the_steps_of_the_notes_gradient_descent():
     a, b = dp.Network([3, 4, 1], seed=1), dp.Network([3, 4, 1], seed=1)
     J = dp.gradient_descent(a, X, Y, learning_rate=0.05, epochs=25, sample_weight=sw)
     history = dp.Trainer(solver="gd", learning_rate=0.05, epochs=25).fit(b, X, Y, sample_weight=sw)
-    assert_same(params(a), params(b))
-    assert history.loss == list(J)  # J at the start of each epoch, bitwise
+    # The trainer's fused, in-place kernels (deltaprop._kernels) round differently from the
+    # core's plain formulas, so the steps agree to float rounding rather than bitwise.
+    for x, y in zip(params(a), params(b)):
+        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(history.loss, J, rtol=1e-12)  # J at the start of each epoch
 
 
 def test_gd_sum_with_eta_equals_mean_with_eta_times_n_step_by_step():

@@ -1,17 +1,111 @@
 """The trainer's inner step: loss and summed gradient of one batch into reusable buffers.
 
-:class:`Workspace` is the one place the hot loop spends its time, so it may reuse buffers
-and work in place (STYLE principle 9); what it computes is exactly
-:func:`deltaprop.network.backward_pass` on the batch, which the tests check.
+:class:`Workspace` is the one place the hot loop spends its time, so it reuses buffers and
+works in place (STYLE principle 9); what it computes is exactly
+:func:`deltaprop.network.backward_pass` on the batch, which ``tests/test_kernels.py`` checks
+for every activation, loss, dtype and batch size.
+
+How it stays fast (measured in ``benchmarks/``):
+
+* Every array a step touches is allocated once per fit: per layer the outputs ``o`` and
+  ``g = dJ/dnet = -delta`` (``batch_size`` rows; a smaller last batch uses views of them) and
+  the gradient ``dW, db``. A step allocates nothing of the batch's or the weights' size.
+* All GEMMs go through NumPy's ``matmul(..., out=...)``, one BLAS and one thread pool
+  (mixing in ``scipy.linalg.blas`` brings a second OpenBLAS pool that fights the first).
+* The code keeps ``g = -delta`` rather than ``delta``, so ``dJ/dW = g^T U`` needs no negation.
+* The output layer's ``g`` and the batch loss ``J`` come from one fused computation for the
+  common loss/activation pairs (see :meth:`Workspace._output`).
+* :meth:`Workspace.sgd_step` fuses the gradient with the plain gradient-descent update
+  ``w <- w - eta dJ/dw``: ``eta`` scales the small delta matrix before the weight-gradient
+  GEMM, and each layer is updated as soon as the deltas below it are known.
+* With Numba installed (the ``fast`` extra) small networks run the elementwise parts of a
+  step (bias, activation, output delta and loss, derivative, bias update) as a few compiled
+  loops instead of thirty-odd ufunc calls (:mod:`deltaprop._numba`).
 """
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 
-from .network import Network, backward_pass, forward_pass
+from .network import Network
 
-__all__ = ["Workspace"]
+__all__ = ["Workspace", "COMPILED_MAX_ELEMENTS"]
+
+#: With ``compiled=None`` the Numba path is taken when ``batch_size * (hidden + output
+#: units)`` is at most this (Nielsen's 784-30-10 with batches of 10 has 400).
+COMPILED_MAX_ELEMENTS = 4096
+#: A one-hidden-layer network whose output layer has at most this many weights runs all of
+#: a compiled step but the two GEMMs with the input in one call (``_numba.small_output_layer``).
+SMALL_OUTPUT_WEIGHTS = 4096
+
+#: Activation name -> code understood by the compiled loops of :mod:`deltaprop._numba`.
+ACT_CODES = {"sigmoid": 0, "tanh": 1, "relu": 2, "leaky_relu": 3, "identity": 4, "softmax": 5}
+#: Output kinds (see ``Workspace._output_kind_of``) with a compiled output step.
+OUTPUT_CODES = {"softmax_ce": 0, "sigmoid_se": 1, "identity_se": 2, "sigmoid_bce": 3}
+
+
+def numba_available() -> bool:
+    """Whether Numba is installed (the ``fast`` extra), without importing it."""
+    return importlib.util.find_spec("numba") is not None
+
+
+def _sigmoid_backward(o, g, scratch):
+    # g <- g o (1 - o), the notes' o(1-o), without allocating.
+    np.subtract(1.0, o, out=scratch)
+    g *= o
+    g *= scratch
+
+
+def _tanh_backward(o, g, scratch):
+    # g <- g (1 - o^2)
+    np.multiply(o, o, out=scratch)
+    np.subtract(1.0, scratch, out=scratch)
+    g *= scratch
+
+
+def _relu_backward(o, g, scratch):
+    # g <- g [o > 0], as a product with the 0/1 mask (the same for every finite g).
+    np.greater(o, 0, out=scratch)
+    g *= scratch
+
+
+def _leaky_relu_backward(o, g, scratch):
+    from .activations import LEAKY_RELU_SLOPE
+
+    # g <- g * (1 if o > 0 else a), computed as a + (1 - a)[o > 0]
+    np.greater(o, 0, out=scratch)
+    scratch *= 1.0 - LEAKY_RELU_SLOPE
+    scratch += LEAKY_RELU_SLOPE
+    g *= scratch
+
+
+def _identity_backward(o, g, scratch):
+    pass
+
+
+#: In-place hidden-layer backward steps with a scratch buffer, keyed by activation name.
+_HIDDEN_BACKWARD = {
+    "sigmoid": _sigmoid_backward,
+    "tanh": _tanh_backward,
+    "relu": _relu_backward,
+    "leaky_relu": _leaky_relu_backward,
+    "identity": _identity_backward,
+}
+
+
+class _Views:
+    """The buffers cut to a batch of ``n`` rows (one set for a full batch, one for the last)."""
+
+    __slots__ = ("n", "o", "g", "scratch", "col")
+
+    def __init__(self, ws: "Workspace", n: int):
+        self.n = n
+        self.o = [a[:n] for a in ws._o]
+        self.g = [a[:n] for a in ws._g]
+        self.scratch = [a[:n] for a in ws._scratch]
+        self.col = ws._col[:n]
 
 
 class Workspace:
@@ -20,32 +114,284 @@ class Workspace:
     Parameters
     ----------
     net : Network
-        The network whose weights the step reads (they may change between calls).
+        The network whose weights the step reads (they may change between calls, in
+        place or by assignment to ``net.weights[t]``).
     batch_size : int
         The largest batch that will be passed.
+    compiled : bool or None
+        Use the Numba loops of :mod:`deltaprop._numba` for the elementwise parts of a step
+        (``None``: when Numba is installed, the network is covered and its layers are small,
+        see :data:`COMPILED_MAX_ELEMENTS`). Both paths compute the same numbers up to rounding.
 
     Attributes
     ----------
     dW, db : lists of ndarray
         After :meth:`loss_and_gradient`, dJ/dW and dJ/db summed over the batch, shaped like
         ``net.weights`` / ``net.biases``. Overwritten by the next call.
+
+    Examples
+    --------
+    >>> import numpy as np, deltaprop as dp
+    >>> from deltaprop._kernels import Workspace
+    >>> net = dp.Network([2, 3, 1], seed=0)
+    >>> ws = Workspace(net, batch_size=4)
+    >>> X = np.array([[0., 0.], [0., 1.], [1., 0.], [1., 1.]]); Y = np.array([[0.], [1.], [1.], [0.]])
+    >>> J = ws.loss_and_gradient(X, Y)
+    >>> bool(np.allclose(ws.dW[0], net.gradient(X, Y)[0][0]))
+    True
     """
 
-    def __init__(self, net: Network, batch_size: int):
+    def __init__(self, net: Network, batch_size: int, *, compiled: bool | None = None):
         self.net = net
-        self.batch_size = int(batch_size)
+        self.batch_size = B = int(batch_size)
+        dt = net.dtype
         self.dW = [np.zeros_like(W) for W in net.weights]
         self.db = [np.zeros_like(b) for b in net.biases]
+        units = net.sizes[1:]
+        self._o = [np.empty((B, m), dtype=dt) for m in units]  # o_t, layer t's output
+        self._g = [np.empty((B, m), dtype=dt) for m in units]  # g_t = dJ/dnet_t = -delta_t
+        self._scratch = [np.empty((B, m), dtype=dt) for m in units]
+        self._col = np.empty((B, 1), dtype=dt)
+        self._views: dict[int, _Views] = {}
+        acts = net.activations
+        self._hidden_backward = [_HIDDEN_BACKWARD.get(f.name) for f in acts[:-1]]
+        self._output_kind = self._output_kind_of(acts[-1].name, net.loss_function.name)
+        supported = (
+            self._output_kind in OUTPUT_CODES and all(f.name in ACT_CODES for f in acts) and numba_available()
+        )
+        if compiled is None:
+            # The compiled loops are scalar; NumPy's ufuncs are SIMD but cost about a
+            # microsecond per call. Measured break-even: a few thousand elements per step.
+            compiled = supported and B * sum(units) <= COMPILED_MAX_ELEMENTS
+        elif compiled and not supported:
+            from .errors import InputError
+
+            raise InputError(
+                "the compiled step needs Numba (pip install 'deltaprop[fast]') and covers "
+                f"{', '.join(ACT_CODES)} units with softmax + cross_entropy, sigmoid + "
+                "squared_error or binary_cross_entropy, or identity + squared_error outputs; "
+                "pass compiled=None to fall back to NumPy"
+            )
+        self.compiled = bool(compiled)
+        if self.compiled:
+            from . import _numba  # imports Numba (slow), so only here
+
+            self._nb = _numba
+            self._codes = [ACT_CODES[f.name] for f in acts]
+            self._out_code = OUTPUT_CODES[self._output_kind]
+            self._no_weights = np.empty(0, dtype=dt)
+            self._eps = float(np.finfo(dt).eps)
+        self._small_output = self.compiled and net.n_layers == 2 and net.weights[1].size <= SMALL_OUTPUT_WEIGHTS
+
+    @staticmethod
+    def _output_kind_of(activation: str, loss: str) -> str:
+        return {
+            ("softmax", "cross_entropy"): "softmax_ce",
+            ("sigmoid", "binary_cross_entropy"): "sigmoid_bce",
+            ("identity", "squared_error"): "identity_se",
+            ("sigmoid", "squared_error"): "sigmoid_se",
+        }.get((activation, loss), "general")
+
+    def _views_for(self, n: int) -> _Views:
+        v = self._views.get(n)
+        if v is None:
+            if n > self.batch_size:
+                from .errors import InputError
+
+                raise InputError(
+                    f"the batch has {n} examples but the workspace holds {self.batch_size}; "
+                    "make the Workspace with the largest batch size"
+                )
+            v = self._views[n] = _Views(self, n)
+        return v
+
+    # ------------------------------------------------------------------ forward
+    def _forward(self, X: np.ndarray, v: _Views) -> None:
+        net = self.net
+        u = X
+        for t, (W, b, f, o) in enumerate(zip(net.weights, net.biases, net.activations, v.o)):
+            np.matmul(u, W.T, out=o)  # net_r = sum_q w_rq u_q ...
+            if self.compiled:
+                self._nb.bias_act(o, b, self._codes[t])  # ... + b_r, o_r = f(net_r)
+                u = o
+                continue
+            o += b  # ... + b_r
+            if f.name == "softmax":
+                # Subtract the row maximum (softmax is unchanged, exp stays <= 1), normalise.
+                np.max(o, axis=1, keepdims=True, out=v.col)
+                o -= v.col
+                np.exp(o, out=o)
+                np.sum(o, axis=1, keepdims=True, out=v.col)
+                o /= v.col
+            else:
+                f.forward(o, out=o)  # o_r = f(net_r), in place
+            u = o
+
+    # ------------------------------------------------------------------ output layer
+    def _output(self, Y: np.ndarray, sw: np.ndarray | None, v: _Views) -> float:
+        """``g_L = dJ/dnet_L`` (weighted by ``sw``) into ``v.g[-1]``; returns J."""
+        o, g, tmp = v.o[-1], v.g[-1], v.scratch[-1]
+        if self.compiled:
+            weighted = sw is not None
+            return self._nb.output_step(
+                o, Y, sw if weighted else self._no_weights, weighted, g, self._out_code, self._eps
+            )
+        kind = self._output_kind
+        f_out, loss = self.net.activations[-1], self.net.loss_function
+        if kind == "softmax_ce":
+            # g = o sum_j y_j - y (= o - y for one-hot rows; see losses.CANONICAL);
+            # J_i = -sum_l y_l log o_l with o clipped away from 0 as the loss does.
+            np.sum(Y, axis=1, keepdims=True, out=v.col)
+            np.multiply(o, v.col, out=g)
+            g -= Y
+            eps = np.finfo(o.dtype).eps
+            np.clip(o, eps, 1 - eps, out=tmp)
+            np.log(tmp, out=tmp)
+            tmp *= Y
+            J = -self._weighted_sum(tmp, sw, v)
+        elif kind in ("identity_se", "sigmoid_se"):
+            np.subtract(o, Y, out=g)  # dJ/do = o - y
+            J = 0.5 * self._weighted_sum_of_squares(g, sw, v)
+            if kind == "sigmoid_se":
+                _sigmoid_backward(o, g, tmp)  # g = (o - y) o (1 - o) = -delta, the notes' delta
+        elif kind == "sigmoid_bce":
+            np.subtract(o, Y, out=g)  # canonical: dJ/dnet = o - y
+            eps = np.finfo(o.dtype).eps
+            # J_i = -sum_l [y log p + (1 - y) log(1 - p)], p = o clipped as the loss does.
+            p = np.clip(o, eps, 1 - eps, out=tmp)
+            Ji = loss.value(p, Y)
+            J = float(Ji.sum() if sw is None else Ji @ sw)
+        else:
+            J = self.net._J(o, Y, sw)
+            g[...] = loss.grad(o, Y)  # dJ/do
+            f_out.backward(o, g)  # dJ/dnet through the output activation
+        if sw is not None:
+            g *= sw[:, None]  # dJ/dnet for J = sum_i s_i J_i
+        return J
+
+    @staticmethod
+    def _weighted_sum(a: np.ndarray, sw, v: _Views) -> float:
+        if sw is None:
+            return float(a.sum())
+        np.sum(a, axis=1, keepdims=True, out=v.col)
+        return float(v.col[:, 0] @ sw)
+
+    @staticmethod
+    def _weighted_sum_of_squares(r: np.ndarray, sw, v: _Views) -> float:
+        if sw is None:
+            flat = r.reshape(-1)
+            return float(flat @ flat)
+        return float(np.einsum("ij,ij,i->", r, r, sw))
+
+    # ------------------------------------------------------------------ backward
+    def _backward_to(self, t: int, v: _Views) -> None:
+        """From ``g_t`` to ``g_{t-1}``: ``g_{t-1} = f'(o_{t-1}) (g_t W_t)``."""
+        W = self.net.weights[t]
+        g_prev, o_prev = v.g[t - 1], v.o[t - 1]
+        np.matmul(v.g[t], W, out=g_prev)  # sum_l (-delta_l) w_lj
+        if self.compiled:
+            self._nb.hidden_backward(o_prev, g_prev, self._codes[t - 1])
+            return
+        back = self._hidden_backward[t - 1]
+        if back is None:
+            self.net.activations[t - 1].backward(o_prev, g_prev)
+        else:
+            back(o_prev, g_prev, v.scratch[t - 1])
 
     def loss_and_gradient(self, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
         """``J = sum_i s_i J_i`` of the batch; fills :attr:`dW` and :attr:`db`.
 
-        ``X`` and ``Y`` must already be validated arrays of the network's dtype.
+        Parameters
+        ----------
+        X : ndarray (n, n_inputs), validated, of the network's dtype, n <= batch_size
+        Y : ndarray (n, n_outputs), validated
+        sample_weight : ndarray (n,) or None
+
+        Returns
+        -------
+        float
+            The batch loss with the weights before any update.
         """
+        if self._small_output:
+            return self._one_hidden_layer_step(X, Y, sample_weight, False, 0.0)
+        v = self._views_for(X.shape[0])
+        self._forward(X, v)
+        J = self._output(Y, sample_weight, v)
+        L = self.net.n_layers
+        for t in range(L - 1, -1, -1):
+            u = X if t == 0 else v.o[t - 1]
+            np.matmul(v.g[t].T, u, out=self.dW[t])  # dJ/dw_rq = sum_i (-delta_ir) u_iq
+            np.sum(v.g[t], axis=0, out=self.db[t])  # dJ/db_r = sum_i (-delta_ir)
+            if t > 0:
+                self._backward_to(t, v)
+        return J
+
+    def sgd_step(self, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None, eta: float) -> float:
+        """One plain gradient-descent step on the batch: ``w <- w - eta * dJ/dw`` in place.
+
+        The same update as :meth:`loss_and_gradient` followed by ``W -= eta * dW`` for every
+        layer, with the same result up to float rounding, but fused: each layer's gradient is
+        formed and applied right after its deltas are known (the deltas of the layer below use
+        the weights *before* the update). :attr:`dW` and :attr:`db` are left undefined.
+
+        Parameters
+        ----------
+        X, Y, sample_weight : as for :meth:`loss_and_gradient`
+        eta : float
+            The step size applied to the summed gradient (``learning_rate / n`` for a mean).
+
+        Returns
+        -------
+        float
+            The batch loss J with the weights before the step.
+        """
+        if self._small_output:
+            return self._one_hidden_layer_step(X, Y, sample_weight, True, float(eta))
+        v = self._views_for(X.shape[0])
+        self._forward(X, v)
+        J = self._output(Y, sample_weight, v)
         net = self.net
-        outs = forward_pass(net.weights, net.biases, net.activations, X)
-        J = net._J(outs[-1], Y, sample_weight)
-        dW, db = backward_pass(net.weights, net.activations, net.loss_function, outs, Y, sample_weight)
-        for dst, src in zip(self.dW + self.db, dW + db):
-            dst[...] = src
+        eta = float(eta)
+        for t in range(net.n_layers - 1, -1, -1):
+            if t > 0:
+                self._backward_to(t, v)  # uses W_t before its update
+            g, b, dW, db = v.g[t], net.biases[t], self.dW[t], self.db[t]
+            u = X if t == 0 else v.o[t - 1]
+            if self.compiled:
+                self._nb.scale_and_bias_step(g, b, eta)  # g <- eta g; b <- b - sum_i g_i
+                np.matmul(g.T, u, out=dW)
+            elif g.size <= dW.size:
+                # eta folded into the deltas (the smaller array) before the GEMM.
+                g *= eta
+                np.sum(g, axis=0, out=db)
+                b -= db
+                np.matmul(g.T, u, out=dW)
+            else:  # a large batch: scaling the gradient is the cheaper pass
+                np.sum(g, axis=0, out=db)
+                db *= eta
+                b -= db
+                np.matmul(g.T, u, out=dW)
+                dW *= eta
+            net.weights[t] -= dW  # W <- W - eta dJ/dW
+        return J
+
+    def _one_hidden_layer_step(self, X, Y, sw, update: bool, eta: float) -> float:
+        """A compiled step of a one-hidden-layer network with a small output layer.
+
+        NumPy's BLAS does the two GEMMs with the input layer (``X W1^T`` and ``g1^T X``);
+        one compiled call does everything between them (see ``_numba.small_output_layer``).
+        """
+        v = self._views_for(X.shape[0])
+        net = self.net
+        (W1, W2), (b1, b2) = net.weights, net.biases
+        (o1, o2), (g1, g2) = v.o, v.g
+        np.matmul(X, W1.T, out=o1)
+        weighted = sw is not None
+        J = self._nb.small_output_layer(
+            o1, b1, self._codes[0], W2, b2, o2, Y, sw if weighted else self._no_weights, weighted, g2, g1,
+            self._codes[1], self._out_code, self._eps, update, eta, self.dW[1], self.db[1], self.db[0],
+        )
+        np.matmul(g1.T, X, out=self.dW[0])  # with update: (eta g1)^T X
+        if update:
+            W1 -= self.dW[0]
         return J

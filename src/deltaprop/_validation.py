@@ -27,6 +27,12 @@ def check_dtype(dtype) -> np.dtype:
     return dt
 
 
+def all_finite(a: np.ndarray, rows: int = 8192) -> bool:
+    """``np.isfinite(a).all()`` over blocks of rows, so the boolean temporary stays small
+    (a data set's worth of booleans would raise a training run's peak memory)."""
+    return all(bool(np.isfinite(a[i : i + rows]).all()) for i in range(0, a.shape[0], rows))
+
+
 def first_nonfinite(a: np.ndarray) -> tuple[int, ...]:
     """Index of the first NaN or infinite entry of ``a``."""
     return tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
@@ -134,8 +140,8 @@ def as_float_matrix(
         )
     if arr.shape[1] == 0:
         raise InputError(f"{name} has 0 {columns_what}; pass at least one column")
-    if not np.isfinite(arr).all():
-        # np.isfinite(arr).all() is a fast scan; the location is found only on failure.
+    if not all_finite(arr):
+        # all_finite is a fast blockwise scan; the location is found only on failure.
         raise _nonfinite_error(arr, name)
     return arr
 

@@ -66,7 +66,7 @@ from ._kernels import Workspace
 from ._validation import check_positive
 from .errors import DivergenceError, InputError, InputTypeError
 from .network import Network, forward_pass
-from .optimizers import Optimizer, get_optimizer, lbfgs_minimize
+from .optimizers import Optimizer, get_optimizer, lbfgs_minimize, sgd_update
 from .schedules import get_schedule
 
 __all__ = ["ArrayData", "History", "Trainer", "train", "split_state", "join_state", "STATE_FORMAT"]
@@ -136,6 +136,13 @@ class ArrayData:
         J = ws.loss_and_gradient(self.X, self.Y, self.sample_weight)
         return J, ws.dW, ws.db
 
+    def sgd_step(self, net: Network, eta: float) -> float:
+        """One full-batch step ``w <- w - eta dJ/dw`` in place; returns J before it."""
+        ws = self._workspace
+        if ws is None or ws.net is not net:
+            ws = self._workspace = Workspace(net, self.n_examples)
+        return ws.sgd_step(self.X, self.Y, self.sample_weight, eta)
+
     def loss(self, net: Network) -> float:
         o = forward_pass(net.weights, net.biases, net.activations, self.X)[-1]
         return net._J(o, self.Y, self.sample_weight)
@@ -143,20 +150,30 @@ class ArrayData:
     def batches(self, batch_size: int, rng: np.random.Generator | None = None) -> Iterator[tuple]:
         X, Y, sw = self.X, self.Y, self.sample_weight
         N = self.n_examples
-        if rng is not None:
-            # One permutation per epoch, gathered into reusable buffers: the batches are views.
-            perm = rng.permutation(N)
-            if self._shuffled is None:
-                self._shuffled = (np.empty_like(X), np.empty_like(Y), None if sw is None else np.empty_like(sw))
-            Xs, Ys, sws = self._shuffled
-            np.take(X, perm, axis=0, out=Xs)
-            np.take(Y, perm, axis=0, out=Ys)
-            if sw is not None:
-                np.take(sw, perm, out=sws)
-            X, Y, sw = Xs, Ys, sws
+        if rng is None:
+            for start in range(0, N, batch_size):
+                stop = start + batch_size
+                yield X[start:stop], Y[start:stop], None if sw is None else sw[start:stop]
+            return
+        # One permutation per epoch; each batch is gathered into buffers of one batch's size,
+        # reused for the whole fit (no copy of the data set). The batches are views of them,
+        # valid until the next batch. mode="clip" lets np.take write straight into `out`
+        # (the default mode allocates a temporary); perm's indices are all in range.
+        perm = rng.permutation(N)
+        bufs = self._shuffled
+        if bufs is None or bufs[0].shape[0] != min(batch_size, N):
+            B = min(batch_size, N)
+            bufs = self._shuffled = (np.empty((B,) + X.shape[1:], X.dtype), np.empty((B,) + Y.shape[1:], Y.dtype),
+                                     None if sw is None else np.empty(B, sw.dtype))
+        Xb, Yb, swb = bufs
         for start in range(0, N, batch_size):
-            stop = start + batch_size
-            yield X[start:stop], Y[start:stop], None if sw is None else sw[start:stop]
+            idx = perm[start:start + batch_size]
+            n = idx.shape[0]
+            X.take(idx, axis=0, out=Xb[:n], mode="clip")  # the method skips np.take's wrapper
+            Y.take(idx, axis=0, out=Yb[:n], mode="clip")
+            if sw is not None:
+                sw.take(idx, out=swb[:n], mode="clip")
+            yield Xb[:n], Yb[:n], None if sw is None else swb[:n]
 
     def take(self, index: np.ndarray) -> "ArrayData":
         """The examples at ``index`` (in that order) as a new ArrayData."""
@@ -811,6 +828,11 @@ class Trainer:
         mean = cfg["reduction"] == "mean"
         clip = None if self.clip_norm is None else float(self.clip_norm)
         shuffle = bool(self.shuffle)
+        # Plain gd/sgd (no momentum, decay or clipping) takes the Workspace's fused step,
+        # w <- w - eta dJ/dw applied to the network's arrays as each layer's gradient is formed
+        # (the same result to rounding); theta is brought up to date once per epoch.
+        fused = (update is sgd_update and not opt_state["momentum"] and not alpha and clip is None
+                 and (not full_batch or isinstance(data, ArrayData)))
         snapshot = theta.copy()
         step_hooks = hooks.step
 
@@ -835,7 +857,12 @@ class Trainer:
             t0 = time.perf_counter()
             lr = run.schedule_state["learning_rate"]
             total = 0.0
-            if full_batch:
+            if full_batch and fused:
+                total = data.sgd_step(net, lr / N if mean else lr)
+                run.step += 1
+                if step_hooks:
+                    self._call_step_hooks(step_hooks, net, run, total, N)
+            elif full_batch:
                 J, dW, db = data.loss_and_gradient(net)
                 total = step(J, list(dW) + list(db), N, lr)
                 run.step += 1
@@ -843,11 +870,18 @@ class Trainer:
                     self._call_step_hooks(step_hooks, net, run, total, N)
             else:
                 for Xb, Yb, swb in data.batches(bs, run.rng if shuffle else None):
-                    J = ws.loss_and_gradient(Xb, Yb, swb)
-                    total += step(J, ws.dW + ws.db, Xb.shape[0], lr)
+                    if fused:
+                        J = ws.sgd_step(Xb, Yb, swb, lr / Xb.shape[0] if mean else lr)
+                        total += J
+                    else:
+                        J = ws.loss_and_gradient(Xb, Yb, swb)
+                        total += step(J, ws.dW + ws.db, Xb.shape[0], lr)
                     run.step += 1
                     if step_hooks:
                         self._call_step_hooks(step_hooks, net, run, J, Xb.shape[0])
+            if fused:
+                for p, v in zip(params, views):
+                    np.copyto(v, p)
             if not (math.isfinite(total) and np.isfinite(theta).all()):
                 np.copyto(theta, snapshot)
                 for p, v in zip(params, views):
