@@ -423,6 +423,20 @@ def test_estimator_partial_fit_on_dask_goes_block_by_block_like_incremental(clie
     np.testing.assert_allclose(clf.coefs_[0], ref.coefs_[0], rtol=1e-12)
 
 
+def test_dask_ml_incremental_trains_through_partial_fit_block_by_block(client, labelled):
+    wrappers = pytest.importorskip("dask_ml.wrappers")
+    (X, y), (Xl, yl) = labelled
+    kw = dict(hidden_layer_sizes=(3,), solver="sgd", random_state=0)
+    ref = dp.MLPClassifier(**kw)
+    for a in range(0, 900, 300):
+        ref.partial_fit(Xl[a : a + 300], yl[a : a + 300], classes=[0, 1, 2])
+    inc = wrappers.Incremental(dp.MLPClassifier(**kw), shuffle_blocks=False)
+    inc.fit(X, y, classes=[0, 1, 2])
+    for a, b in zip(inc.estimator_.coefs_, ref.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    np.testing.assert_array_equal(inc.predict(X).compute(), ref.predict(Xl))
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_estimator_engine_local_computes_dask_inputs_and_dask_dataframes_keep_feature_names(client, labelled):
     dd = pytest.importorskip("dask.dataframe")
