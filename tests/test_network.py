@@ -329,3 +329,16 @@ def test_bad_training_arguments_are_named():
         dp.gradient_descent(net, [[0.0, 1.0]], [[1.0]], learning_rate=-0.1, epochs=1)
     with pytest.raises(TypeError, match="epochs must be an integer"):
         dp.gradient_descent(net, [[0.0, 1.0]], [[1.0]], learning_rate=0.1, epochs=1.5)
+
+
+def test_import_deltaprop_loads_neither_scikit_learn_nor_the_optional_extras():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, deltaprop as dp; "
+        "heavy = [m for m in ('sklearn', 'matplotlib', 'onnx', 'dask', 'numba', 'pandas') if m in sys.modules]; "
+        "assert not heavy, heavy; assert dp.MLPClassifier.__name__ == 'MLPClassifier'; "
+        "assert 'sklearn' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

@@ -25,9 +25,7 @@ from .errors import (
     ModelFileError,
     NotAFileError,
 )
-from .explain import Explanation, explain
-from .export import export_onnx
-from .plotting import plot_decision_boundary, plot_history, plot_network
+from .explain import Explanation, explain  # eager: the function shadows its module's name
 from .gradcheck import gradcheck, numerical_gradient
 from .losses import LOSSES, get_loss
 from .modelfile import load, save
@@ -35,7 +33,31 @@ from .network import LayerTrace, Network, gradient_descent
 from .optimizers import OPTIMIZERS
 from .schedules import SCHEDULES
 from .training import ArrayData, History, Trainer, train
-from .estimators import MLPClassifier, MLPRegressor
+
+# The layers around the core load on first use, so ``import deltaprop`` stays quick (the
+# estimators bring in scikit-learn, the plots matplotlib); ``dp.MLPClassifier`` works as usual.
+_LAZY = {
+    "MLPClassifier": "estimators",
+    "MLPRegressor": "estimators",
+    "export_onnx": "export",
+    "plot_history": "plotting",
+    "plot_decision_boundary": "plotting",
+    "plot_network": "plotting",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'deltaprop' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "__version__",
