@@ -291,6 +291,29 @@ def test_same_seed_gives_bitwise_identical_weights():
     assert not all(np.array_equal(a, b) for a, b in zip(runs[0], params(other)))
 
 
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_plain_sgd_epoch_loop_is_bitwise_the_per_batch_loop(shuffle, weighted):
+    # Without step callbacks plain sgd runs each epoch through ArrayData.sgd_epoch; a step
+    # callback forces the general per-batch loop. Both must take the very same steps
+    # (23 examples in batches of 5: four full batches and a last one of 3).
+    from deltaprop.callbacks import LambdaCallback
+
+    rng = np.random.default_rng(3)
+    X, Y = rng.normal(size=(23, 4)), np.eye(3)[rng.integers(0, 3, 23)]
+    sw = rng.random(23) if weighted else None
+    runs, steps = [], []
+    for callbacks in ([], [LambdaCallback(on_step_end=lambda *a: steps.append(a[2]))]):
+        net = dp.Network([4, 6, 3], output_activation="softmax", loss="cross_entropy", seed=0, dtype="float32")
+        trainer = dp.Trainer(solver="sgd", learning_rate=0.1, batch_size=5, epochs=3, shuffle=shuffle, seed=1,
+                             callbacks=callbacks)
+        history = trainer.fit(net, X, Y, sample_weight=sw)
+        runs.append(params(net) + [np.array(history.loss)])
+        assert trainer.state_dict()["step"] == 15
+    assert steps == list(range(1, 16))
+    assert_same(*runs)
+
+
 def is_plain(obj):
     if isinstance(obj, dict):
         return all(isinstance(k, str) and is_plain(v) for k, v in obj.items())
