@@ -51,50 +51,6 @@ def numba_available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-def _sigmoid_backward(o, g, scratch):
-    # g <- g o (1 - o), the notes' o(1-o), without allocating.
-    np.subtract(1.0, o, out=scratch)
-    g *= o
-    g *= scratch
-
-
-def _tanh_backward(o, g, scratch):
-    # g <- g (1 - o^2)
-    np.multiply(o, o, out=scratch)
-    np.subtract(1.0, scratch, out=scratch)
-    g *= scratch
-
-
-def _relu_backward(o, g, scratch):
-    # g <- g [o > 0], as a product with the 0/1 mask (the same for every finite g).
-    np.greater(o, 0, out=scratch)
-    g *= scratch
-
-
-def _leaky_relu_backward(o, g, scratch):
-    from .activations import LEAKY_RELU_SLOPE
-
-    # g <- g * (1 if o > 0 else a), computed as a + (1 - a)[o > 0]
-    np.greater(o, 0, out=scratch)
-    scratch *= 1.0 - LEAKY_RELU_SLOPE
-    scratch += LEAKY_RELU_SLOPE
-    g *= scratch
-
-
-def _identity_backward(o, g, scratch):
-    pass
-
-
-#: In-place hidden-layer backward steps with a scratch buffer, keyed by activation name.
-_HIDDEN_BACKWARD = {
-    "sigmoid": _sigmoid_backward,
-    "tanh": _tanh_backward,
-    "relu": _relu_backward,
-    "leaky_relu": _leaky_relu_backward,
-    "identity": _identity_backward,
-}
-
-
 class _Views:
     """The buffers cut to a batch of ``n`` rows (one set for a full batch, one for the last)."""
 
@@ -154,7 +110,6 @@ class Workspace:
         self._col = np.empty((B, 1), dtype=dt)
         self._views: dict[int, _Views] = {}
         acts = net.activations
-        self._hidden_backward = [_HIDDEN_BACKWARD.get(f.name) for f in acts[:-1]]
         self._output_kind = self._output_kind_of(acts[-1].name, net.loss_function.name)
         supported = (
             self._output_kind in OUTPUT_CODES and all(f.name in ACT_CODES for f in acts) and numba_available()
@@ -253,7 +208,7 @@ class Workspace:
             np.subtract(o, Y, out=g)  # dJ/do = o - y
             J = 0.5 * self._weighted_sum_of_squares(g, sw, v)
             if kind == "sigmoid_se":
-                _sigmoid_backward(o, g, tmp)  # g = (o - y) o (1 - o) = -delta, the notes' delta
+                f_out.backward(o, g, tmp)  # g = (o - y) o (1 - o) = -delta, the notes' delta
         elif kind == "sigmoid_bce":
             np.subtract(o, Y, out=g)  # canonical: dJ/dnet = o - y
             eps = np.finfo(o.dtype).eps
@@ -292,11 +247,7 @@ class Workspace:
         if self.compiled:
             self._nb.hidden_backward(o_prev, g_prev, self._codes[t - 1])
             return
-        back = self._hidden_backward[t - 1]
-        if back is None:
-            self.net.activations[t - 1].backward(o_prev, g_prev)
-        else:
-            back(o_prev, g_prev, v.scratch[t - 1])
+        self.net.activations[t - 1].backward(o_prev, g_prev, v.scratch[t - 1])
 
     def loss_and_gradient(self, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
         """``J = sum_i s_i J_i`` of the batch; fills :attr:`dW` and :attr:`db`.

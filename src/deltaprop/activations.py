@@ -53,10 +53,16 @@ def _sigmoid_grad(o: np.ndarray) -> np.ndarray:
     return o * (1.0 - o)
 
 
-def _sigmoid_backward(o: np.ndarray, g: np.ndarray) -> np.ndarray:
-    # In place on g: g <- g * o * (1 - o)   (scikit-learn's "delta *= Z; delta *= 1 - Z").
+def _scratch(o: np.ndarray, scratch: np.ndarray | None) -> np.ndarray:
+    # The trainer's step passes a preallocated buffer of o's shape; other callers get a fresh one.
+    return np.empty_like(o) if scratch is None else scratch
+
+
+def _sigmoid_backward(o: np.ndarray, g: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:
+    # In place on g: g <- g * o * (1 - o), the notes' o(1-o) ("delta *= Z; delta *= 1 - Z").
+    one_minus_o = np.subtract(1.0, o, out=_scratch(o, scratch))
     g *= o
-    g -= g * o
+    g *= one_minus_o
     return g
 
 
@@ -68,8 +74,11 @@ def _tanh_grad(o: np.ndarray) -> np.ndarray:
     return 1.0 - o * o
 
 
-def _tanh_backward(o: np.ndarray, g: np.ndarray) -> np.ndarray:
-    g *= 1.0 - o * o
+def _tanh_backward(o: np.ndarray, g: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:
+    # g <- g (1 - o^2)
+    d = np.multiply(o, o, out=_scratch(o, scratch))
+    np.subtract(1.0, d, out=d)
+    g *= d
     return g
 
 
@@ -81,8 +90,9 @@ def _relu_grad(o: np.ndarray) -> np.ndarray:
     return (o > 0).astype(o.dtype)
 
 
-def _relu_backward(o: np.ndarray, g: np.ndarray) -> np.ndarray:
-    g[o <= 0] = 0
+def _relu_backward(o: np.ndarray, g: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:
+    # g <- g [o > 0], a product with the 0/1 mask (a NaN in g stays NaN, so divergence shows).
+    g *= np.greater(o, 0, out=_scratch(o, scratch))
     return g
 
 
@@ -96,8 +106,12 @@ def _leaky_relu_grad(o: np.ndarray) -> np.ndarray:
     return np.where(o > 0, 1.0, LEAKY_RELU_SLOPE).astype(o.dtype)
 
 
-def _leaky_relu_backward(o: np.ndarray, g: np.ndarray) -> np.ndarray:
-    g[o <= 0] *= LEAKY_RELU_SLOPE
+def _leaky_relu_backward(o: np.ndarray, g: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:
+    # g <- g * (1 if o > 0 else a), computed as a + (1 - a) [o > 0]
+    d = np.greater(o, 0, out=_scratch(o, scratch))
+    d *= 1.0 - LEAKY_RELU_SLOPE
+    d += LEAKY_RELU_SLOPE
+    g *= d
     return g
 
 
@@ -112,7 +126,7 @@ def _identity_grad(o: np.ndarray) -> np.ndarray:
     return np.ones_like(o)
 
 
-def _identity_backward(o: np.ndarray, g: np.ndarray) -> np.ndarray:
+def _identity_backward(o: np.ndarray, g: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:
     return g
 
 
@@ -125,7 +139,7 @@ def _softmax(net: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-def _softmax_backward(o: np.ndarray, g: np.ndarray) -> np.ndarray:
+def _softmax_backward(o: np.ndarray, g: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:
     # Vector-Jacobian product with J = diag(o) - o o^T:
     # (dJ/dnet)_l = o_l (g_l - sum_j g_j o_j).
     s = np.einsum("ij,ij->i", g, o)[:, None]
@@ -147,7 +161,7 @@ class Activation:
     grad : callable ``(o) -> f'(net)`` or None
         The elementwise derivative written in terms of the output ``o``. ``None`` for
         softmax, whose derivative is a Jacobian, not elementwise.
-    backward : callable ``(o, g) -> g * f'(net)``
+    backward : callable ``(o, g, scratch=None) -> g * f'(net)``
         Multiplies an upstream gradient ``g = dJ/do`` by the local derivative, in place
         on ``g``, giving ``dJ/dnet``. For softmax this is the Jacobian-vector product.
     output_range : tuple of float
@@ -159,7 +173,7 @@ class Activation:
     name: str
     forward: Callable[..., np.ndarray]
     grad: Callable[[np.ndarray], np.ndarray] | None
-    backward: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    backward: Callable[..., np.ndarray]
     output_range: tuple[float, float]
     elementwise: bool = True
 
