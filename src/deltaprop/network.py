@@ -16,6 +16,12 @@ Notation (the notes' symbols, and where they live in the code):
 
 Everything is vectorised over a batch: arrays hold one example per row, so ``net`` for a
 layer is ``U @ W.T + b`` with shape ``(N, units)``.
+
+Backpropagation runs in Nielsen's two halves: :func:`deltas` (every layer's ``delta``, output
+layer first) and then :func:`gradients` (``dJ/dW = -delta^T U``, ``dJ/db = -sum_i delta_i``);
+:func:`backward_pass` and :meth:`Network.trace` call both. The functions here are plain: they
+return new arrays and take no buffers (the trainer's in-place version is
+:class:`deltaprop._kernels.Workspace`).
 """
 
 from __future__ import annotations
