@@ -1,3 +1,4 @@
+import dataclasses
 import warnings
 
 import numpy as np
@@ -196,3 +197,10 @@ def test_a_registered_activation_without_kernel_or_onnx_facets_is_refused_clearl
 
     with pytest.raises(InputError, match="activation 'softplus' has no ONNX operator"):
         export_onnx(net, tmp_path / "net.onnx")
+
+
+def test_records_are_hashable_and_equal_by_their_facets():
+    from deltaprop.losses import LOSSES
+
+    assert len({*ACTIVATIONS.values(), *LOSSES.values()}) == len(ACTIVATIONS) + len(LOSSES)
+    assert dataclasses.replace(ACTIVATIONS["tanh"]) == ACTIVATIONS["tanh"] != ACTIVATIONS["sigmoid"]

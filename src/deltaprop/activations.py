@@ -88,7 +88,7 @@ class Activation:
     output_range: tuple[float, float]
     target_interval: tuple[float, float] | None = None
     formula: tuple[str, str] | None = None
-    onnx: tuple[str, dict] | None = None
+    onnx: tuple[str, dict] | None = field(default=None, hash=False)  # a dict inside: not hashable
     jacobian_product: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
     inplace_forward: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = field(default=None, repr=False)
     inplace_backward: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = field(

@@ -95,7 +95,7 @@ class Loss:
     target_range: tuple[float, float]
     formula: tuple[str, str]
     canonical_activation: str | None = None
-    kernel_outputs: Mapping[str, int] = field(default_factory=dict)
+    kernel_outputs: Mapping[str, int] = field(default_factory=dict, hash=False)  # a dict: not hashable
 
 
 LOSSES: dict[str, Loss] = {
