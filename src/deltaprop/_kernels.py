@@ -205,7 +205,7 @@ class Workspace:
             np.subtract(o, Y, out=g)  # dJ/do = o - y
             J = 0.5 * self._weighted_sum_of_squares(g, sw, v)
             if kind == "sigmoid_se":
-                f_out.inplace_backward(o, g, tmp)  # g = (o - y) o (1 - o) = -delta, the notes' delta
+                self._backward_inplace(f_out, o, g, tmp)  # g = (o - y) o (1 - o) = -delta, the notes' delta
         elif kind == "sigmoid_bce":
             np.subtract(o, Y, out=g)  # canonical: dJ/dnet = o - y
             eps = np.finfo(o.dtype).eps
