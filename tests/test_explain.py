@@ -229,3 +229,25 @@ def test_every_activation_loss_and_dtype_renders_in_every_format():
         ex = dp.explain(net, [0.3, -0.2], [0.0, 1.0], learning_rate=0.1)
         for out in (ex.to_markdown(), ex.to_latex(), ex._repr_latex_(), str(ex)):
             assert "l = 2" in out
+
+
+def test_formulas_come_from_the_activation_and_loss_records():
+    import dataclasses
+
+    net = network()
+    marked = dataclasses.replace(net.activations[0], formula=("D({o})", r"\mathrm{D}({o})"))
+    net.activations = [marked, net.activations[1]]
+    loss = dataclasses.replace(net.loss_function, formula=("LOSS", r"\mathrm{LOSS}"))
+    net.loss_function = loss
+    ex = dp.explain(net, [X1, X2], [Y], learning_rate=ETA)
+    text = ex.to_markdown()
+    assert "delta_j = D(o_j) sum_l delta_l w_lj" in text and "J = LOSS" in text
+    assert r"\delta_j = \mathrm{D}(o_j)" in ex.to_latex()
+
+
+def test_leaky_relu_formula_prints_the_libraries_slope_constant():
+    from deltaprop.activations import LEAKY_RELU_SLOPE
+
+    net = dp.Network([2, 2, 1], activation="leaky_relu", seed=0)
+    text = dp.explain(net, [X1, X2], [Y], learning_rate=ETA).to_markdown()
+    assert f"delta_j = (1 if o_j > 0 else {LEAKY_RELU_SLOPE:g}) sum_l delta_l w_lj" in text

@@ -103,3 +103,23 @@ def test_missing_onnx_names_the_extra_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)  # makes `import onnx` raise ImportError
     with pytest.raises(dp.MissingDependencyError, match=r"deltaprop\[onnx\]"):
         export_onnx(dp.Network([2, 1], seed=0), tmp_path / "x.onnx")
+
+
+def test_the_operator_comes_from_the_activation_record(tmp_path, rng):
+    import dataclasses
+
+    net = dp.Network([3, 4, 2], activation="tanh", seed=0)
+    relu_named = dataclasses.replace(net.activations[0], onnx=("Relu", {}))
+    net.activations = [relu_named, net.activations[1]]
+    model = export_onnx(net, tmp_path / "net.onnx")
+    assert [n.op_type for n in model.graph.node] == ["Gemm", "Relu", "Gemm", "Sigmoid"]
+
+
+def test_an_activation_without_onnx_operator_is_refused_naming_it(tmp_path):
+    import dataclasses
+
+    net = dp.Network([3, 4, 2], activation="tanh", seed=0)
+    net.activations = [dataclasses.replace(net.activations[0], name="mystery", onnx=None), net.activations[1]]
+    with pytest.raises(dp.errors.InputError, match="activation 'mystery' has no ONNX operator"):
+        export_onnx(net, tmp_path / "net.onnx")
+    assert not (tmp_path / "net.onnx").exists()

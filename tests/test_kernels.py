@@ -1,4 +1,11 @@
-"""The Workspace computes exactly the core's loss and gradient, only faster."""
+"""The Workspace computes exactly the core's loss and gradient, only faster.
+
+This is a consistency test: it checks the Workspace (NumPy and compiled paths) against the
+core's :func:`deltaprop.network.backward_pass`, so on its own it would pass for a core and a
+Workspace that were wrong in the same way. The core is backed by the independent tests:
+central finite differences and autograd for every activation and loss, and the notes' worked
+examples computed by hand (``tests/test_network.py``, ``tests/test_explain.py``).
+"""
 
 import numpy as np
 import pytest
@@ -204,3 +211,41 @@ def test_a_nan_input_reaches_the_loss_and_the_weights_so_divergence_is_seen(comp
     J = Workspace(net, batch_size=4, compiled=compiled).sgd_step(X, Y, None, 0.1)
     assert np.isnan(J)
     assert np.isnan(net.weights[0]).any() and np.isnan(net.weights[1]).any()
+
+
+# --------------------------------------------------------------------------- the records
+def test_workspace_takes_its_kernel_codes_from_the_records():
+    net = dp.Network([3, 4, 4, 2], activation=["tanh", "relu"], output_activation="softmax", loss="cross_entropy")
+    ws = Workspace(net, batch_size=5, compiled=False)
+    assert ws._codes == [ACTIVATIONS[n].kernel_code for n in ("tanh", "relu", "softmax")]
+    assert ws._out_code == LOSSES["cross_entropy"].kernel_outputs["softmax"]
+
+
+def test_a_record_without_kernel_code_keeps_the_workspace_on_numpy_with_the_same_gradient(rng):
+    import dataclasses
+
+    net, X, Y = make_problem("tanh", "sigmoid", "squared_error", "float64", 7, rng)
+    plain = dataclasses.replace(ACTIVATIONS["tanh"], kernel_code=None, inplace_forward=None, inplace_backward=None)
+    net.activations = [plain, plain, net.activations[-1]]
+    ws = Workspace(net, batch_size=7)
+    assert not ws.compiled
+    J = ws.loss_and_gradient(X, Y)
+    assert_same_gradient(ws, J, net, X, Y, None, "float64")
+    if numba_available():
+        with pytest.raises(dp.errors.InputError, match="compiled step"):
+            Workspace(net, batch_size=7, compiled=True)
+
+
+@needs_numba
+@pytest.mark.parametrize("name", [n for n in ACTIVATIONS if n != "softmax"])
+def test_compiled_activation_uses_the_cores_formula_to_the_last_bit(name, rng):
+    from deltaprop import _numba
+
+    f = ACTIVATIONS[name]
+    net = np.concatenate([rng.normal(scale=4.0, size=(50, 8)), np.linspace(-40, 40, 400).reshape(50, 8)])
+    o = net.copy()
+    _numba.bias_act(o, np.zeros(8), f.kernel_code)
+    # The same formula in the same order: Numba's tanh (libm) and NumPy's may differ in the last
+    # bit, and so may an FMA, which moves the result by at most half of float64's eps. (The
+    # former compiled sigmoid, 1 / (1 + exp(-x)), differs from the core by up to eps here.)
+    np.testing.assert_allclose(o, f.forward(net), rtol=0, atol=np.finfo(np.float64).eps / 2 * 1.01)

@@ -1,3 +1,4 @@
+import dataclasses
 import math
 
 import numpy as np
@@ -113,7 +114,7 @@ def test_gradcheck_detects_a_wrong_gradient(rng, monkeypatch):
 
     net = dp.Network([3, 4, 2], seed=0)
     X, Y = rng.normal(size=(5, 3)), rng.uniform(size=(5, 2))
-    broken = acts.Activation("sigmoid", acts._sigmoid, acts._sigmoid_grad, lambda o, g: g, (0.0, 1.0))
+    broken = dataclasses.replace(acts.ACTIVATIONS["sigmoid"], grad=np.ones_like, inplace_backward=None)
     net.activations = [broken, net.activations[1]]  # hidden derivative forgotten
     assert max(dp.gradcheck(net, X, Y)) > 1e-2
 
@@ -342,3 +343,93 @@ def test_import_deltaprop_loads_neither_scikit_learn_nor_the_optional_extras():
         "assert 'sklearn' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+# --------------------------------------------------------------------------- the two halves
+def test_deltas_are_the_notes_output_and_hidden_deltas_for_the_seed_network(rng):
+    from deltaprop.network import deltas, forward_pass
+
+    net = randomize_biases(dp.Network([3, 4, 2], seed=2), rng)
+    X, Y = rng.normal(size=(5, 3)), rng.uniform(size=(5, 2))
+    outs = forward_pass(net.weights, net.biases, net.activations, X)
+    d_hidden, d_out = deltas(net.weights, net.activations, net.loss_function, outs, Y)
+    o_j, o_l = outs[1], outs[2]
+    # delta_l = (y_l - o_l) o_l (1 - o_l) and delta_j = o_j (1 - o_j) sum_l delta_l w_lj, the notes' formulas.
+    np.testing.assert_allclose(d_out, (Y - o_l) * o_l * (1 - o_l), rtol=1e-15, atol=1e-17)
+    W = net.weights[1]
+    by_hand = np.array([[o_j[i, j] * (1 - o_j[i, j]) * sum(d_out[i, l] * W[l, j] for l in range(2))
+                         for j in range(4)] for i in range(5)])  # fmt: skip
+    np.testing.assert_allclose(d_hidden, by_hand, rtol=1e-13, atol=1e-17)
+
+
+def test_gradients_are_minus_delta_transpose_u_and_backward_pass_is_the_two_halves(rng):
+    from deltaprop.network import backward_pass, deltas, forward_pass, gradients
+
+    net = randomize_biases(dp.Network([3, 4, 5, 2], activation="tanh", seed=4), rng)
+    X, Y = rng.normal(size=(6, 3)), rng.uniform(size=(6, 2))
+    s = rng.uniform(size=6)
+    outs = forward_pass(net.weights, net.biases, net.activations, X)
+    ds = deltas(net.weights, net.activations, net.loss_function, outs, Y, s)
+    dW, db = gradients(ds, outs)
+    for t in range(3):
+        by_hand = -sum(np.outer(ds[t][i], outs[t][i]) for i in range(6))  # dJ/dw_rq = -sum_i delta_ir u_iq
+        np.testing.assert_allclose(dW[t], by_hand, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(db[t], -ds[t].sum(axis=0), rtol=0, atol=0)
+    W2, b2 = backward_pass(net.weights, net.activations, net.loss_function, outs, Y, s)
+    for a, b in zip(dW + db, W2 + b2):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_trace_holds_the_deltas_and_gradients_of_the_two_halves(rng):
+    from deltaprop.network import deltas, forward_pass, gradients
+
+    net = randomize_biases(dp.Network([3, 4, 2], activation="relu", output_activation="softmax",
+                                      loss="cross_entropy", seed=5), rng)  # fmt: skip
+    x, y = rng.normal(size=3), np.array([0.0, 1.0])
+    outs = forward_pass(net.weights, net.biases, net.activations, x[None])
+    ds = deltas(net.weights, net.activations, net.loss_function, outs, y[None])
+    dW, db = gradients(ds, outs)
+    for t, rec in enumerate(net.trace(x, y)):
+        np.testing.assert_array_equal(rec.delta, ds[t][0])
+        np.testing.assert_array_equal(rec.dW, dW[t])
+        np.testing.assert_array_equal(rec.db, db[t])
+
+
+def test_copy_keeps_the_subclass_and_shares_no_arrays():
+    class Tagged(dp.Network):
+        tag = "mine"
+
+    net = Tagged([2, 3, 1], seed=0)
+    net.note = ["kept"]
+    twin = net.copy()
+    assert type(twin) is Tagged and twin.note == ["kept"] and twin.note is not net.note
+    assert twin.activations[0] is net.activations[0] is ACTIVATIONS["sigmoid"]
+    twin.weights[0][0, 0] += 1.0
+    twin.biases[1][0] += 1.0
+    assert net.weights[0][0, 0] != twin.weights[0][0, 0] and net.biases[1][0] == 0.0
+
+
+def test_a_generator_seed_is_used_as_given():
+    rng_a, rng_b = np.random.default_rng(7), np.random.default_rng(7)
+    a = dp.Network([2, 3, 1], seed=rng_a)
+    rng_b.uniform(size=1)  # the same stream advanced once: a differently drawn network
+    assert np.array_equal(a.weights[0], dp.Network([2, 3, 1], seed=np.random.default_rng(7)).weights[0])
+    assert not np.array_equal(a.weights[0], dp.Network([2, 3, 1], seed=rng_b).weights[0])
+
+
+def test_validation_module_imports_nothing_from_the_network_module():
+    import ast
+    import inspect
+
+    import deltaprop._validation as validation
+
+    tree = ast.parse(inspect.getsource(validation))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert imported <= {"__future__", "numbers", "numpy", "errors"}, imported
+    from deltaprop.network import network_of
+
+    net = dp.Network([2, 1], seed=0)
+    assert network_of(net, caller="t") is net
+    with pytest.raises(TypeError, match="plot needs a deltaprop Network"):
+        network_of(object(), caller="plot")

@@ -21,6 +21,12 @@ How it stays fast (measured in ``benchmarks/``):
 * With Numba installed (the ``fast`` extra) small networks run the elementwise parts of a
   step (bias, activation, output delta and loss, derivative, bias update) as a few compiled
   loops instead of thirty-odd ufunc calls (:mod:`deltaprop._numba`).
+
+Everything per activation and per loss comes from their records: the in-place forms
+(``Activation.inplace_forward`` / ``inplace_backward``, with a fallback to the pure
+``forward`` / ``backward`` for a record without them), the compiled-loop codes
+(``Activation.kernel_code``, ``Loss.kernel_outputs``). The core's signatures carry no buffers;
+the buffers live here.
 """
 
 from __future__ import annotations
@@ -39,12 +45,6 @@ COMPILED_MAX_ELEMENTS = 4096
 #: A one-hidden-layer network whose output layer has at most this many weights runs all of
 #: a compiled step but the two GEMMs with the input in one call (``_numba.small_output_layer``).
 SMALL_OUTPUT_WEIGHTS = 4096
-
-#: Activation name -> code understood by the compiled loops of :mod:`deltaprop._numba`.
-ACT_CODES = {"sigmoid": 0, "tanh": 1, "relu": 2, "leaky_relu": 3, "identity": 4, "softmax": 5}
-#: Output kinds (see ``Workspace._output_kind_of``) with a compiled output step.
-OUTPUT_CODES = {"softmax_ce": 0, "sigmoid_se": 1, "identity_se": 2, "sigmoid_bce": 3}
-
 
 def numba_available() -> bool:
     """Whether Numba is installed (the ``fast`` extra), without importing it."""
@@ -110,21 +110,25 @@ class Workspace:
         self._col = np.empty((B, 1), dtype=dt)
         self._views: dict[int, _Views] = {}
         acts = net.activations
-        self._output_kind = self._output_kind_of(acts[-1].name, net.loss_function.name)
-        supported = (
-            self._output_kind in OUTPUT_CODES and all(f.name in ACT_CODES for f in acts) and numba_available()
-        )
+        loss = net.loss_function
+        self._output_kind = self._output_kind_of(acts[-1].name, loss.name)
+        self._out_code = loss.kernel_outputs.get(acts[-1].name)
+        self._codes = [f.kernel_code for f in acts]
+        supported = self._out_code is not None and None not in self._codes and numba_available()
         if compiled is None:
             # The compiled loops are scalar; NumPy's ufuncs are SIMD but cost about a
             # microsecond per call. Measured break-even: a few thousand elements per step.
             compiled = supported and B * sum(units) <= COMPILED_MAX_ELEMENTS
         elif compiled and not supported:
+            from .activations import ACTIVATIONS
+            from .losses import LOSSES
             from .errors import InputError
 
+            names = [n for n, f in ACTIVATIONS.items() if f.kernel_code is not None]
+            pairs = [f"{a} + {n}" for n, lo in LOSSES.items() for a in lo.kernel_outputs]
             raise InputError(
                 "the compiled step needs Numba (pip install 'deltaprop[fast]') and covers "
-                f"{', '.join(ACT_CODES)} units with softmax + cross_entropy, sigmoid + "
-                "squared_error or binary_cross_entropy, or identity + squared_error outputs; "
+                f"{', '.join(names)} units with {', '.join(pairs)} outputs; "
                 "pass compiled=None to fall back to NumPy"
             )
         self.compiled = bool(compiled)
@@ -132,8 +136,6 @@ class Workspace:
             from . import _numba  # imports Numba (slow), so only here
 
             self._nb = _numba
-            self._codes = [ACT_CODES[f.name] for f in acts]
-            self._out_code = OUTPUT_CODES[self._output_kind]
             self._no_weights = np.empty(0, dtype=dt)
             self._eps = float(np.finfo(dt).eps)
         self._small_output = self.compiled and net.n_layers == 2 and net.weights[1].size <= SMALL_OUTPUT_WEIGHTS
@@ -171,15 +173,10 @@ class Workspace:
                 u = o
                 continue
             o += b  # ... + b_r
-            if f.name == "softmax":
-                # Subtract the row maximum (softmax is unchanged, exp stays <= 1), normalise.
-                np.max(o, axis=1, keepdims=True, out=v.col)
-                o -= v.col
-                np.exp(o, out=o)
-                np.sum(o, axis=1, keepdims=True, out=v.col)
-                o /= v.col
+            if f.inplace_forward is not None:
+                f.inplace_forward(o, v.scratch[t])  # o_r = f(net_r), in place
             else:
-                f.forward(o, out=o)  # o_r = f(net_r), in place
+                o[...] = f.forward(o)  # a record without an in-place form
             u = o
 
     # ------------------------------------------------------------------ output layer
@@ -208,7 +205,7 @@ class Workspace:
             np.subtract(o, Y, out=g)  # dJ/do = o - y
             J = 0.5 * self._weighted_sum_of_squares(g, sw, v)
             if kind == "sigmoid_se":
-                f_out.backward(o, g, tmp)  # g = (o - y) o (1 - o) = -delta, the notes' delta
+                self._backward_inplace(f_out, o, g, tmp)  # g = (o - y) o (1 - o) = -delta, the notes' delta
         elif kind == "sigmoid_bce":
             np.subtract(o, Y, out=g)  # canonical: dJ/dnet = o - y
             eps = np.finfo(o.dtype).eps
@@ -219,7 +216,7 @@ class Workspace:
         else:
             J = self.net._J(o, Y, sw)
             g[...] = loss.grad(o, Y)  # dJ/do
-            f_out.backward(o, g)  # dJ/dnet through the output activation
+            self._backward_inplace(f_out, o, g, tmp)  # dJ/dnet through the output activation
         if sw is not None:
             g *= sw[:, None]  # dJ/dnet for J = sum_i s_i J_i
         return J
@@ -247,7 +244,15 @@ class Workspace:
         if self.compiled:
             self._nb.hidden_backward(o_prev, g_prev, self._codes[t - 1])
             return
-        self.net.activations[t - 1].backward(o_prev, g_prev, v.scratch[t - 1])
+        self._backward_inplace(self.net.activations[t - 1], o_prev, g_prev, v.scratch[t - 1])
+
+    @staticmethod
+    def _backward_inplace(f, o: np.ndarray, g: np.ndarray, scratch: np.ndarray) -> None:
+        """``g <- dJ/dnet`` from ``g = dJ/do``: the record's in-place form, else its pure one."""
+        if f.inplace_backward is not None:
+            f.inplace_backward(o, g, scratch)
+        else:
+            g[...] = f.backward(o, g)
 
     def loss_and_gradient(self, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
         """``J = sum_i s_i J_i`` of the batch; fills :attr:`dW` and :attr:`db`.

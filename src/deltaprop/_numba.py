@@ -14,8 +14,12 @@ contraction are allowed (sums may be reordered and fused into FMAs, which change
 only), so NaN and infinity propagate as in NumPy and divergence is still detected.
 
 This module imports Numba, so it is imported only when a :class:`~deltaprop._kernels.Workspace`
-takes the compiled path (``import deltaprop`` stays fast). The activation and output codes
-the loops understand are :data:`deltaprop._kernels.ACT_CODES` and ``OUTPUT_CODES``.
+takes the compiled path (``import deltaprop`` stays fast). The loops branch on the codes the
+records carry: ``Activation.kernel_code`` (read below into module constants, which Numba
+compiles in) and ``Loss.kernel_outputs`` for the output step. A record without a code has no
+compiled form, and the Workspace stays on NumPy for it. (Numba's on-disk cache is keyed on
+this file, so after changing a code in :mod:`deltaprop.activations` or :mod:`deltaprop.losses`
+clear ``__pycache__``.)
 """
 
 from __future__ import annotations
@@ -25,7 +29,19 @@ import math
 import numba
 import numpy as np
 
+from .activations import ACTIVATIONS
 from .activations import LEAKY_RELU_SLOPE as _SLOPE
+from .losses import LOSSES
+
+# The branches of the loops, as the records number them.
+_SIGMOID = ACTIVATIONS["sigmoid"].kernel_code
+_TANH = ACTIVATIONS["tanh"].kernel_code
+_RELU = ACTIVATIONS["relu"].kernel_code
+_LEAKY_RELU = ACTIVATIONS["leaky_relu"].kernel_code
+_SOFTMAX = ACTIVATIONS["softmax"].kernel_code  # identity: every other code leaves x as it is
+_SOFTMAX_CE = LOSSES["cross_entropy"].kernel_outputs["softmax"]
+_SIGMOID_BCE = LOSSES["binary_cross_entropy"].kernel_outputs["sigmoid"]
+_SIGMOID_SE = LOSSES["squared_error"].kernel_outputs["sigmoid"]  # identity + squared error: the rest
 
 # reassoc and contract let LLVM vectorise the sums; unlike full fastmath they keep NaN and
 # infinity semantics, so a diverging step is still seen as one.
@@ -36,7 +52,7 @@ def bias_act(o, b, code):
     """o <- f(o + b) row by row: the layer's net input plus bias through its activation."""
     n, m = o.shape
     for i in range(n):
-        if code == 5:  # softmax: subtract the row maximum, so exp never overflows
+        if code == _SOFTMAX:  # softmax: subtract the row maximum, so exp never overflows
             mx = -np.inf
             for r in range(m):
                 o[i, r] += b[r]
@@ -52,15 +68,16 @@ def bias_act(o, b, code):
         else:
             for r in range(m):
                 x = o[i, r] + b[r]
-                if code == 0:
-                    # 1 / (1 + exp(-x)): exp overflows to inf for x << 0 and the
-                    # result is then exactly 0, never NaN; exact to a few ulps.
-                    x = 1.0 / (1.0 + math.exp(-x))
-                elif code == 1:
+                if code == _SIGMOID:
+                    # The core's formula in the core's order, (1 + tanh(x/2)) / 2: never
+                    # overflows; "contract" may fuse the last two steps into one FMA, so the
+                    # result may differ from NumPy's in the last bit (tested).
+                    x = math.tanh(x * 0.5) * 0.5 + 0.5
+                elif code == _TANH:
                     x = math.tanh(x)
-                elif code == 2:
+                elif code == _RELU:
                     x = x if x > 0 else 0.0 * x  # keeps NaN; max(x, 0)
-                elif code == 3:
+                elif code == _LEAKY_RELU:
                     x = x if x > 0 else _SLOPE * x
                 o[i, r] = x
 
@@ -71,13 +88,13 @@ def hidden_backward(o, g, code):
     for i in range(n):
         for r in range(m):
             y = o[i, r]
-            if code == 0:
+            if code == _SIGMOID:
                 g[i, r] *= y * (1.0 - y)
-            elif code == 1:
+            elif code == _TANH:
                 g[i, r] *= 1.0 - y * y
-            elif code == 2:
+            elif code == _RELU:
                 g[i, r] *= 1.0 if y > 0 else 0.0
-            elif code == 3:
+            elif code == _LEAKY_RELU:
                 g[i, r] *= 1.0 if y > 0 else _SLOPE
 
 @_jit
@@ -87,7 +104,7 @@ def output_step(o, Y, sw, weighted, g, code, eps):
     J = 0.0
     for i in range(n):
         Ji = 0.0
-        if code == 0:  # softmax + cross-entropy: g = o sum_j y_j - y, J_i = -sum y log o
+        if code == _SOFTMAX_CE:  # softmax + cross-entropy: g = o sum_j y_j - y, J_i = -sum y log o
             sy = 0.0
             for r in range(k):
                 sy += Y[i, r]
@@ -95,7 +112,7 @@ def output_step(o, Y, sw, weighted, g, code, eps):
                 p = min(max(o[i, r], eps), 1.0 - eps)
                 Ji -= Y[i, r] * math.log(p)
                 g[i, r] = o[i, r] * sy - Y[i, r]
-        elif code == 3:  # sigmoid + binary cross-entropy: g = o - y
+        elif code == _SIGMOID_BCE:  # sigmoid + binary cross-entropy: g = o - y
             for r in range(k):
                 p = min(max(o[i, r], eps), 1.0 - eps)
                 Ji -= Y[i, r] * math.log(p) + (1.0 - Y[i, r]) * math.log1p(-p)
@@ -104,7 +121,7 @@ def output_step(o, Y, sw, weighted, g, code, eps):
             for r in range(k):
                 d = o[i, r] - Y[i, r]
                 Ji += 0.5 * d * d
-                if code == 1:
+                if code == _SIGMOID_SE:
                     d *= o[i, r] * (1.0 - o[i, r])  # the notes' o(1 - o)
                 g[i, r] = d
         if weighted:

@@ -174,16 +174,3 @@ def check_positive(value, *, name: str, integer: bool = False, allow_zero: bool 
         raise InputError(f"{name} must be {bound}, got {value!r}")
     return value
 
-
-def network_of(model, *, caller: str):
-    """The :class:`~deltaprop.network.Network` of ``model``: itself, or its ``network_`` (a fitted estimator)."""
-    from .network import Network  # here, not at the top: network.py imports this module
-
-    if isinstance(model, Network):
-        return model
-    inner = getattr(model, "network_", None)
-    if isinstance(inner, Network):
-        return inner
-    raise InputTypeError(
-        f"{caller} needs a deltaprop Network or a fitted estimator with network_, got {type(model).__name__}"
-    )

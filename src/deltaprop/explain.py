@@ -25,10 +25,11 @@ from typing import Iterator
 
 import numpy as np
 
-from ._validation import check_positive, network_of
+from ._validation import check_positive
+from .activations import Activation
 from .errors import InputError
-from .losses import CANONICAL
-from .network import Network
+from .losses import Loss
+from .network import Network, network_of
 
 __all__ = ["explain", "Explanation", "LayerStep"]
 
@@ -176,43 +177,28 @@ def _check_digits(digits) -> None:
 # --------------------------------------------------------------------------- formulas
 # Text inside formulas uses \mbox, which plain LaTeX and MathJax (Jupyter) both accept.
 
-# f'(net) written with the unit's output, as the notes write o (1 - o): (plain, LaTeX).
-_DERIVATIVE = {
-    "sigmoid": ("{o} (1 - {o})", r"{o}(1 - {o})"),
-    "tanh": ("(1 - {o}^2)", r"(1 - {o}^2)"),
-    "relu": ("[{o} > 0]", r"[{o} > 0]"),
-    "leaky_relu": ("(1 if {o} > 0 else 0.01)", r"(1 \mbox{ if } {o} > 0 \mbox{ else } 0.01)"),
-    "identity": ("1", "1"),
-}
+# The formulas come from the records: an activation's ``formula`` is f'(net) written with
+# the output placeholder {o} (the notes' o (1 - o)), a loss's ``formula`` is J_i.
 
 
-
-def _fprime(activation: str, o: str) -> tuple[str, str]:
-    """f'(net) of ``activation`` written with the output symbol ``o``: (plain, LaTeX)."""
-    return tuple(form.replace("{o}", o) for form in _DERIVATIVE[activation])
-
-
-_LOSS_FORMULA = {
-    "squared_error": ("1/2 sum_l (y_l - o_l)^2", r"\frac{1}{2} \sum_l (y_l - o_l)^2"),
-    "binary_cross_entropy": (
-        "-sum_l [y_l log o_l + (1 - y_l) log(1 - o_l)]",
-        r"-\sum_l [y_l \log o_l + (1 - y_l) \log(1 - o_l)]",
-    ),
-    "cross_entropy": ("-sum_l y_l log o_l", r"-\sum_l y_l \log o_l"),
-}
+def _fprime(f: Activation, o: str) -> tuple[str, str]:
+    """f'(net) of ``f`` written with the output symbol ``o``: (plain, LaTeX)."""
+    if f.formula is None:  # no formula on the record: name the derivative generically
+        return f"{f.name}'(net)", rf"\mbox{{{_tex_escape(f.name)}}}'(\mathit{{net}})"
+    return tuple(form.replace("{o}", o) for form in f.formula)
 
 
-def _output_delta_formula(activation: str, loss: str) -> tuple[str, str]:
-    if (activation, loss) in CANONICAL or (activation, loss) == ("identity", "squared_error"):
+def _output_delta_formula(f: Activation, loss: Loss) -> tuple[str, str]:
+    if f.name == loss.canonical_activation:
         return "delta_l = y_l - o_l", r"\delta_l = y_l - o_l"
-    if loss == "squared_error" and activation in _DERIVATIVE:
-        p, t = _fprime(activation, "o_l")
+    if loss.name == "squared_error" and f.elementwise:
+        p, t = _fprime(f, "o_l")
         return f"delta_l = (y_l - o_l) {p}", rf"\delta_l = (y_l - o_l)\, {t}"
     return "delta_l = -dJ/dnet_l", r"\delta_l = -\partial J / \partial \mathit{net}_l"
 
 
-def _hidden_delta_formula(activation: str, above: str) -> tuple[str, str]:
-    p, t = _fprime(activation, "o_j")
+def _hidden_delta_formula(f: Activation, above: str) -> tuple[str, str]:
+    p, t = _fprime(f, "o_j")
     if above == "l":
         return f"delta_j = {p} sum_l delta_l w_lj", rf"\delta_j = {t} \sum_l \delta_l w_{{lj}}"
     return (
@@ -332,7 +318,7 @@ class Explanation:
         """(label, value) pairs: value is a number, a vector, a _Text, or None for a formula line."""
         net = self.network
         loss = net.loss_function.name
-        J_p, J_t = _LOSS_FORMULA[loss]
+        J_p, J_t = net.loss_function.formula
         hidden = ", ".join(f.name for f in net.activations[:-1]) or "none"
         arch = f"layers {net.sizes}, hidden {hidden}, output {net.output_activation}, loss {loss}, {net.dtype.name}"
         items: list[tuple[_Text, object]] = [
@@ -342,10 +328,10 @@ class Explanation:
             (_Text("eta", r"\eta"), self.learning_rate),
             (_Text(f"J = {J_p}", rf"J = {J_t}"), self.J),
             (_Text("J after the step", r"J \mbox{ after the step}"), self.J_new),
-            (_Text(*_output_delta_formula(net.activations[-1].name, loss)), None),
+            (_Text(*_output_delta_formula(net.activations[-1], net.loss_function)), None),
         ]
-        for below, above in zip(self.layers[:-1], self.layers[1:]):
-            p, t = _hidden_delta_formula(below.activation, above.unit)
+        for below, above, f in zip(self.layers[:-1], self.layers[1:], net.activations):
+            p, t = _hidden_delta_formula(f, above.unit)
             if len(self.layers) > 2:
                 p, t = f"{below.name}: {p}", rf"\mbox{{{below.name}: }} {t}"
             items.append((_Text(p, t), None))

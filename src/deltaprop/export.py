@@ -6,9 +6,10 @@ The graph is the forward pass written with ONNX operators, in the network's dtyp
 
 One ``Gemm`` per layer computes ``net = u W^T + b`` (``W`` keeps deltaprop's
 ``(units, inputs)`` layout through ``transB=1``), followed by the layer's activation:
-``Sigmoid``, ``Tanh``, ``Relu``, ``LeakyRelu(alpha=0.01)``, ``Identity`` or
-``Softmax(axis=-1)``. (In float64 the leaky ReLU is ``Max(net, Mul(net, 0.01))``: the
-``LeakyRelu`` operator's ``alpha`` is a 32-bit float and would differ from 0.01 at 2e-8.) The input ``"X"`` has shape ``(N, n_inputs)`` with a dynamic batch
+the operator named by the activation record's ``onnx`` facet (``Sigmoid``, ``Tanh``, ``Relu``,
+``LeakyRelu(alpha=0.01)``, ``Identity``, ``Softmax(axis=-1)``). (In float64 a ``LeakyRelu`` is
+written ``Max(net, Mul(net, alpha))``: the operator's ``alpha`` is a 32-bit float and would
+differ from 0.01 at 2e-8.) The input ``"X"`` has shape ``(N, n_inputs)`` with a dynamic batch
 dimension ``N``; the output ``"o"`` is the network's output ``o``, shape ``(N, n_outputs)``
 (probabilities for a classifier: mapping them to labels is left to the caller).
 """
@@ -22,10 +23,8 @@ import numpy as np
 
 from ._files import atomic_write_bytes
 from ._optional import import_optional
-from ._validation import network_of
-from .activations import LEAKY_RELU_SLOPE
 from .errors import InputError, InputTypeError
-from .network import Network
+from .network import Network, network_of
 
 __all__ = ["export_onnx", "DEFAULT_OPSET", "MIN_OPSET"]
 
@@ -33,17 +32,6 @@ __all__ = ["export_onnx", "DEFAULT_OPSET", "MIN_OPSET"]
 DEFAULT_OPSET = 17
 #: Softmax(axis=-1) over the last axis only has its current meaning from opset 13 on.
 MIN_OPSET = 13
-
-# deltaprop activation name -> (ONNX operator, attributes)
-_ONNX_ACTIVATION = {
-    "sigmoid": ("Sigmoid", {}),
-    "tanh": ("Tanh", {}),
-    "relu": ("Relu", {}),
-    "leaky_relu": ("LeakyRelu", {"alpha": LEAKY_RELU_SLOPE}),
-    "identity": ("Identity", {}),
-    "softmax": ("Softmax", {"axis": -1}),
-}
-
 
 def export_onnx(
     model,
@@ -78,8 +66,8 @@ def export_onnx(
     MissingDependencyError
         If the ``onnx`` package is not installed.
     InputError
-        For an unsupported opset or standardisation arrays of the wrong shape or with zero
-        or non-finite scales.
+        For an unsupported opset, standardisation arrays of the wrong shape or with zero
+        or non-finite scales, or an activation whose record has no ONNX operator.
 
     Examples
     --------
@@ -108,6 +96,12 @@ def export_onnx(
     if scale is not None and (scale == 0).any():
         raise InputError("input_scale contains zeros; a constant feature's scale must be 1 (as scikit-learn sets it)")
 
+    for f in net.activations:
+        if f.onnx is None:
+            raise InputError(
+                f"activation {f.name!r} has no ONNX operator, so this network cannot be exported; "
+                "choose activations whose record names one (e.g. 'sigmoid', 'tanh', 'relu')"
+            )
     nodes, inits = [], []
     u = "X"
     if mean is not None:
@@ -124,17 +118,17 @@ def export_onnx(
         # net_r = sum_q w_rq u_q + b_r for every example: Gemm(u, W, b) with W transposed.
         nodes.append(helper.make_node("Gemm", [u, f"W_{t}", f"b_{t}"], [f"net_{t}"], name=f"layer_{t}", transB=1))
         u = "o" if t == last else f"o_{t}"
-        if f.name == "leaky_relu" and elem == TensorProto.DOUBLE:
+        op, attrs = f.onnx
+        if op == "LeakyRelu" and elem == TensorProto.DOUBLE:
             # LeakyRelu's alpha attribute is a 32-bit float (0.0099999998); in float64 the
-            # exact max(net, 0.01 net) that deltaprop computes needs a float64 constant.
+            # exact max(net, alpha net) that deltaprop computes needs a float64 constant.
             if not any(i.name == "leaky_slope" for i in inits):
-                inits.append(numpy_helper.from_array(np.array(LEAKY_RELU_SLOPE), "leaky_slope"))
+                inits.append(numpy_helper.from_array(np.array(attrs["alpha"], dtype=np.float64), "leaky_slope"))
             nodes += [
                 helper.make_node("Mul", [f"net_{t}", "leaky_slope"], [f"slope_net_{t}"], name=f"leaky_slope_{t}"),
                 helper.make_node("Max", [f"net_{t}", f"slope_net_{t}"], [u], name=f"leaky_relu_{t}"),
             ]
             continue
-        op, attrs = _ONNX_ACTIVATION[f.name]
         nodes.append(helper.make_node(op, [f"net_{t}"], [u], name=f"{f.name}_{t}", **attrs))
 
     graph = helper.make_graph(

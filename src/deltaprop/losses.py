@@ -20,14 +20,13 @@ cross_entropy          -sum_l y_l log o_l                          -y_l / o_l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
 
 import numpy as np
 
-from .errors import InputError, InputTypeError
-
 from .activations import Activation
+from .errors import InputError, InputTypeError
 
 __all__ = ["Loss", "LOSSES", "CANONICAL", "get_loss", "loss_names", "output_delta"]
 
@@ -67,7 +66,7 @@ def _ce_grad(o: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Loss:
-    """One loss of the table.
+    """One loss and every facet of it the library uses.
 
     Attributes
     ----------
@@ -79,19 +78,47 @@ class Loss:
         The derivative with respect to the outputs, shape ``(N, k)``.
     target_range : tuple of float
         Targets must lie in this interval (cross-entropies need probabilities).
+    formula : tuple of str
+        ``J_i`` as ``(plain text, LaTeX)``, for :func:`deltaprop.explain`.
+    canonical_activation : str or None
+        The output activation whose pairing with this loss is canonical: the chain-rule
+        product ``dJ/do * f'(net)`` collapses to ``o - y`` (see :data:`CANONICAL`).
+    kernel_outputs : mapping of str to int
+        Output activations for which the Workspace has a fused output step, and the code
+        the compiled loop (:func:`deltaprop._numba.output_step`) knows the pair by. An
+        activation not listed takes the general rule in NumPy.
     """
 
     name: str
     value: Callable[[np.ndarray, np.ndarray], np.ndarray]
     grad: Callable[[np.ndarray, np.ndarray], np.ndarray]
     target_range: tuple[float, float]
+    formula: tuple[str, str]
+    canonical_activation: str | None = None
+    kernel_outputs: Mapping[str, int] = field(default_factory=dict, hash=False)  # a dict: not hashable
 
 
 LOSSES: dict[str, Loss] = {
-    "squared_error": Loss("squared_error", _se_value, _se_grad, (-np.inf, np.inf)),
-    "binary_cross_entropy": Loss("binary_cross_entropy", _bce_value, _bce_grad, (0.0, 1.0)),
-    "cross_entropy": Loss("cross_entropy", _ce_value, _ce_grad, (0.0, 1.0)),
-}
+    loss.name: loss
+    for loss in (
+        Loss(
+            "squared_error", _se_value, _se_grad, (-np.inf, np.inf),
+            formula=("1/2 sum_l (y_l - o_l)^2", r"\frac{1}{2} \sum_l (y_l - o_l)^2"),
+            canonical_activation="identity", kernel_outputs={"sigmoid": 1, "identity": 2},
+        ),
+        Loss(
+            "binary_cross_entropy", _bce_value, _bce_grad, (0.0, 1.0),
+            formula=("-sum_l [y_l log o_l + (1 - y_l) log(1 - o_l)]",
+                     r"-\sum_l [y_l \log o_l + (1 - y_l) \log(1 - o_l)]"),
+            canonical_activation="sigmoid", kernel_outputs={"sigmoid": 3},
+        ),
+        Loss(
+            "cross_entropy", _ce_value, _ce_grad, (0.0, 1.0),
+            formula=("-sum_l y_l log o_l", r"-\sum_l y_l \log o_l"),
+            canonical_activation="softmax", kernel_outputs={"softmax": 0},
+        ),
+    )
+}  # fmt: skip
 
 ALIASES: dict[str, str] = {
     "squared": "squared_error",
@@ -103,7 +130,8 @@ ALIASES: dict[str, str] = {
     "ce": "cross_entropy",
 }
 
-#: Loss/output-activation pairs whose chain-rule product dJ/do * f'(net) is exactly o - y:
+#: Loss/output-activation pairs whose chain-rule product dJ/do * f'(net) is exactly o - y
+#: (each loss record's ``canonical_activation``):
 #: - identity + squared_error: dJ/do = o - y and f' = 1.
 #: - sigmoid + binary_cross_entropy: (o - y) / (o (1 - o)) times o (1 - o).
 #: - softmax + cross_entropy: o_l (g_l - sum_j g_j o_j) with g = -y/o gives
@@ -111,7 +139,7 @@ ALIASES: dict[str, str] = {
 #:   labels); the general form is used so soft targets stay exact too.
 #: The shortcut is exact, cheaper, and avoids dividing by outputs that round to 0 or 1.
 CANONICAL: frozenset[tuple[str, str]] = frozenset(
-    {("identity", "squared_error"), ("sigmoid", "binary_cross_entropy"), ("softmax", "cross_entropy")}
+    (loss.canonical_activation, loss.name) for loss in LOSSES.values() if loss.canonical_activation
 )
 
 
@@ -142,7 +170,19 @@ def get_loss(name: str | Loss, *, argument: str = "loss") -> Loss:
 def output_delta(loss: Loss, activation: Activation, o: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The output deltas ``delta_l = -dJ/dnet_l`` (the notes' sign), shape ``(N, k)``.
 
-    For the seed's sigmoid + squared error this is ``(y_l - o_l) o_l (1 - o_l)``.
+    The general rule is ``delta = -dJ/do * f'(net)`` with ``f'`` written with ``o``; for the
+    seed's squared error (``-dJ/do = y - o``) and sigmoid (``f' = o (1 - o)``) it is the
+    notes' ``delta_l = (y_l - o_l) o_l (1 - o_l)``. Canonical pairs (:data:`CANONICAL`)
+    take the exact shortcut ``y - o``.
+
+    Parameters
+    ----------
+    loss, activation : the records of the loss and the output activation
+    o, y : ndarray (N, k), the outputs and the targets
+
+    Returns
+    -------
+    ndarray (N, k), a new array
 
     Examples
     --------
@@ -152,11 +192,11 @@ def output_delta(loss: Loss, activation: Activation, o: np.ndarray, y: np.ndarra
     >>> output_delta(get_loss("squared_error"), get_activation("sigmoid"), o, y)
     array([[0.046875]])
     """
-    if (activation.name, loss.name) in CANONICAL:  # exact shortcuts; see CANONICAL
-        if activation.name == "softmax":
-            return y - o * y.sum(axis=1, keepdims=True)
-        return y - o
-    g = loss.grad(o, y)  # dJ/do, a fresh array
-    activation.backward(o, g)  # now dJ/dnet
-    np.negative(g, out=g)
-    return g
+    if activation.name == loss.canonical_activation:
+        # Canonical pair: dJ/do * f'(net) collapses to o - y (see CANONICAL). For softmax the
+        # general form o sum_j y_j - y keeps soft targets (rows not summing to 1) exact.
+        return y - o * y.sum(axis=1, keepdims=True) if not activation.elementwise else y - o
+    if not activation.elementwise:  # softmax with another loss: the Jacobian product
+        return -activation.jacobian_product(o, loss.grad(o, y))
+    # The general rule; for the seed's pair this is delta = (y - o) * o (1 - o).
+    return -loss.grad(o, y) * activation.grad(o)

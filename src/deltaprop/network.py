@@ -16,10 +16,17 @@ Notation (the notes' symbols, and where they live in the code):
 
 Everything is vectorised over a batch: arrays hold one example per row, so ``net`` for a
 layer is ``U @ W.T + b`` with shape ``(N, units)``.
+
+Backpropagation runs in Nielsen's two halves: :func:`deltas` (every layer's ``delta``, output
+layer first) and then :func:`gradients` (``dJ/dW = -delta^T U``, ``dJ/db = -sum_i delta_i``);
+:func:`backward_pass` and :meth:`Network.trace` call both. The functions here are plain: they
+return new arrays and take no buffers (the trainer's in-place version is
+:class:`deltaprop._kernels.Workspace`).
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -30,7 +37,9 @@ from .activations import Activation, get_activation
 from .errors import InputError, InputTypeError
 from .losses import Loss, get_loss, output_delta
 
-__all__ = ["Network", "LayerTrace", "forward_pass", "backward_pass", "INIT_SCHEMES"]
+__all__ = [
+    "Network", "LayerTrace", "forward_pass", "deltas", "gradients", "backward_pass", "network_of", "INIT_SCHEMES",
+]
 
 #: Initialisation schemes. ``"auto"`` picks by each layer's activation.
 INIT_SCHEMES = ("auto", "glorot", "he")
@@ -88,11 +97,69 @@ def forward_pass(
     outs = [X]
     u = X
     for W, b, f in zip(weights, biases, activations):
-        net = u @ W.T  # net_r = sum_q w_rq u_q ...
-        net += b  # ... + b_r
-        u = f.forward(net, out=net)  # o_r = f(net_r), in place
+        net = u @ W.T + b  # net_r = sum_q w_rq u_q + b_r
+        u = f.forward(net)  # o_r = f(net_r)
         outs.append(u)
     return outs
+
+
+def deltas(
+    weights: Sequence[np.ndarray],
+    activations: Sequence[Activation],
+    loss: Loss,
+    outs: Sequence[np.ndarray],
+    Y: np.ndarray,
+    sample_weight: np.ndarray | None = None,
+) -> list[np.ndarray]:
+    """The first half of backpropagation: every layer's ``delta = -dJ/dnet``, output first.
+
+    The output layer's delta is the loss's (:func:`~deltaprop.losses.output_delta`; the
+    seed's ``delta_l = (y_l - o_l) o_l (1 - o_l)``); each hidden layer's follows from the
+    layer above as ``delta_j = f'(o_j) sum_l delta_l w_lj``, with ``f'`` written with the
+    output ``o`` (the activation record's ``grad``).
+
+    Parameters
+    ----------
+    weights : per-layer ``W``, shapes ``(units, inputs)``
+    activations : per-layer activations (hidden ones elementwise)
+    loss : the :class:`~deltaprop.losses.Loss`
+    outs : the list :func:`forward_pass` returned
+    Y : ndarray (N, k), targets
+    sample_weight : ndarray (N,) or None
+        Weights ``s_i`` of ``J = sum_i s_i J_i``: example i's deltas are scaled by ``s_i``.
+
+    Returns
+    -------
+    list of ndarray
+        ``delta[t]`` of layer t, shape ``(N, units_t)``, in layer order (first hidden first).
+    """
+    delta = output_delta(loss, activations[-1], outs[-1], Y)  # delta_l = -dJ/dnet_l, owned by the loss
+    if sample_weight is not None:
+        delta = delta * sample_weight[:, None]  # for J = sum_i s_i J_i
+    result = [delta]
+    for t in range(len(weights) - 1, 0, -1):
+        # Hidden: delta_j = f'(o_j) sum_l delta_l w_lj, and sum_l delta_l w_lj = (delta @ W)_j.
+        delta = activations[t - 1].grad(outs[t]) * (delta @ weights[t])
+        result.append(delta)
+    return result[::-1]
+
+
+def gradients(deltas: Sequence[np.ndarray], outs: Sequence[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The second half of backpropagation: ``dJ/dW = -delta^T U`` and ``dJ/db = -sum_i delta_i``.
+
+    Parameters
+    ----------
+    deltas : the list :func:`deltas` returned, shapes ``(N, units_t)``
+    outs : the list :func:`forward_pass` returned; ``outs[t]`` is layer t's input ``U``
+
+    Returns
+    -------
+    dW, db : lists of arrays shaped ``(units_t, inputs_t)`` and ``(units_t,)``
+        ``dW[t][r, q] = -sum_i delta_ir u_iq`` and ``db[t][r] = -sum_i delta_ir``.
+    """
+    dW = [-(delta.T @ U) for delta, U in zip(deltas, outs)]  # dJ/dw_rq = -sum_i delta_ir u_iq
+    db = [-delta.sum(axis=0) for delta in deltas]  # dJ/db_r = -sum_i delta_ir
+    return dW, db
 
 
 def backward_pass(
@@ -104,6 +171,8 @@ def backward_pass(
     sample_weight: np.ndarray | None = None,
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Backpropagation: ``(dW, db)``, the gradient of ``J = sum_i s_i J_i``.
+
+    The two halves in turn: :func:`deltas`, then :func:`gradients`.
 
     Parameters
     ----------
@@ -118,25 +187,25 @@ def backward_pass(
     -------
     dW, db : lists of arrays shaped like the weights and biases
     """
-    L = len(weights)
-    dW: list[np.ndarray] = [None] * L  # type: ignore[list-item]
-    db: list[np.ndarray] = [None] * L  # type: ignore[list-item]
-    # Output layer: delta_l = -dJ/dnet_l, owned by the loss.
-    delta = output_delta(loss, activations[-1], outs[-1], Y)
-    if sample_weight is not None:
-        delta *= sample_weight[:, None]  # dJ/dnet for J = sum_i s_i J_i
-    for t in range(L - 1, -1, -1):
-        u = outs[t]
-        # dJ/dw_rq = -sum_i delta_ir u_iq, i.e. -delta^T U.
-        g = delta.T @ u
-        np.negative(g, out=g)
-        dW[t] = g
-        db[t] = -delta.sum(axis=0)
-        if t > 0:
-            # Hidden: delta_j = f'(o_j) sum_l delta_l w_lj  (sum_l delta_l w_lj = (delta @ W)_j).
-            back = delta @ weights[t]
-            delta = activations[t - 1].backward(u, back)
-    return dW, db
+    return gradients(deltas(weights, activations, loss, outs, Y, sample_weight), outs)
+
+
+def network_of(model, *, caller: str) -> "Network":
+    """The :class:`Network` of ``model``: itself, or its ``network_`` (a fitted estimator).
+
+    Raises
+    ------
+    InputTypeError
+        If ``model`` is neither; the message names ``caller``.
+    """
+    if isinstance(model, Network):
+        return model
+    inner = getattr(model, "network_", None)
+    if isinstance(inner, Network):
+        return inner
+    raise InputTypeError(
+        f"{caller} needs a deltaprop Network or a fitted estimator with network_, got {type(model).__name__}"
+    )
 
 
 class Network:
@@ -222,7 +291,7 @@ class Network:
         self.loss_function: Loss = get_loss(loss)
         self.dtype: np.dtype = check_dtype(dtype)
         self.init = init
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        rng = np.random.default_rng(seed)  # an int, None or a Generator (passed through)
         self.weights: list[np.ndarray] = []
         self.biases: list[np.ndarray] = []
         for fan_in, fan_out, f in zip(sizes[:-1], sizes[1:], self.activations):
@@ -345,14 +414,9 @@ class Network:
         self.weights, self.biases = new_w, new_b
 
     def copy(self) -> "Network":
-        """An independent copy (arrays copied)."""
-        new = object.__new__(Network)
-        new.__dict__.update(self.__dict__)
-        new.sizes = list(self.sizes)
-        new.activations = list(self.activations)
-        new.weights = [W.copy() for W in self.weights]
-        new.biases = [b.copy() for b in self.biases]
-        return new
+        """An independent copy of the same class (arrays copied; the immutable records shared)."""
+        records = {id(f): f for f in (*self.activations, self.loss_function)}
+        return copy.deepcopy(self, memo=records)
 
     def get_flat_parameters(self) -> np.ndarray:
         """All parameters as one vector: W_1 (row-major), b_1, W_2, b_2, ..."""
@@ -484,17 +548,13 @@ class Network:
             raise InputError(f"trace takes one example; x has {X.shape[0]} rows. Pass x[i] for example i")
         Y = self.check_Y(np.reshape(y, (1, -1)) if np.ndim(y) <= 1 else y, 1, "y")
         outs = forward_pass(self.weights, self.biases, self.activations, X)
+        ds = deltas(self.weights, self.activations, self.loss_function, outs, Y)
+        dW, db = gradients(ds, outs)
         records = []
-        delta = output_delta(self.loss_function, self.activations[-1], outs[-1], Y)
-        deltas = [None] * self.n_layers
-        for t in range(self.n_layers - 1, -1, -1):
-            deltas[t] = delta
-            if t > 0:
-                delta = self.activations[t - 1].backward(outs[t], delta @ self.weights[t])
-        for t in range(self.n_layers):
-            u, o, d = outs[t][0], outs[t + 1][0], deltas[t][0]
-            net = u @ self.weights[t].T + self.biases[t]
-            records.append(LayerTrace(u=u, net=net, o=o, delta=d, dW=-np.outer(d, u), db=-d))
+        for t, (W, b) in enumerate(zip(self.weights, self.biases)):
+            u = outs[t][0]
+            net = u @ W.T + b  # net_r, as forward_pass computes it
+            records.append(LayerTrace(u=u, net=net, o=outs[t + 1][0], delta=ds[t][0], dW=dW[t], db=db[t]))
         return records
 
 

@@ -23,9 +23,8 @@ import numpy as np
 
 from ._files import atomic_open
 from ._optional import import_optional
-from ._validation import network_of
 from .errors import InputError, InputTypeError
-from .network import Network
+from .network import Network, network_of
 
 __all__ = ["plot_history", "plot_decision_boundary", "plot_network", "IMAGE_FORMATS"]
 
