@@ -198,5 +198,8 @@ def output_delta(loss: Loss, activation: Activation, o: np.ndarray, y: np.ndarra
         return y - o * y.sum(axis=1, keepdims=True) if not activation.elementwise else y - o
     if not activation.elementwise:  # softmax with another loss: the Jacobian product
         return -activation.jacobian_product(o, loss.grad(o, y))
-    # The general rule; for the seed's pair this is delta = (y - o) * o (1 - o).
-    return -loss.grad(o, y) * activation.grad(o)
+    if loss.name == "squared_error":
+        # The notes' Observation 2: -dJ/do_l = y_l - o_l, so with sigmoid units
+        # (grad(o) = o (1 - o)) this line is delta_l = (y_l - o_l) o_l (1 - o_l).
+        return (y - o) * activation.grad(o)
+    return -loss.grad(o, y) * activation.grad(o)  # the general rule, -dJ/do * f'(net)
