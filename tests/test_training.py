@@ -515,3 +515,54 @@ def test_a_minimal_data_source_trains_like_arrays(solver):
     for x, y in zip(params(a), params(b)):
         np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(ha.val_loss, hb.val_loss, rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- options off their defaults
+# Each test below pins a setting away from its default value, with a fixture that does not
+# hide the bug it guards against (issue 17, item 9).
+def flat(arrays):
+    return np.concatenate([a.ravel() for a in arrays])
+
+
+@pytest.mark.parametrize("clip_over_norm", [0.5, 2.0])
+def test_clip_norm_under_mean_reduction_measures_the_mean_gradient(clip_over_norm):
+    # One sgd step over N = 12 examples, mean-reduced: g = (1/N) sum_i g_i, and the step is
+    # -eta g scaled to at most clip_norm. A clip of half |g| shortens it; a clip of twice |g|
+    # leaves it alone (it would shorten it if the summed gradient, N times longer, were measured).
+    X, Y = regression_data(n=12)
+    net = dp.Network([3, 4, 1], seed=0)
+    before = params(net)
+    _, dW, db = net.loss_and_gradient(X, Y)
+    g = flat(list(dW) + list(db)) / 12
+    clip, eta = clip_over_norm * float(np.linalg.norm(g)), 0.3
+    expected = flat(before) - eta * g * min(1.0, clip / float(np.linalg.norm(g)))
+    dp.train(net, X, Y, solver="sgd", batch_size=12, shuffle=False, learning_rate=eta, clip_norm=clip, epochs=1)
+    np.testing.assert_allclose(flat(params(net)), expected, rtol=1e-12, atol=1e-15)
+
+
+def regularised_objective(net, X, Y, alpha):
+    """theta -> J(theta) + (alpha / 2) sum ||W||^2, evaluated on a copy of ``net``."""
+    probe = dp.Network.from_config(net.config(), [W.copy() for W in net.weights], [b.copy() for b in net.biases])
+
+    def objective(theta):
+        probe.set_flat_parameters(theta)
+        return probe.loss(X, Y) + 0.5 * alpha * sum(float(np.vdot(W, W)) for W in probe.weights)
+
+    return objective
+
+
+def test_lbfgs_with_weight_decay_ends_at_a_stationary_point_of_the_regularised_objective():
+    # The gradient of J + (alpha/2)||W||^2 by central finite differences (independent of the
+    # library's backward pass) vanishes at L-BFGS's result; the decay term alone, alpha W,
+    # is far from zero there, so a wrong decay gradient would leave a large residual.
+    X, Y = regression_data()
+    alpha = 0.5
+    net = dp.Network([3, 4, 1], seed=0)
+    history = dp.train(net, X, Y, solver="lbfgs", weight_decay=alpha, tol=1e-12, epochs=1000)
+    assert history.stop_reason == "converged"
+    objective = regularised_objective(net, X, Y, alpha)
+    theta = net.get_flat_parameters()
+    h = 1e-6
+    grad = np.array([(objective(theta + h * e) - objective(theta - h * e)) / (2 * h) for e in np.eye(theta.size)])
+    decay = alpha * flat(net.weights)
+    assert np.linalg.norm(grad) < 1e-2 * np.linalg.norm(decay)  # about 7e-4 of it; 0.5 with alpha/2 W
