@@ -566,3 +566,32 @@ def test_lbfgs_with_weight_decay_ends_at_a_stationary_point_of_the_regularised_o
     grad = np.array([(objective(theta + h * e) - objective(theta - h * e)) / (2 * h) for e in np.eye(theta.size)])
     decay = alpha * flat(net.weights)
     assert np.linalg.norm(grad) < 1e-2 * np.linalg.norm(decay)  # about 7e-4 of it; 0.5 with alpha/2 W
+
+
+def test_a_loss_that_overflows_to_inf_without_nan_is_divergence():
+    # A linear unit on squared error with a large rate: each gd step multiplies the error by
+    # about -49, so in epoch 85 the loss overflows to +inf (not NaN) while the weights, about
+    # 2e154 before the step and 1e156 after it, are still finite. The run stops there and
+    # keeps the weights from the start of that epoch.
+    X, Y = np.array([[1.0], [2.0]]), np.array([[0.0], [1.0]])
+    net = dp.Network([1, 1], output_activation="identity", seed=0)
+    rec = Recorder()
+    with pytest.raises(DivergenceError, match="the loss became NaN or infinite in epoch 85") as info:
+        dp.train(net, X, Y, solver="gd", learning_rate=10.0, epochs=500, callbacks=[rec])
+    assert info.value.epoch == 85 and len(rec.weights) == 85
+    assert_same(params(net), rec.weights[-1])
+    assert all(np.isfinite(p).all() for p in params(net))
+    with np.errstate(over="ignore"):
+        assert net.loss(X, Y) == math.inf  # the fixture's first non-finite value is +inf, not NaN
+
+
+def test_a_weight_that_overflows_to_inf_without_nan_is_divergence():
+    # The same unit with a rate so large that one step takes a weight past the float range
+    # (to -inf) while the loss it was taken from is still finite.
+    X, Y = np.array([[1.0], [2.0]]), np.array([[0.0], [1.0]])
+    net = dp.Network([1, 1, 1], activation="identity", output_activation="identity", seed=0)
+    before = params(net)
+    with pytest.raises(DivergenceError, match="a weight became NaN or infinite in epoch 0") as info:
+        dp.train(net, X, Y, solver="gd", learning_rate=1e308, epochs=5)
+    assert info.value.epoch == 0
+    assert_same(params(net), before)
