@@ -595,3 +595,59 @@ def test_a_weight_that_overflows_to_inf_without_nan_is_divergence():
         dp.train(net, X, Y, solver="gd", learning_rate=1e308, epochs=5)
     assert info.value.epoch == 0
     assert_same(params(net), before)
+
+
+class OrderRecorder:
+    """A data source over ArrayData that records, per epoch, which examples its batches held.
+
+    Column 0 of X is each example's index, so a batch names its own examples.
+    """
+
+    def __init__(self, n=20, seed=0):
+        X, Y = regression_data(n=n, seed=seed)
+        self.inner = ArrayData(np.hstack([np.arange(n)[:, None], X]), Y)
+        self.n_examples = n
+        self.epochs = []
+
+    def loss_and_gradient(self, net):
+        return self.inner.loss_and_gradient(net)
+
+    def batches(self, batch_size, rng=None):
+        order = []
+        self.epochs.append(order)
+        for Xb, Yb, swb in self.inner.batches(batch_size, rng):
+            order.extend(int(i) for i in Xb[:, 0])
+            yield Xb, Yb, swb
+
+
+def orders_seen(seed, shuffle=True, epochs=3):
+    data = OrderRecorder()
+    dp.train(dp.Network([4, 3, 1], seed=0), data, solver="sgd", batch_size=6, learning_rate=0.001, epochs=epochs,
+             shuffle=shuffle, seed=seed)
+    return data.epochs
+
+
+def test_shuffling_draws_a_new_order_every_epoch_that_depends_on_the_seed():
+    first = orders_seen(seed=0)
+    assert len(first) == 3 and all(sorted(order) == list(range(20)) for order in first)
+    assert first[0] != first[1] and first[1] != first[2] and first[0] != first[2]
+    assert all(order != list(range(20)) for order in first)
+    assert orders_seen(seed=0) == first
+    assert all(a != b for a, b in zip(orders_seen(seed=1), first))
+
+
+def test_shuffle_false_keeps_the_stored_order_every_epoch():
+    assert orders_seen(seed=0, shuffle=False) == [list(range(20))] * 3
+
+
+def test_plain_sgd_fast_epoch_depends_on_the_seed():
+    # Plain sgd on arrays runs through ArrayData.sgd_epoch (its own permutation per epoch):
+    # two seeds give two different runs, one seed the same run.
+    X, Y = regression_data(n=20)
+    runs = []
+    for seed in (0, 0, 1):
+        net = dp.Network([3, 3, 1], seed=0)
+        dp.train(net, X, Y, solver="sgd", batch_size=5, learning_rate=0.5, epochs=2, seed=seed)
+        runs.append(params(net))
+    assert_same(runs[0], runs[1])
+    assert all(not np.array_equal(a, b) for a, b in zip(runs[0], runs[2]))
