@@ -480,3 +480,39 @@ def test_train_predict_evaluate_end_to_end_as_processes(tmp_path):
     assert result["accuracy"] == pytest.approx(accuracy)
     piped = run("predict", str(model), "-", stdin=data.read_text())
     assert piped == pred.read_text()
+
+
+# ------------------------------------------------------------------------------ options off their defaults
+def write_far_from_standard_csv(path, n=50, seed=2):
+    """A regression table whose features are far from mean 0, sd 1: x * [1000, 0.01] + [5000, -3]."""
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(size=(n, 2))
+    X = Z * np.array([1000.0, 0.01]) + np.array([5000.0, -3.0])
+    y = np.tanh(Z[:, 0] - 0.5 * Z[:, 1])
+    with open(path, "w") as f:
+        f.write("x0,x1,y\n")
+        for (a, b), t in zip(X, y):
+            f.write(f"{float(a)!r},{float(b)!r},{float(t)!r}\n")
+    return X, y
+
+
+def test_standardize_is_applied_at_predict_and_evaluate_time(tmp_path, capsys):
+    # predict and evaluate must give exactly the outputs of the network on (X - mean) / scale,
+    # with the training mean and scale stored in the model file.
+    path = tmp_path / "far.csv"
+    X, y = write_far_from_standard_csv(path)
+    model = str(tmp_path / "far.safetensors")
+    assert main(["train", str(path), "--target", "y", "--task", "regress", "--standardize", "--hidden", "4",
+                 "--epochs", "30", "-o", model, "-q"]) == 0
+    _, meta = read(model)
+    std = meta["preprocessing"]["standardize"]
+    mean, scale = np.asarray(std["mean"]), np.asarray(std["scale"])
+    assert np.all(np.abs(mean) > 1.0)  # the fixture is not already standardised
+    expected = dp.load(model).forward((X - mean) / scale).ravel()
+    capsys.readouterr()
+    assert main(["predict", model, str(path)]) == 0
+    _, rows = read_predictions(capsys.readouterr().out)
+    np.testing.assert_array_equal(np.array([float(r[0]) for r in rows]), expected)
+    assert main(["evaluate", model, str(path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["mse"] == pytest.approx(np.mean((expected - y) ** 2), rel=1e-12)
