@@ -651,3 +651,31 @@ def test_plain_sgd_fast_epoch_depends_on_the_seed():
         runs.append(params(net))
     assert_same(runs[0], runs[1])
     assert all(not np.array_equal(a, b) for a, b in zip(runs[0], runs[2]))
+
+
+@pytest.mark.parametrize("solver_kw, ours", [
+    (dict(solver="sgd", momentum=0.8, nesterovs_momentum=False), dict(solver="sgd", momentum=0.8, nesterov=False)),
+    (dict(solver="adam", beta_1=0.5, beta_2=0.9, epsilon=1e-3), dict(solver="adam", beta_1=0.5, beta_2=0.9,
+                                                                     epsilon=1e-3)),
+    (dict(solver="sgd", momentum=0.0, learning_rate="invscaling", power_t=0.25),
+     dict(solver="sgd", schedule="invscaling", power_t=0.25)),
+])
+def test_options_off_their_defaults_take_scikit_learns_steps(solver_kw, ours):
+    # Plain (not Nesterov) momentum, Adam's constants and the invscaling exponent each change
+    # every step, so any of them dropped on the way to the optimizer leaves scikit-learn's path.
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, Y = regression_data()
+    net = dp.Network([3, 5, 1], output_activation="identity", seed=5)
+    reg = sklearn_regressor_from(net, alpha=1e-2, batch_size=7, learning_rate_init=0.05, shuffle=False, **solver_kw)
+    reg.t_ = 0  # examples seen, which invscaling reads; the fit that created the attributes counted 40
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.set_params(max_iter=6).fit(X, Y.ravel())
+    history = dp.train(net, X, Y, learning_rate=0.05, batch_size=7, weight_decay=1e-2, shuffle=False, epochs=6,
+                       **ours)
+    for W, c in zip(net.weights, reg.coefs_):
+        np.testing.assert_allclose(W, c.T, rtol=0, atol=1e-10)
+    for b, c in zip(net.biases, reg.intercepts_):
+        np.testing.assert_allclose(b, c, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(history.loss, reg.loss_curve_, rtol=1e-10)
