@@ -444,3 +444,29 @@ def test_options_off_their_defaults_take_scikit_learns_steps(rng, options, weigh
     for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
     np.testing.assert_allclose(ours.loss_curve_[-6:], theirs.loss_curve_[-6:], rtol=1e-10)
+
+
+def test_reduction_sum_with_eta_equals_mean_with_eta_times_the_batch_size(rng):
+    # Batches of 10 from 30 examples: the summed gradient with eta is the mean gradient with
+    # 10 eta (the L2 term included), so the runs agree; the same eta for both would not.
+    X = rng.normal(size=(30, 3)) * 4.0 + 2.0
+    y = np.sin(X[:, 0]) + 0.1 * X[:, 1]
+    common = dict(hidden_layer_sizes=(5,), solver="sgd", momentum=0.0, alpha=0.01, batch_size=10, shuffle=False,
+                  max_iter=5, tol=None, random_state=0)
+    summed = MLPRegressor(reduction="sum", learning_rate_init=0.002, **common).fit(X, y)
+    mean = MLPRegressor(reduction="mean", learning_rate_init=0.02, **common).fit(X, y)
+    mean_small = MLPRegressor(reduction="mean", learning_rate_init=0.002, **common).fit(X, y)
+    for a, b in zip(summed.coefs_ + summed.intercepts_, mean.coefs_ + mean.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    assert not np.allclose(summed.coefs_[0], mean_small.coefs_[0], rtol=1e-6, atol=0)
+
+
+def test_dtype_float32_trains_a_float32_network_close_to_the_float64_one(rng):
+    X = rng.normal(size=(40, 3)) * 5.0 - 1.0
+    y = np.tanh(X[:, 0] / 5.0) - 0.2 * X[:, 2] / 5.0
+    common = dict(hidden_layer_sizes=(4,), solver="adam", max_iter=20, tol=None, random_state=0)
+    single = MLPRegressor(dtype="float32", **common).fit(X, y)
+    double = MLPRegressor(**common).fit(X, y)
+    assert single.network_.dtype == np.float32
+    assert all(p.dtype == np.float32 for p in single.coefs_ + single.intercepts_)
+    np.testing.assert_allclose(single.predict(X), double.predict(X), rtol=0, atol=1e-3)
