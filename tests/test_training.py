@@ -679,3 +679,22 @@ def test_options_off_their_defaults_take_scikit_learns_steps(solver_kw, ours):
     for b, c in zip(net.biases, reg.intercepts_):
         np.testing.assert_allclose(b, c, rtol=0, atol=1e-10)
     np.testing.assert_allclose(history.loss, reg.loss_curve_, rtol=1e-10)
+
+
+def test_validation_fraction_holds_out_that_share_and_val_loss_is_its_mean_loss():
+    # 0.3 of 20 examples: 6 held out (not the default 0.1's 2). Early stopping restores the
+    # best epoch's weights, whose recorded val_loss is the mean loss on exactly those 6, and
+    # the run equals full-batch training on the other 14 with those 6 passed as validation data.
+    X, Y = regression_data(n=20)
+    kw = dict(solver="gd", learning_rate=0.5, reduction="mean", early_stopping=True, n_iter_no_change=3, epochs=60)
+    net = dp.Network([3, 4, 1], seed=0)
+    trainer = dp.Trainer(validation_fraction=0.3, seed=0, **kw)
+    history = trainer.fit(net, X, Y)
+    val_index = trainer.state_dict()["val_index"]
+    assert len(val_index) == 6 and len(set(val_index.tolist())) == 6
+    assert history.val_loss[history.best_epoch] == pytest.approx(net.loss(X[val_index], Y[val_index]) / 6,
+                                                                rel=1e-12)
+    train_index = np.setdiff1d(np.arange(20), val_index)
+    again = dp.Network([3, 4, 1], seed=0)
+    dp.Trainer(**kw).fit(again, X[train_index], Y[train_index], validation_data=(X[val_index], Y[val_index]))
+    assert_same(params(again), params(net))
