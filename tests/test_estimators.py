@@ -470,3 +470,16 @@ def test_dtype_float32_trains_a_float32_network_close_to_the_float64_one(rng):
     assert single.network_.dtype == np.float32
     assert all(p.dtype == np.float32 for p in single.coefs_ + single.intercepts_)
     np.testing.assert_allclose(single.predict(X), double.predict(X), rtol=0, atol=1e-3)
+
+
+@pytest.mark.parametrize("n_iter_no_change", [1, 4])
+def test_n_iter_no_change_stops_after_as_many_epochs_as_scikit_learn(rng, n_iter_no_change):
+    # tol larger than any improvement: every epoch after the first fails to improve, so the
+    # fit stops after n_iter_no_change + 2 epochs, as scikit-learn's does.
+    X = rng.normal(size=(30, 3)) * 3.0 + 1.0
+    y = np.cos(X[:, 0])
+    common = dict(hidden_layer_sizes=(4,), solver="adam", tol=1e3, n_iter_no_change=n_iter_no_change, max_iter=50,
+                  random_state=0)
+    ours = MLPRegressor(**common).fit(X, y)
+    theirs = SklearnRegressor(**common).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_ == n_iter_no_change + 2
