@@ -516,3 +516,35 @@ def test_standardize_is_applied_at_predict_and_evaluate_time(tmp_path, capsys):
     assert main(["evaluate", model, str(path), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["mse"] == pytest.approx(np.mean((expected - y) ** 2), rel=1e-12)
+
+
+BASE_TRAIN = ["--hidden", "3", "--batch-size", "8", "--learning-rate", "0.05", "--epochs", "3", "-q"]
+
+
+@pytest.mark.parametrize("solver, options", [
+    ("adam", ["--beta1", "0.5"]),
+    ("adam", ["--beta2", "0.9"]),
+    ("adam", ["--epsilon", "0.1"]),
+    ("sgd", ["--momentum", "0.5"]),
+    ("sgd", ["--momentum", "0.5", "--nesterov"]),
+    ("sgd", ["--weight-decay", "0.5"]),
+    ("sgd", ["--clip-norm", "0.01"]),
+    ("sgd", ["--reduction", "sum"]),
+    ("sgd", ["--no-shuffle"]),
+    ("sgd", ["--schedule", "step", "--schedule-option", "step_size=1", "--schedule-option", "drop=0.1"]),
+    ("sgd", ["--schedule", "invscaling", "--power-t", "0.1"]),
+])
+def test_each_training_option_reaches_the_trainer(blobs, tmp_path, solver, options):
+    # The same run with and without the option (the baseline: its default, or the step before
+    # it: plain momentum for --nesterov, invscaling's default power_t for --power-t) trains
+    # different weights, so the option is not only recorded but used.
+    base = ["--solver", solver, *BASE_TRAIN]
+    if options[-1] == "--nesterov":
+        base += options[:-1]
+    if options[0] == "--schedule" and "--power-t" in options:
+        base += options[:2]
+    with_option, without = str(tmp_path / "with.safetensors"), str(tmp_path / "without.safetensors")
+    assert main(["train", blobs[0], *base, *options, "-o", with_option]) == 0
+    assert main(["train", blobs[0], *base, "-o", without]) == 0
+    a, b = dp.load(with_option), dp.load(without)
+    assert not np.array_equal(a.weights[0], b.weights[0])
