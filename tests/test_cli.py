@@ -480,3 +480,71 @@ def test_train_predict_evaluate_end_to_end_as_processes(tmp_path):
     assert result["accuracy"] == pytest.approx(accuracy)
     piped = run("predict", str(model), "-", stdin=data.read_text())
     assert piped == pred.read_text()
+
+
+# ------------------------------------------------------------------------------ options off their defaults
+def write_far_from_standard_csv(path, n=50, seed=2):
+    """A regression table whose features are far from mean 0, sd 1: x * [1000, 0.01] + [5000, -3]."""
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(size=(n, 2))
+    X = Z * np.array([1000.0, 0.01]) + np.array([5000.0, -3.0])
+    y = np.tanh(Z[:, 0] - 0.5 * Z[:, 1])
+    with open(path, "w") as f:
+        f.write("x0,x1,y\n")
+        for (a, b), t in zip(X, y):
+            f.write(f"{float(a)!r},{float(b)!r},{float(t)!r}\n")
+    return X, y
+
+
+def test_standardize_is_applied_at_predict_and_evaluate_time(tmp_path, capsys):
+    # predict and evaluate must give exactly the outputs of the network on (X - mean) / scale,
+    # with the training mean and scale stored in the model file.
+    path = tmp_path / "far.csv"
+    X, y = write_far_from_standard_csv(path)
+    model = str(tmp_path / "far.safetensors")
+    assert main(["train", str(path), "--target", "y", "--task", "regress", "--standardize", "--hidden", "4",
+                 "--epochs", "30", "-o", model, "-q"]) == 0
+    _, meta = read(model)
+    std = meta["preprocessing"]["standardize"]
+    mean, scale = np.asarray(std["mean"]), np.asarray(std["scale"])
+    assert np.all(np.abs(mean) > 1.0)  # the fixture is not already standardised
+    expected = dp.load(model).forward((X - mean) / scale).ravel()
+    capsys.readouterr()
+    assert main(["predict", model, str(path)]) == 0
+    _, rows = read_predictions(capsys.readouterr().out)
+    np.testing.assert_array_equal(np.array([float(r[0]) for r in rows]), expected)
+    assert main(["evaluate", model, str(path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["mse"] == pytest.approx(np.mean((expected - y) ** 2), rel=1e-12)
+
+
+BASE_TRAIN = ["--hidden", "3", "--batch-size", "8", "--learning-rate", "0.05", "--epochs", "3", "-q"]
+
+
+@pytest.mark.parametrize("solver, options", [
+    ("adam", ["--beta1", "0.5"]),
+    ("adam", ["--beta2", "0.9"]),
+    ("adam", ["--epsilon", "0.1"]),
+    ("sgd", ["--momentum", "0.5"]),
+    ("sgd", ["--momentum", "0.5", "--nesterov"]),
+    ("sgd", ["--weight-decay", "0.5"]),
+    ("sgd", ["--clip-norm", "0.01"]),
+    ("sgd", ["--reduction", "sum"]),
+    ("sgd", ["--no-shuffle"]),
+    ("sgd", ["--schedule", "step", "--schedule-option", "step_size=1", "--schedule-option", "drop=0.1"]),
+    ("sgd", ["--schedule", "invscaling", "--power-t", "0.1"]),
+])
+def test_each_training_option_reaches_the_trainer(blobs, tmp_path, solver, options):
+    # The same run with and without the option (the baseline: its default, or the step before
+    # it: plain momentum for --nesterov, invscaling's default power_t for --power-t) trains
+    # different weights, so the option is not only recorded but used.
+    base = ["--solver", solver, *BASE_TRAIN]
+    if options[-1] == "--nesterov":
+        base += options[:-1]
+    if options[0] == "--schedule" and "--power-t" in options:
+        base += options[:2]
+    with_option, without = str(tmp_path / "with.safetensors"), str(tmp_path / "without.safetensors")
+    assert main(["train", blobs[0], *base, *options, "-o", with_option]) == 0
+    assert main(["train", blobs[0], *base, "-o", without]) == 0
+    a, b = dp.load(with_option), dp.load(without)
+    assert not np.array_equal(a.weights[0], b.weights[0])

@@ -408,3 +408,78 @@ def test_default_classifier_is_at_least_as_accurate_as_scikit_learns_default():
             ours = cross_val_score(make_pipeline(StandardScaler(), MLPClassifier(random_state=0)), X, y, cv=folds)
             theirs = cross_val_score(make_pipeline(StandardScaler(), SklearnClassifier(random_state=0)), X, y, cv=folds)
         assert ours.mean() >= theirs.mean(), load.__name__
+
+
+# --------------------------------------------------------------------------- options off their defaults
+@pytest.mark.parametrize("options, weighted", [
+    (dict(solver="sgd", momentum=0.8, nesterovs_momentum=False), False),
+    (dict(solver="sgd", momentum=0.9, learning_rate="invscaling", power_t=0.25), False),
+    (dict(solver="adam", beta_1=0.5, beta_2=0.9, epsilon=1e-3), False),
+    (dict(solver="sgd", momentum=0.0, batch_size=30), True),  # one batch: see the note below
+])
+def test_options_off_their_defaults_take_scikit_learns_steps(rng, options, weighted):
+    # Each option changes every step, so one that does not reach the trainer leaves
+    # scikit-learn's path; the features are neither centred nor of unit scale.
+    X = rng.normal(size=(30, 4)) * np.array([3.0, 0.5, 1.0, 2.0]) + np.array([1.0, -2.0, 0.5, 0.0])
+    y = np.tanh(X @ np.array([0.5, -1.0, 0.3, 0.1])) + 0.2 * rng.normal(size=30)
+    sw = rng.uniform(0.2, 3.0, size=30) if weighted else None
+    # With sample weights and mini-batches the two differ by design: scikit-learn divides each
+    # batch by the batch's weight sum, deltaprop by its size after scaling all weights to sum
+    # to n; over the full batch both minimise (sum_i s_i J_i + alpha/2 sum ||W||^2) / sum_i s_i.
+    common = dict(hidden_layer_sizes=(6,), activation="logistic", alpha=0.01, learning_rate_init=0.02,
+                  shuffle=False, n_iter_no_change=100, random_state=0, **{"batch_size": 10, **options})
+    ours = MLPRegressor(reduction="mean", warm_start=True, max_iter=1, **common)
+    theirs = SklearnRegressor(warm_start=True, max_iter=1, **common)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs.fit(X, y, sample_weight=sw)  # allocates scikit-learn's state; the weights are set next
+        ours.fit(X, y, sample_weight=sw)
+        W0 = [rng.uniform(-0.5, 0.5, size=c.shape) for c in theirs.coefs_]
+        b0 = [rng.uniform(-0.5, 0.5, size=b.shape) for b in theirs.intercepts_]
+        theirs.coefs_, theirs.intercepts_ = [w.copy() for w in W0], [b.copy() for b in b0]
+        ours.coefs_, ours.intercepts_ = W0, b0
+        theirs.t_ = ours.t_ = 0  # examples seen, which invscaling reads
+        theirs.set_params(max_iter=6, warm_start=True).fit(X, y, sample_weight=sw)
+        ours.set_params(max_iter=6, warm_start=True).fit(X, y, sample_weight=sw)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.loss_curve_[-6:], theirs.loss_curve_[-6:], rtol=1e-10)
+
+
+def test_reduction_sum_with_eta_equals_mean_with_eta_times_the_batch_size(rng):
+    # Batches of 10 from 30 examples: the summed gradient with eta is the mean gradient with
+    # 10 eta (the L2 term included), so the runs agree; the same eta for both would not.
+    X = rng.normal(size=(30, 3)) * 4.0 + 2.0
+    y = np.sin(X[:, 0]) + 0.1 * X[:, 1]
+    common = dict(hidden_layer_sizes=(5,), solver="sgd", momentum=0.0, alpha=0.01, batch_size=10, shuffle=False,
+                  max_iter=5, tol=None, random_state=0)
+    summed = MLPRegressor(reduction="sum", learning_rate_init=0.002, **common).fit(X, y)
+    mean = MLPRegressor(reduction="mean", learning_rate_init=0.02, **common).fit(X, y)
+    mean_small = MLPRegressor(reduction="mean", learning_rate_init=0.002, **common).fit(X, y)
+    for a, b in zip(summed.coefs_ + summed.intercepts_, mean.coefs_ + mean.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    assert not np.allclose(summed.coefs_[0], mean_small.coefs_[0], rtol=1e-6, atol=0)
+
+
+def test_dtype_float32_trains_a_float32_network_close_to_the_float64_one(rng):
+    X = rng.normal(size=(40, 3)) * 5.0 - 1.0
+    y = np.tanh(X[:, 0] / 5.0) - 0.2 * X[:, 2] / 5.0
+    common = dict(hidden_layer_sizes=(4,), solver="adam", max_iter=20, tol=None, random_state=0)
+    single = MLPRegressor(dtype="float32", **common).fit(X, y)
+    double = MLPRegressor(**common).fit(X, y)
+    assert single.network_.dtype == np.float32
+    assert all(p.dtype == np.float32 for p in single.coefs_ + single.intercepts_)
+    np.testing.assert_allclose(single.predict(X), double.predict(X), rtol=0, atol=1e-3)
+
+
+@pytest.mark.parametrize("n_iter_no_change", [1, 4])
+def test_n_iter_no_change_stops_after_as_many_epochs_as_scikit_learn(rng, n_iter_no_change):
+    # tol larger than any improvement: every epoch after the first fails to improve, so the
+    # fit stops after n_iter_no_change + 2 epochs, as scikit-learn's does.
+    X = rng.normal(size=(30, 3)) * 3.0 + 1.0
+    y = np.cos(X[:, 0])
+    common = dict(hidden_layer_sizes=(4,), solver="adam", tol=1e3, n_iter_no_change=n_iter_no_change, max_iter=50,
+                  random_state=0)
+    ours = MLPRegressor(**common).fit(X, y)
+    theirs = SklearnRegressor(**common).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_ == n_iter_no_change + 2

@@ -515,3 +515,186 @@ def test_a_minimal_data_source_trains_like_arrays(solver):
     for x, y in zip(params(a), params(b)):
         np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(ha.val_loss, hb.val_loss, rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- options off their defaults
+# Each test below pins a setting away from its default value, with a fixture that does not
+# hide the bug it guards against (issue 17, item 9).
+def flat(arrays):
+    return np.concatenate([a.ravel() for a in arrays])
+
+
+@pytest.mark.parametrize("clip_over_norm", [0.5, 2.0])
+def test_clip_norm_under_mean_reduction_measures_the_mean_gradient(clip_over_norm):
+    # One sgd step over N = 12 examples, mean-reduced: g = (1/N) sum_i g_i, and the step is
+    # -eta g scaled to at most clip_norm. A clip of half |g| shortens it; a clip of twice |g|
+    # leaves it alone (it would shorten it if the summed gradient, N times longer, were measured).
+    X, Y = regression_data(n=12)
+    net = dp.Network([3, 4, 1], seed=0)
+    before = params(net)
+    _, dW, db = net.loss_and_gradient(X, Y)
+    g = flat(list(dW) + list(db)) / 12
+    clip, eta = clip_over_norm * float(np.linalg.norm(g)), 0.3
+    expected = flat(before) - eta * g * min(1.0, clip / float(np.linalg.norm(g)))
+    dp.train(net, X, Y, solver="sgd", batch_size=12, shuffle=False, learning_rate=eta, clip_norm=clip, epochs=1)
+    np.testing.assert_allclose(flat(params(net)), expected, rtol=1e-12, atol=1e-15)
+
+
+def regularised_objective(net, X, Y, alpha):
+    """theta -> J(theta) + (alpha / 2) sum ||W||^2, evaluated on a copy of ``net``."""
+    probe = dp.Network.from_config(net.config(), [W.copy() for W in net.weights], [b.copy() for b in net.biases])
+
+    def objective(theta):
+        probe.set_flat_parameters(theta)
+        return probe.loss(X, Y) + 0.5 * alpha * sum(float(np.vdot(W, W)) for W in probe.weights)
+
+    return objective
+
+
+def test_lbfgs_with_weight_decay_ends_at_a_stationary_point_of_the_regularised_objective():
+    # The gradient of J + (alpha/2)||W||^2 by central finite differences (independent of the
+    # library's backward pass) vanishes at L-BFGS's result; the decay term alone, alpha W,
+    # is far from zero there, so a wrong decay gradient would leave a large residual.
+    X, Y = regression_data()
+    alpha = 0.5
+    net = dp.Network([3, 4, 1], seed=0)
+    history = dp.train(net, X, Y, solver="lbfgs", weight_decay=alpha, tol=1e-12, epochs=1000)
+    assert history.stop_reason == "converged"
+    objective = regularised_objective(net, X, Y, alpha)
+    theta = net.get_flat_parameters()
+    h = 1e-6
+    grad = np.array([(objective(theta + h * e) - objective(theta - h * e)) / (2 * h) for e in np.eye(theta.size)])
+    decay = alpha * flat(net.weights)
+    assert np.linalg.norm(grad) < 1e-2 * np.linalg.norm(decay)  # about 7e-4 of it; 0.5 with alpha/2 W
+
+
+def test_a_loss_that_overflows_to_inf_without_nan_is_divergence():
+    # A linear unit on squared error with a large rate: each gd step multiplies the error by
+    # about -49, so in epoch 85 the loss overflows to +inf (not NaN) while the weights, about
+    # 2e154 before the step and 1e156 after it, are still finite. The run stops there and
+    # keeps the weights from the start of that epoch.
+    X, Y = np.array([[1.0], [2.0]]), np.array([[0.0], [1.0]])
+    net = dp.Network([1, 1], output_activation="identity", seed=0)
+    rec = Recorder()
+    with pytest.raises(DivergenceError, match="the loss became NaN or infinite in epoch 85") as info:
+        dp.train(net, X, Y, solver="gd", learning_rate=10.0, epochs=500, callbacks=[rec])
+    assert info.value.epoch == 85 and len(rec.weights) == 85
+    assert_same(params(net), rec.weights[-1])
+    assert all(np.isfinite(p).all() for p in params(net))
+    with np.errstate(over="ignore"):
+        assert net.loss(X, Y) == math.inf  # the fixture's first non-finite value is +inf, not NaN
+
+
+def test_a_weight_that_overflows_to_inf_without_nan_is_divergence():
+    # The same unit with a rate so large that one step takes a weight past the float range
+    # (to -inf) while the loss it was taken from is still finite.
+    X, Y = np.array([[1.0], [2.0]]), np.array([[0.0], [1.0]])
+    net = dp.Network([1, 1, 1], activation="identity", output_activation="identity", seed=0)
+    before = params(net)
+    with pytest.raises(DivergenceError, match="a weight became NaN or infinite in epoch 0") as info:
+        dp.train(net, X, Y, solver="gd", learning_rate=1e308, epochs=5)
+    assert info.value.epoch == 0
+    assert_same(params(net), before)
+
+
+class OrderRecorder:
+    """A data source over ArrayData that records, per epoch, which examples its batches held.
+
+    Column 0 of X is each example's index, so a batch names its own examples.
+    """
+
+    def __init__(self, n=20, seed=0):
+        X, Y = regression_data(n=n, seed=seed)
+        self.inner = ArrayData(np.hstack([np.arange(n)[:, None], X]), Y)
+        self.n_examples = n
+        self.epochs = []
+
+    def loss_and_gradient(self, net):
+        return self.inner.loss_and_gradient(net)
+
+    def batches(self, batch_size, rng=None):
+        order = []
+        self.epochs.append(order)
+        for Xb, Yb, swb in self.inner.batches(batch_size, rng):
+            order.extend(int(i) for i in Xb[:, 0])
+            yield Xb, Yb, swb
+
+
+def orders_seen(seed, shuffle=True, epochs=3):
+    data = OrderRecorder()
+    dp.train(dp.Network([4, 3, 1], seed=0), data, solver="sgd", batch_size=6, learning_rate=0.001, epochs=epochs,
+             shuffle=shuffle, seed=seed)
+    return data.epochs
+
+
+def test_shuffling_draws_a_new_order_every_epoch_that_depends_on_the_seed():
+    first = orders_seen(seed=0)
+    assert len(first) == 3 and all(sorted(order) == list(range(20)) for order in first)
+    assert first[0] != first[1] and first[1] != first[2] and first[0] != first[2]
+    assert all(order != list(range(20)) for order in first)
+    assert orders_seen(seed=0) == first
+    assert all(a != b for a, b in zip(orders_seen(seed=1), first))
+
+
+def test_shuffle_false_keeps_the_stored_order_every_epoch():
+    assert orders_seen(seed=0, shuffle=False) == [list(range(20))] * 3
+
+
+def test_plain_sgd_fast_epoch_depends_on_the_seed():
+    # Plain sgd on arrays runs through ArrayData.sgd_epoch (its own permutation per epoch):
+    # two seeds give two different runs, one seed the same run.
+    X, Y = regression_data(n=20)
+    runs = []
+    for seed in (0, 0, 1):
+        net = dp.Network([3, 3, 1], seed=0)
+        dp.train(net, X, Y, solver="sgd", batch_size=5, learning_rate=0.5, epochs=2, seed=seed)
+        runs.append(params(net))
+    assert_same(runs[0], runs[1])
+    assert all(not np.array_equal(a, b) for a, b in zip(runs[0], runs[2]))
+
+
+@pytest.mark.parametrize("solver_kw, ours", [
+    (dict(solver="sgd", momentum=0.8, nesterovs_momentum=False), dict(solver="sgd", momentum=0.8, nesterov=False)),
+    (dict(solver="adam", beta_1=0.5, beta_2=0.9, epsilon=1e-3), dict(solver="adam", beta_1=0.5, beta_2=0.9,
+                                                                     epsilon=1e-3)),
+    (dict(solver="sgd", momentum=0.0, learning_rate="invscaling", power_t=0.25),
+     dict(solver="sgd", schedule="invscaling", power_t=0.25)),
+])
+def test_options_off_their_defaults_take_scikit_learns_steps(solver_kw, ours):
+    # Plain (not Nesterov) momentum, Adam's constants and the invscaling exponent each change
+    # every step, so any of them dropped on the way to the optimizer leaves scikit-learn's path.
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, Y = regression_data()
+    net = dp.Network([3, 5, 1], output_activation="identity", seed=5)
+    reg = sklearn_regressor_from(net, alpha=1e-2, batch_size=7, learning_rate_init=0.05, shuffle=False, **solver_kw)
+    reg.t_ = 0  # examples seen, which invscaling reads; the fit that created the attributes counted 40
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.set_params(max_iter=6).fit(X, Y.ravel())
+    history = dp.train(net, X, Y, learning_rate=0.05, batch_size=7, weight_decay=1e-2, shuffle=False, epochs=6,
+                       **ours)
+    for W, c in zip(net.weights, reg.coefs_):
+        np.testing.assert_allclose(W, c.T, rtol=0, atol=1e-10)
+    for b, c in zip(net.biases, reg.intercepts_):
+        np.testing.assert_allclose(b, c, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(history.loss, reg.loss_curve_, rtol=1e-10)
+
+
+def test_validation_fraction_holds_out_that_share_and_val_loss_is_its_mean_loss():
+    # 0.3 of 20 examples: 6 held out (not the default 0.1's 2). Early stopping restores the
+    # best epoch's weights, whose recorded val_loss is the mean loss on exactly those 6, and
+    # the run equals full-batch training on the other 14 with those 6 passed as validation data.
+    X, Y = regression_data(n=20)
+    kw = dict(solver="gd", learning_rate=0.5, reduction="mean", early_stopping=True, n_iter_no_change=3, epochs=60)
+    net = dp.Network([3, 4, 1], seed=0)
+    trainer = dp.Trainer(validation_fraction=0.3, seed=0, **kw)
+    history = trainer.fit(net, X, Y)
+    val_index = trainer.state_dict()["val_index"]
+    assert len(val_index) == 6 and len(set(val_index.tolist())) == 6
+    assert history.val_loss[history.best_epoch] == pytest.approx(net.loss(X[val_index], Y[val_index]) / 6,
+                                                                rel=1e-12)
+    train_index = np.setdiff1d(np.arange(20), val_index)
+    again = dp.Network([3, 4, 1], seed=0)
+    dp.Trainer(**kw).fit(again, X[train_index], Y[train_index], validation_data=(X[val_index], Y[val_index]))
+    assert_same(params(again), params(net))
