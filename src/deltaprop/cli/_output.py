@@ -9,6 +9,7 @@ import sys
 import click
 import numpy as np
 
+from .._json import json_default
 from ..errors import InputError
 from ._model import CLASSIFICATION, Model
 
@@ -21,15 +22,7 @@ def console():
 
 
 def echo_json(obj) -> None:
-    click.echo(json.dumps(obj, indent=2, default=_plain))
-
-
-def _plain(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
+    click.echo(json.dumps(obj, indent=2, default=json_default))
 
 
 def fmt(value, digits: int = 4) -> str:
