@@ -143,7 +143,7 @@ def test_config_file_sets_options_and_flags_override_it(blobs, tmp_path):
     trainer = meta["training"]["trainer"]
     assert (trainer["solver"], trainer["batch_size"], trainer["momentum"]) == ("sgd", 10, 0.5)
     assert len(meta["history"]["loss"]) == 2  # the flag, not the file's 7
-    assert meta["architecture"]["layer_sizes"] == [2, 3, 2]
+    assert meta["architecture"]["layer_sizes"] == [2, 3, 1]  # two classes: one output, as MLPClassifier
 
 
 def test_config_file_with_an_unknown_key_is_refused(blobs, tmp_path, capsys):
@@ -253,7 +253,7 @@ def test_info_shows_architecture_settings_fingerprint_metrics_versions(blobs_mod
     model, _, X, labels = blobs_model
     assert main(["info", model]) == 0
     out = capsys.readouterr().out
-    for text in ("2 -> 4 -> 2", "rprop", "train metrics", "deltaprop 0.", "numpy"):
+    for text in ("2 -> 4 -> 1", "rprop", "train metrics", "deltaprop 0.", "numpy"):
         assert text in out
     assert main(["info", model, "--json"]) == 0
     meta = json.loads(capsys.readouterr().out)
