@@ -14,6 +14,7 @@ import click
 import numpy as np
 
 from .. import modelfile
+from .._json import to_json
 from ..activations import ACTIVATIONS
 from ..data import BUILTIN_DATASETS
 from ..callbacks import Checkpoint, StopOnSignal, load_checkpoint
@@ -294,7 +295,7 @@ def run(opts: dict, saved=None) -> int:
     callbacks = [progress]
     if opts["checkpoint"]:
         # Ctrl-C finishes the epoch and stops cleanly; the checkpoint then saves where it stopped.
-        cli_meta = {"options": _jsonable_options(opts), "fingerprint": fingerprint}
+        cli_meta = {"options": _recorded_options(opts), "fingerprint": fingerprint}
         callbacks += [StopOnSignal(), Checkpoint(opts["checkpoint"], every=opts["checkpoint_every"],
                                                  metadata={"cli": cli_meta})]
     trainer = Trainer(
@@ -410,13 +411,10 @@ def _r2(net, X, Y, sample_weight=None) -> float:
     return float(r2_score(Y, net.forward(X), sample_weight=sample_weight)) if len(Y) > 1 else float("nan")
 
 
-def _jsonable_options(opts: dict) -> dict:
+def _recorded_options(opts: dict) -> dict:
+    """The run's options as a checkpoint records them: plain JSON, file paths made absolute."""
     out = {}
     for k, v in opts.items():
-        if isinstance(v, tuple):
-            v = list(v)
         is_path = isinstance(v, str) and v not in BUILTIN_DATASETS and os.path.exists(v)
-        if k in ("data", "config", "data_dir") and is_path:
-            v = os.path.abspath(v)
-        out[k] = v
-    return out
+        out[k] = os.path.abspath(v) if k in ("data", "config", "data_dir") and is_path else v
+    return to_json(out)

@@ -2,7 +2,7 @@
 
 Run from this folder with that commit's code; kept to show how the fixtures were made, not run by the tests.
 """
-import json, sys
+import json
 import numpy as np
 import deltaprop as dp
 from deltaprop.cli import main
