@@ -12,6 +12,7 @@ import pytest
 
 import deltaprop as dp
 from deltaprop.cli import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_USAGE, main
+from deltaprop.encoding import TARGET_INTERVALS
 from deltaprop.modelfile import read
 
 COMMANDS = ["train", "evaluate", "predict", "gradcheck", "explain", "plot", "info", "export"]
@@ -143,7 +144,7 @@ def test_config_file_sets_options_and_flags_override_it(blobs, tmp_path):
     trainer = meta["training"]["trainer"]
     assert (trainer["solver"], trainer["batch_size"], trainer["momentum"]) == ("sgd", 10, 0.5)
     assert len(meta["history"]["loss"]) == 2  # the flag, not the file's 7
-    assert meta["architecture"]["layer_sizes"] == [2, 3, 2]
+    assert meta["architecture"]["layer_sizes"] == [2, 3, 1]  # two classes: one output, as MLPClassifier
 
 
 def test_config_file_with_an_unknown_key_is_refused(blobs, tmp_path, capsys):
@@ -253,7 +254,7 @@ def test_info_shows_architecture_settings_fingerprint_metrics_versions(blobs_mod
     model, _, X, labels = blobs_model
     assert main(["info", model]) == 0
     out = capsys.readouterr().out
-    for text in ("2 -> 4 -> 2", "rprop", "train metrics", "deltaprop 0.", "numpy"):
+    for text in ("2 -> 4 -> 1", "rprop", "train metrics", "deltaprop 0.", "numpy"):
         assert text in out
     assert main(["info", model, "--json"]) == 0
     meta = json.loads(capsys.readouterr().out)
@@ -548,3 +549,62 @@ def test_each_training_option_reaches_the_trainer(blobs, tmp_path, solver, optio
     assert main(["train", blobs[0], *base, "-o", without]) == 0
     a, b = dp.load(with_option), dp.load(without)
     assert not np.array_equal(a.weights[0], b.weights[0])
+
+
+# ------------------------------------------------------------------------------ the CLI fits the estimators' model
+def assert_same_network(model_path, estimator):
+    arrays, meta = read(model_path)
+    net = estimator.network_
+    assert meta["architecture"]["layer_sizes"] == net.sizes
+    assert meta["architecture"]["output_activation"] == net.output_activation
+    for t, (W, b) in enumerate(zip(net.weights, net.biases)):
+        np.testing.assert_array_equal(arrays[f"weights.{t}"], W)
+        np.testing.assert_array_equal(arrays[f"biases.{t}"], b)
+
+
+def test_train_on_a_classification_csv_fits_the_network_and_probabilities_of_mlpclassifier(blobs, tmp_path):
+    path, X, labels = blobs
+    model, out = str(tmp_path / "m.safetensors"), tmp_path / "pred.csv"
+    assert main(["train", path, "--target", "side", "--hidden", "4", "--epochs", "25", "-o", model, "-q"]) == 0
+    clf = dp.MLPClassifier((4,), alpha=0.0, max_iter=25, tol=None, random_state=0).fit(X, labels)
+    assert clf.network_.sizes == [2, 4, 1]  # two classes: one sigmoid output on both sides
+    assert_same_network(model, clf)
+    assert main(["predict", model, path, "--proba", "-o", str(out)]) == 0
+    header, rows = read_predictions(out.read_text())
+    assert header == ["prediction", "proba_left", "proba_right"]
+    assert [r[0] for r in rows] == clf.predict(X).tolist()
+    np.testing.assert_array_equal(np.array([[float(v) for v in r[1:]] for r in rows]), clf.predict_proba(X))
+
+
+def test_train_with_early_stopping_holds_out_the_estimators_validation_set(blobs, tmp_path):
+    path, X, labels = blobs
+    model = str(tmp_path / "m.safetensors")
+    assert main(["train", path, "--target", "side", "--hidden", "3", "--epochs", "60", "--early-stopping",
+                 "--tol", "1e-4", "--patience", "5", "--seed", "3", "-o", model, "-q"]) == 0
+    clf = dp.MLPClassifier((3,), alpha=0.0, max_iter=60, tol=1e-4, n_iter_no_change=5, early_stopping=True,
+                           random_state=3).fit(X, labels)
+    assert_same_network(model, clf)
+    _, meta = read(model)
+    assert meta["history"]["val_metric"] == clf.validation_scores_
+
+
+@pytest.mark.parametrize("output_activation", ["identity", "sigmoid", "tanh"])
+def test_train_on_a_regression_csv_fits_the_network_and_predictions_of_mlpregressor(tmp_path, output_activation):
+    path = str(tmp_path / "line.csv")
+    X, y = write_line_csv(path)
+    y = 10 * y + 100  # far outside every bounded output's range: the targets must be scaled
+    with open(path, "w") as f:
+        f.write("x0,x1,y\n" + "".join(f"{float(a)!r},{float(b)!r},{float(t)!r}\n" for (a, b), t in zip(X, y)))
+    model, out = str(tmp_path / "m.safetensors"), tmp_path / "pred.csv"
+    assert main(["train", path, "--hidden", "5", "--epochs", "30", "--output-activation", output_activation,
+                 "-o", model, "-q"]) == 0
+    reg = dp.MLPRegressor((5,), alpha=0.0, max_iter=30, tol=None, random_state=0,
+                          output_activation=output_activation).fit(X, y)
+    assert_same_network(model, reg)
+    assert main(["predict", model, path, "-o", str(out)]) == 0
+    _, rows = read_predictions(out.read_text())
+    np.testing.assert_array_equal([float(r[0]) for r in rows], reg.predict(X))
+    _, meta = read(model)
+    assert meta["preprocessing"]["target_scaling"] == (None if output_activation == "identity" else
+                                                       {"min": [y.min()], "max": [y.max()],
+                                                        "interval": list(TARGET_INTERVALS[output_activation])})

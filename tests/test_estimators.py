@@ -97,7 +97,7 @@ def test_softmax_output_gives_two_outputs_for_two_classes_and_probabilities_equa
     clf = MLPClassifier(hidden_layer_sizes=(5,), output_activation="softmax", loss="cross_entropy", random_state=0)
     clf.fit(X, y)
     assert clf.n_outputs_ == 2 and clf.out_activation_ == "softmax"
-    np.testing.assert_allclose(clf.predict_proba(X), np.clip(clf.network_.forward(X), dp.estimators.EPS, 1))
+    np.testing.assert_allclose(clf.predict_proba(X), np.clip(clf.network_.forward(X), dp.encoding.EPS, 1))
     assert clf.score(X, y) > 0.95
 
 

@@ -34,9 +34,11 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from ._json import to_json
 from ._validation import check_table
 from .activations import get_activation
 from .dask_engine import blockwise_on_dask, fit_estimator, is_dask_collection, score_blockwise, select_engine
+from .encoding import TARGET_INTERVALS, ClassEncoder, TargetScaler, output_targets
 from .errors import InputError, InputTypeError
 from .losses import get_loss
 from .network import Network
@@ -51,9 +53,8 @@ LEARNING_RATE_SCHEDULES = ("constant", "invscaling", "adaptive", "step")
 SKLEARN_LEARNING_RATE_INIT = 1e-3
 #: scikit-learn's names of the output activations (``out_activation_``).
 _SKLEARN_ACTIVATION_NAMES = {"sigmoid": "logistic"}
-#: Where bounded output activations put the regressor's min-max scaled targets: inside the
-#: range, away from the flat tails where a squared-error gradient o(1-o)(y-o) vanishes.
-TARGET_INTERVALS = {"sigmoid": (0.1, 0.9), "tanh": (-0.8, 0.8)}
+# TARGET_INTERVALS (where a bounded output puts the regressor's scaled targets) and EPS (the
+# probabilities' clipping) live in deltaprop.encoding, which encodes targets for every front end.
 
 
 # --------------------------------------------------------------------------- parameter checks
@@ -478,14 +479,14 @@ class _BaseMLP(BaseEstimator):
         if not (params["random_state"] is None or isinstance(params["random_state"], numbers.Integral)):
             params["random_state"] = None
         # Dicts (class_weight, solver_options) keep their keys' types as [key, value] pairs.
-        params = {k: {"items": _jsonable(list(v.items()))} if isinstance(v, dict) else _jsonable(v) for k, v in params.items()}
+        params = {k: {"items": to_json(list(v.items()))} if isinstance(v, dict) else to_json(v) for k, v in params.items()}
         names = getattr(self, "feature_names_in_", None)
         meta = {
             "architecture": net.config(),
             "params": params,
             "n_features_in": int(self.n_features_in_),
             "feature_names_in": None if names is None else [str(n) for n in names],
-            "history": {a: _jsonable(getattr(self, a)) for a in self._HISTORY_ATTRIBUTES},
+            "history": {a: to_json(getattr(self, a)) for a in self._HISTORY_ATTRIBUTES},
             **self._extra_meta(),
         }
         return arrays, meta
@@ -553,23 +554,6 @@ def _generator(random_state) -> np.random.Generator:
 
 def _int_seed(rng: np.random.Generator) -> int:
     return int(rng.integers(2**31 - 1))
-
-
-def _jsonable(value):
-    """Numbers, tuples and arrays in plain JSON types."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (tuple, list)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-#: Probabilities are clipped into [EPS, 1 - EPS] so that their logarithms stay finite.
-EPS = np.finfo(np.float64).eps
 
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
@@ -792,41 +776,21 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return X, y
 
     def _encode_targets(self, y, *, first: bool, classes, activation: str) -> np.ndarray:
-        """0/1 (or -1/1 for tanh) target vectors for the labels ``y``; sets ``classes_`` on the first fit."""
-        multilabel = y.ndim == 2
+        """Target rows for the labels ``y`` (:class:`~deltaprop.encoding.ClassEncoder`); sets ``classes_`` on the first fit."""
         if first:
-            self._multilabel = multilabel
-            if multilabel:
-                self.classes_ = np.arange(y.shape[1])
-            else:
-                self.classes_ = np.unique(y if classes is None else np.asarray(classes))
-                if self.classes_.size < 2:
-                    raise InputError(
-                        f"y contains only one class ({self.classes_.tolist()[0]!r}); a classifier needs "
-                        "at least two classes to learn from"
-                    )
-        elif multilabel != self._multilabel or (multilabel and y.shape[1] != self.classes_.size):
+            encoder = ClassEncoder.fit(y, output_activation=activation, classes=classes)
+            self.classes_, self._multilabel = encoder.classes, encoder.multilabel
+        elif (y.ndim == 2) != self._multilabel or (self._multilabel and y.shape[1] != self.classes_.size):
             raise InputError(
                 "y has a different form than in the first fit (multilabel indicator vs labels, or "
                 "another number of labels); pass targets like the first call's"
             )
-        lo, hi = _output_targets(activation)
-        if multilabel:
-            return np.where(y > 0, hi, lo).astype(_float_dtype(self.dtype))
-        unseen = np.setdiff1d(y, self.classes_)
-        if unseen.size:
-            raise InputError(
-                f"y has labels {unseen.tolist()} not among classes_ {self.classes_.tolist()}; "
-                "pass every label in classes= on the first call to partial_fit"
-            )
-        index = np.searchsorted(self.classes_, y)
-        n_out = 1 if self.classes_.size == 2 and activation != "softmax" else self.classes_.size
-        Y = np.full((y.shape[0], n_out), lo, dtype=_float_dtype(self.dtype))
-        if n_out == 1:
-            Y[index == 1, 0] = hi
-        else:
-            Y[np.arange(y.shape[0]), index] = hi
-        return Y
+        return self._class_encoder(activation).transform(y, dtype=_float_dtype(self.dtype))
+
+    def _class_encoder(self, activation: str) -> ClassEncoder:
+        """The encoding of ``classes_`` at outputs with this activation (one output for two classes)."""
+        n_outputs = 1 if self.classes_.size == 2 and activation != "softmax" and not self._multilabel else self.classes_.size
+        return ClassEncoder(self.classes_, n_outputs, *output_targets(activation), multilabel=self._multilabel)
 
     def _sample_weights(self, sample_weight, X, y, *, incremental: bool):
         sw = _check_sample_weight(sample_weight, X.shape[0])
@@ -896,13 +860,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return self._proba(self._outputs(X), self.network_.output_activation)
 
     def _proba(self, o: np.ndarray, activation: str) -> np.ndarray:
-        lo, hi = _output_targets(activation)
-        p = np.clip((o.astype(np.float64) - lo) / (hi - lo), EPS, 1 - EPS)
-        if self._multilabel:
-            return p
-        if p.shape[1] == 1:
-            return np.hstack([1 - p, p])
-        return p / p.sum(axis=1, keepdims=True)
+        return self._class_encoder(activation).proba(o)
 
     @blockwise_on_dask
     def predict_log_proba(self, X) -> np.ndarray:
@@ -916,10 +874,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def _labels(self, o: np.ndarray, activation: str) -> np.ndarray:
         """Labels from outputs (or from encoded targets, which decode to their own labels)."""
-        p = self._proba(o, activation)
-        if self._multilabel:
-            return (p > 0.5).astype(int)
-        return self.classes_[np.argmax(p, axis=1)]
+        return self._class_encoder(activation).labels(o)
 
     def _score_outputs(self, o, Y, sample_weight, activation: str) -> float:
         from sklearn.metrics import accuracy_score
@@ -929,18 +884,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     # ------------------------------------------------------------------ model files
     def _extra_meta(self) -> dict:
         # classes_ may hold strings, ints, floats or bools: the values and the dtype restore it.
-        return {
-            "label_map": {
-                "classes": self.classes_.tolist(),
-                "dtype": self.classes_.dtype.str,
-                "multilabel": bool(self._multilabel),
-            }
-        }
+        return {"label_map": self._class_encoder(self.network_.output_activation).to_meta()}
 
     def _restore_extra_meta(self, meta: dict) -> None:
-        labels = meta["label_map"]
-        self.classes_ = np.asarray(labels["classes"], dtype=np.dtype(labels["dtype"]))
-        self._multilabel = bool(labels["multilabel"])
+        net = self.network_
+        encoder = ClassEncoder.from_meta(meta["label_map"], output_activation=net.output_activation,
+                                         n_outputs=net.n_outputs)
+        self.classes_, self._multilabel = encoder.classes, encoder.multilabel
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
@@ -997,22 +947,15 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         if activation == "softmax":
             raise InputError("output_activation='softmax' is for classification; use 'identity' or 'sigmoid'")
         if first:
-            self.target_range_ = (
-                np.vstack([Y.min(axis=0), Y.max(axis=0)]).astype(np.float64) if activation in TARGET_INTERVALS else None
-            )
+            self.target_range_ = TargetScaler.fit(Y, output_activation=activation).target_range
         elif Y.shape[1] != self.n_outputs_:
             raise InputError(f"y has {Y.shape[1]} outputs but the model was fitted with {self.n_outputs_}")
-        if self.target_range_ is None:
-            return Y
-        y_min, scale = self._target_scaling(activation)
-        return ((Y - y_min) * scale + TARGET_INTERVALS[activation][0]).astype(Y.dtype)
+        return self._target_scaler(activation).transform(Y)
 
-    def _target_scaling(self, activation: str):
-        """``(y_min, scale)``: the scaled target is ``lo + (y - y_min) * scale``."""
-        lo, hi = TARGET_INTERVALS[activation]
-        y_min, y_max = self.target_range_
-        span = np.where(y_max > y_min, y_max - y_min, 1.0)
-        return y_min, (hi - lo) / span
+    def _target_scaler(self, activation: str) -> TargetScaler:
+        """The scaling of ``target_range_`` into this activation's interval (:class:`~deltaprop.encoding.TargetScaler`)."""
+        interval = None if self.target_range_ is None else TARGET_INTERVALS[activation]
+        return TargetScaler(self.target_range_, interval)
 
     def _sample_weights(self, sample_weight, X, y, *, incremental: bool):
         return _check_sample_weight(sample_weight, X.shape[0])
@@ -1043,11 +986,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return self._values(self._outputs(X))
 
     def _values(self, o: np.ndarray) -> np.ndarray:
-        y = o.astype(np.float64)
-        if self.target_range_ is not None:
-            activation = self.network_.output_activation
-            y_min, scale = self._target_scaling(activation)
-            y = (y - TARGET_INTERVALS[activation][0]) / scale + y_min
+        y = self._target_scaler(self.network_.output_activation).inverse_transform(o)
         return y.ravel() if y.shape[1] == 1 else y
 
     def _score_outputs(self, o, Y, sample_weight, activation: str) -> float:
@@ -1057,15 +996,11 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return r2_score(Y, o, sample_weight=sample_weight)
 
     def _extra_meta(self) -> dict:
-        if self.target_range_ is None:
-            return {"target_scaling": None}
-        y_min, y_max = self.target_range_.tolist()
-        interval = list(TARGET_INTERVALS[self.network_.output_activation])
-        return {"target_scaling": {"min": y_min, "max": y_max, "interval": interval}}
+        return {"target_scaling": self._target_scaler(self.network_.output_activation).to_meta()}
 
     def _restore_extra_meta(self, meta: dict) -> None:
-        scaling = meta.get("target_scaling")
-        self.target_range_ = None if scaling is None else np.array([scaling["min"], scaling["max"]], dtype=np.float64)
+        scaler = TargetScaler.from_meta(meta.get("target_scaling"), output_activation=self.network_.output_activation)
+        self.target_range_ = scaler.target_range
 
 
 def _check_inputs(X, y=None) -> None:
@@ -1085,11 +1020,6 @@ def _check_inputs(X, y=None) -> None:
     n_X, n_y = shape_X[0], y_arr.shape[0]
     if n_X != n_y:
         raise InputError(f"X has {n_X} examples but y has {n_y} targets; pass one target per example")
-
-
-def _output_targets(activation: str) -> tuple[float, float]:
-    """The target values for "no" and "yes" at an output unit: -1/1 for tanh, else 0/1."""
-    return (-1.0, 1.0) if activation == "tanh" else (0.0, 1.0)
 
 
 def _float_dtype(dtype) -> np.dtype:

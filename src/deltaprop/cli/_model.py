@@ -1,8 +1,8 @@
 """What the commands share: a model file with its preprocessing, and reading DATA for it.
 
 A model trained by ``deltaprop train`` is a :class:`~deltaprop.Network` file whose metadata
-also holds the preprocessing fitted on the training data (``preprocessing``: the inputs'
-standardisation, the label map), the task, the feature and target names, the training
+also holds the encoding fitted on the training data (``preprocessing``: the inputs'
+standardisation, the label map or the target scaling; see :mod:`deltaprop.encoding`), the task, the feature and target names, the training
 settings, history, data fingerprint and metrics. Files of the estimators saved from Python
 (``dp.save(MLPClassifier(...).fit(...))``) and bare networks work as well.
 """
@@ -20,81 +20,13 @@ import numpy as np
 
 from .. import modelfile
 from ..data import BUILTIN_DATASETS, Dataset, load_dataset
+from ..encoding import ClassEncoder, Encoding, output_targets
 from ..errors import InputError
 from ..network import Network
 
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
 _TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".tab", ".parquet", ".pq")
-
-
-# ------------------------------------------------------------------------------ preprocessing
-@dataclass
-class Preprocessing:
-    """Fitted on the training data, saved with the model, applied to every input.
-
-    ``mean``/``scale``: the standardisation ``(X - mean) / scale`` (None: none).
-    ``classes``: the labels, output ``i`` stands for ``classes[i]`` (None: regression).
-    ``low``/``high``: the target values of "no" and "yes" at an output unit.
-    """
-
-    mean: np.ndarray | None = None
-    scale: np.ndarray | None = None
-    classes: np.ndarray | None = None
-    low: float = 0.0
-    high: float = 1.0
-
-    @classmethod
-    def fit(cls, X: np.ndarray, y: np.ndarray, *, standardize: bool, classify: bool, output_activation: str):
-        mean = scale = None
-        if standardize:
-            mean = X.mean(axis=0)
-            scale = X.std(axis=0)
-            scale[scale == 0] = 1.0  # constant columns pass through unchanged
-        classes = None
-        if classify:
-            classes = np.unique(y)
-            if classes.size < 2:
-                raise InputError(f"the target has only one class ({classes.tolist()[0]!r}); a classifier needs at least two")
-        low = -1.0 if output_activation == "tanh" else 0.0
-        return cls(mean, scale, classes, low, 1.0)
-
-    def inputs(self, X: np.ndarray) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float64)
-        return X if self.mean is None else (X - self.mean) / self.scale
-
-    def targets(self, y: np.ndarray) -> np.ndarray:
-        """The network's target rows for ``y``: one-hot (low/high) labels, or the values."""
-        if self.classes is None:
-            return np.asarray(y, dtype=np.float64).reshape(len(y), -1)
-        unseen = np.setdiff1d(y, self.classes)
-        if unseen.size:
-            raise InputError(f"the target has labels {unseen.tolist()[:10]} the model was not trained on "
-                             f"(its classes: {self.classes.tolist()[:20]}); evaluate on data with those classes")
-        Y = np.full((len(y), self.classes.size), self.low)
-        Y[np.arange(len(y)), np.searchsorted(self.classes, y)] = self.high
-        return Y
-
-    def to_meta(self) -> dict:
-        return {
-            "standardize": None if self.mean is None else {"mean": self.mean.tolist(), "scale": self.scale.tolist()},
-            "label_map": None if self.classes is None else {
-                "classes": self.classes.tolist(), "dtype": self.classes.dtype.str, "encoding": "one-hot",
-                "low": self.low, "high": self.high,
-            },
-        }  # fmt: skip
-
-    @classmethod
-    def from_meta(cls, meta: dict | None) -> "Preprocessing":
-        meta = meta or {}
-        std, labels = meta.get("standardize"), meta.get("label_map")
-        p = cls()
-        if std:
-            p.mean, p.scale = np.asarray(std["mean"], dtype=np.float64), np.asarray(std["scale"], dtype=np.float64)
-        if labels:
-            p.classes = np.asarray(labels["classes"], dtype=np.dtype(labels["dtype"]))
-            p.low, p.high = float(labels["low"]), float(labels["high"])
-        return p
 
 
 # ------------------------------------------------------------------------------ the model
@@ -105,7 +37,7 @@ class Model:
     path: str
     obj: object  # Network, MLPClassifier or MLPRegressor
     meta: dict
-    pre: Preprocessing = field(default_factory=Preprocessing)
+    pre: Encoding = field(default_factory=Encoding)
     task: str = REGRESSION
 
     @property
@@ -131,7 +63,9 @@ class Model:
 
     @property
     def classes(self) -> np.ndarray | None:
-        return self.obj.classes_ if self.is_estimator and self.task == CLASSIFICATION else self.pre.classes
+        if self.is_estimator:
+            return self.obj.classes_ if self.task == CLASSIFICATION else None
+        return None if self.pre.classes is None else self.pre.classes.classes
 
     def history(self) -> dict:
         """Per-epoch ``loss``, ``val_loss``, ``val_metric`` (what plot_history draws)."""
@@ -144,7 +78,14 @@ class Model:
     def outputs(self, X: np.ndarray) -> np.ndarray:
         """The network's outputs ``o`` for raw inputs (preprocessing applied)."""
         self.check_features(X)
-        return self.network.forward(self.pre.inputs(X))
+        return self.network.forward(self.pre.transform_inputs(X))
+
+    def class_encoder(self) -> ClassEncoder:
+        """How outputs map to classes: the file's label map, or output i = class i for a bare network."""
+        if self.pre.classes is not None:
+            return self.pre.classes
+        net = self.network
+        return ClassEncoder(np.arange(net.n_outputs), net.n_outputs, *output_targets(net.output_activation))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Labels (classification) or values, shape (N,) or (N, n_outputs)."""
@@ -153,31 +94,18 @@ class Model:
             return np.asarray(self.obj.predict(np.asarray(X, dtype=np.float64)))
         o = self.outputs(X)
         if self.task == CLASSIFICATION:
-            classes = self.classes if self.classes is not None else np.arange(o.shape[1])
-            index = o.argmax(axis=1) if o.shape[1] > 1 else (o[:, 0] > self._threshold()).astype(int)
-            return classes[index]
-        y = o.astype(np.float64)
+            return self.class_encoder().labels(o)
+        y = o.astype(np.float64) if self.pre.targets is None else self.pre.targets.inverse_transform(o)
         return y.ravel() if y.shape[1] == 1 else y
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Class probabilities (N, n_classes): softmax outputs as they are, others rescaled and normalised."""
+        """Class probabilities (N, n_classes), as the estimators give them (:meth:`ClassEncoder.proba`)."""
         if self.task != CLASSIFICATION:
             raise InputError(f"model {self.path!r} is a regressor; --proba applies to classifiers only")
         self.check_features(X)
         if self.is_estimator:
             return self.obj.predict_proba(np.asarray(X, dtype=np.float64))
-        o = self.outputs(X).astype(np.float64)
-        if self.network.output_activation == "softmax":
-            return o
-        p = np.clip((o - self.pre.low) / (self.pre.high - self.pre.low), 0.0, 1.0)
-        if p.shape[1] == 1:
-            p = np.hstack([1 - p, p])
-        total = p.sum(axis=1, keepdims=True)
-        return np.divide(p, total, out=np.full_like(p, 1.0 / p.shape[1]), where=total > 0)
-
-    def _threshold(self) -> float:
-        lo, hi = self.network.activations[-1].output_range
-        return (lo + hi) / 2 if np.isfinite(lo) and np.isfinite(hi) else 0.5
+        return self.class_encoder().proba(self.outputs(X))
 
     def check_features(self, X: np.ndarray) -> None:
         if X.ndim != 2 or X.shape[1] != self.n_features:
@@ -197,10 +125,11 @@ def load_model(path: str) -> Model:
         return Model(path, obj, meta, task=CLASSIFICATION)
     if kind == "MLPRegressor":
         return Model(path, obj, meta, task=REGRESSION)
-    pre = Preprocessing.from_meta(meta.get("preprocessing"))
     task = meta.get("task")
     if task is None:  # a bare network saved from Python: classes are its outputs when it has several
         task = CLASSIFICATION if obj.n_outputs > 1 and obj.output_activation in ("softmax", "sigmoid") else REGRESSION
+    pre = Encoding.from_meta(meta.get("preprocessing"), classify=task == CLASSIFICATION,
+                             output_activation=obj.output_activation, n_outputs=obj.n_outputs)
     return Model(path, obj, meta, pre, task)
 
 

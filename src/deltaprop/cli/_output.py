@@ -9,6 +9,7 @@ import sys
 import click
 import numpy as np
 
+from .._json import json_default, to_json
 from ..errors import InputError
 from ._model import CLASSIFICATION, Model
 
@@ -21,15 +22,7 @@ def console():
 
 
 def echo_json(obj) -> None:
-    click.echo(json.dumps(obj, indent=2, default=_plain))
-
-
-def _plain(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
+    click.echo(json.dumps(obj, indent=2, default=json_default))
 
 
 def fmt(value, digits: int = 4) -> str:
@@ -67,12 +60,12 @@ def metrics(model: Model, X: np.ndarray, y: np.ndarray) -> dict:
             "n_examples": int(len(y)),
             "accuracy": float(skm.accuracy_score(y, pred)),
             "per_class": [
-                {"class": c.item() if isinstance(c, np.generic) else c, "precision": float(p[i]), "recall": float(r[i]),
+                {"class": to_json(c), "precision": float(p[i]), "recall": float(r[i]),
                  "f1": float(f[i]), "support": int(s[i])}
                 for i, c in enumerate(labels)
             ],
             "macro": {"precision": float(mp), "recall": float(mr), "f1": float(mf)},
-            "labels": [c.item() if isinstance(c, np.generic) else c for c in labels],
+            "labels": to_json(labels),
             "confusion_matrix": skm.confusion_matrix(y, pred, labels=labels).tolist(),
         }  # fmt: skip
     y = np.asarray(y, dtype=np.float64)

@@ -15,10 +15,11 @@ from ..activations import ACTIVATIONS
 from ..errors import InputError
 from ..losses import LOSSES
 from ..network import Network
+from ._exit import EXIT_ERROR
 from ._model import CLASSIFICATION, Model, data_for_model, load_model
 from ._output import console, echo_json, fmt, metrics, print_metrics
 
-EXIT_CHECK_FAILED = 1
+EXIT_CHECK_FAILED = EXIT_ERROR  # a failed gradient check
 
 model_argument = click.argument("model", type=click.Path(dir_okay=False))
 
@@ -170,12 +171,17 @@ def export(model: str, onnx_path: str, opset: int) -> None:
     """Write MODEL's forward pass as ONNX, with its input standardisation built in.
 
     The graph maps raw inputs "X" (N, n_features) to the network's outputs "o"; for a
-    classifier the predicted class is the argmax of "o".
+    classifier with one output per class the predicted class is the argmax of "o", with
+    one output (two classes) the second class where "o" is above the middle of its target
+    values. A regressor with bounded outputs gives its scaled targets (the model file's
+    ``target_scaling`` maps them back).
     """
     from ..export import export_onnx
 
     m = load_model(model)
-    export_onnx(m.obj, onnx_path, opset=opset, input_mean=m.pre.mean, input_scale=m.pre.scale)
+    scaler = m.pre.inputs
+    export_onnx(m.obj, onnx_path, opset=opset, input_mean=None if scaler is None else scaler.mean,
+                input_scale=None if scaler is None else scaler.scale)
     click.echo(f"wrote {onnx_path}: inputs X (N, {m.n_features}) -> outputs o (N, {m.network.n_outputs})")
 
 
@@ -322,7 +328,7 @@ def gradcheck(model, layers, activation, output_activation, loss, seed, data, n_
             raise InputError(f"gradcheck --data reads models trained by deltaprop train; {model!r} holds a "
                              f"{type(m.obj).__name__}, checked on random data without --data")
         ds = data_for_model(m, data, target=None, need_target=True)
-        X, Y = m.pre.inputs(ds.X[:n_examples]), m.pre.targets(ds.y[:n_examples])
+        X, Y = m.pre.transform_inputs(ds.X[:n_examples]), m.pre.transform_targets(ds.y[:n_examples])
     else:
         X = rng.normal(size=(n_examples, net.n_inputs))
         Y = _random_targets(net, n_examples, rng)
@@ -376,7 +382,7 @@ def explain(model, layers, activation, output_activation, loss, seed, x_text, y_
         x = rng.uniform(-1, 1, size=net.n_inputs)
     elif m is not None:
         m.check_features(x.reshape(1, -1))
-        x = m.pre.inputs(x.reshape(1, -1))[0]
+        x = m.pre.transform_inputs(x.reshape(1, -1))[0]
     y = _target(y_text, net, m, rng)
     ex = run_explain(net, x, y, learning_rate=learning_rate, digits=digits)
     if fmt_ == "table":
@@ -395,7 +401,7 @@ def _target(y_text: str | None, net: Network, m: Model | None, rng) -> np.ndarra
     if m is not None and m.classes is not None and not m.is_estimator:
         labels = [str(c) for c in m.classes]
         if y_text in labels:
-            return m.pre.targets(m.classes[[labels.index(y_text)]])[0]
+            return m.pre.transform_targets(m.classes[[labels.index(y_text)]])[0]
         if net.n_outputs > 1 and "," not in y_text:
             raise InputError(f"--y {y_text!r} is not one of the model's classes ({', '.join(labels[:20])})")
     y = _floats(y_text, "--y")

@@ -14,6 +14,7 @@ import click
 import numpy as np
 
 from .. import modelfile
+from .._json import to_json
 from ..activations import ACTIVATIONS
 from ..data import BUILTIN_DATASETS
 from ..callbacks import Checkpoint, StopOnSignal, load_checkpoint
@@ -23,10 +24,10 @@ from ..network import Network
 from ..optimizers import OPTIMIZERS
 from ..schedules import SCHEDULES
 from ..training import Trainer
-from ._model import CLASSIFICATION, REGRESSION, Model, Preprocessing, read_data
+from ..encoding import ClassEncoder, Encoding
+from ._exit import EXIT_INTERRUPTED
+from ._model import CLASSIFICATION, REGRESSION, Model, read_data
 from ._output import ProgressDisplay, echo_json, headline, metrics
-
-EXIT_INTERRUPTED = 130
 
 #: What ``deltaprop train`` without DATA does: the notes' network (sigmoid units, squared
 #: error, 30 hidden units, gradient descent) on the built-in digits, tested on a held-out quarter.
@@ -86,6 +87,44 @@ def _key_values(pairs, option: str) -> dict | None:
 
 def _names(table) -> list[str]:
     return sorted(table)
+
+
+def _load_config(ctx: click.Context, param: click.Parameter, path: str | None) -> str | None:
+    """``--config FILE`` (eager): the TOML file's settings become click's ``default_map``.
+
+    Click then takes each option from the command line if given there, else from the file,
+    else its own default. Keys may be spelled with dashes and by the flags' names (``beta1``,
+    ``patience``, ``eta``); a table such as ``[solver-option]`` reads as KEY=VALUE options.
+    """
+    if path is None:
+        return None
+    import tomllib
+
+    try:
+        with open(path, "rb") as f:
+            table = tomllib.load(f)
+    except FileNotFoundError:
+        raise InputError(f"config file {path!r} does not exist; check the path") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"config file {path!r} is not valid TOML: {exc}") from None
+    params = {p.name: p for p in ctx.command.params}
+    valid = sorted(n for n in params if n not in NOT_IN_CONFIG and n != "json_")
+    defaults = {}
+    for key, value in table.items():
+        name = CONFIG_ALIASES.get(key.replace("-", "_"), key.replace("-", "_"))
+        if name not in valid:
+            raise InputError(f"config file {path!r} has an unknown key {key!r}; valid keys: {', '.join(valid)}")
+        option = params[name]
+        if isinstance(value, dict):
+            value = [f"{k}={v}" for k, v in value.items()]
+        elif option.multiple and not isinstance(value, list):
+            value = [value]
+        try:
+            defaults[name] = option.type_cast_value(ctx, value)
+        except click.BadParameter as exc:
+            raise InputError(f"config file {path!r}: {key} = {value!r}: {exc.message}") from None
+    ctx.default_map = {**(ctx.default_map or {}), **defaults}
+    return path
 
 
 EXAMPLES = """
@@ -149,7 +188,8 @@ Examples:
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the weights, splits and shuffling.")
 @click.option("--dtype", type=click.Choice(["float64", "float32"]), default="float64", show_default=True)
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Folder with the Fashion-MNIST IDX files.")
-@click.option("--config", type=click.Path(dir_okay=False), help="A TOML file with these options (flags override it).")
+@click.option("--config", type=click.Path(dir_okay=False), is_eager=True, callback=_load_config,
+              help="A TOML file with these options (flags override it).")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), help="Save the training state to this file.")
 @click.option("--checkpoint-every", type=click.IntRange(min=1), default=10, show_default=True,
               help="Epochs between checkpoints.")
@@ -170,51 +210,16 @@ def train(ctx: click.Context, **options) -> int:
     code 130; --resume continues bitwise as if never interrupted.
     """
     options["json"] = options.pop("json_")
-    explicit = {name for name in options if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT}
+    source = {name: ctx.get_parameter_source(name if name != "json" else "json_") for name in options}
+    given = {name for name, where in source.items() if where is click.core.ParameterSource.COMMANDLINE}
     saved = None
     if options["resume"]:
         saved = load_checkpoint(options["resume"])
-        options = _resumed_options(saved, options, explicit)
-    else:
-        if options["config"]:
-            options = _with_config(ctx, options, explicit)
-        if options["data"] is None:
-            options.update({k: v for k, v in QUICK_START.items() if k not in explicit})
+        options = _resumed_options(saved, options, given)
+    elif options["data"] is None:  # the quick start, unless the command line or the config file says otherwise
+        chosen = {name for name, where in source.items() if where is not click.core.ParameterSource.DEFAULT}
+        options.update({k: v for k, v in QUICK_START.items() if k not in chosen})
     return run(options, saved)
-
-
-def _with_config(ctx: click.Context, options: dict, explicit: set) -> dict:
-    import tomllib
-
-    path = options["config"]
-    try:
-        with open(path, "rb") as f:
-            table = tomllib.load(f)
-    except FileNotFoundError:
-        raise InputError(f"config file {path!r} does not exist; check the path") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"config file {path!r} is not valid TOML: {exc}") from None
-    params = {p.name: p for p in ctx.command.params}
-    valid = sorted(n for n in params if n not in NOT_IN_CONFIG and n != "json")
-    for key, value in table.items():
-        name = key.replace("-", "_")
-        name = CONFIG_ALIASES.get(name, name)
-        if name not in valid:
-            raise InputError(f"config file {path!r} has an unknown key {key!r}; valid keys: {', '.join(valid)}")
-        if name in explicit:
-            continue  # a flag on the command line wins
-        param = params[name]
-        if param.multiple and not isinstance(value, (list, dict)):
-            value = [value]
-        if isinstance(value, dict):
-            options[name] = value
-            continue
-        try:
-            options[name] = param.type_cast_value(ctx, value)
-        except click.BadParameter as exc:
-            raise InputError(f"config file {path!r}: {key} = {value!r}: {exc.message}") from None
-        explicit.add(name)
-    return options
 
 
 def _resumed_options(saved, options: dict, explicit: set) -> dict:
@@ -261,31 +266,36 @@ def run(opts: dict, saved=None) -> int:
     classify = task == CLASSIFICATION
     output_activation = opts["output_activation"] or ("sigmoid" if classify else "identity")
     train_i, test_i = _split(len(y), opts["test_fraction"], opts["seed"], y if classify else None, "--test-fraction")
-    pre = Preprocessing.fit(X[train_i], y[train_i], standardize=opts["standardize"], classify=classify,
-                            output_activation=output_activation)
-    Xn, Yn = pre.inputs(X[train_i]), pre.targets(y[train_i])
+    if classify and np.unique(y[train_i]).size < 2:
+        raise InputError(f"the target has only one class ({np.unique(y[train_i]).tolist()[0]!r}); a classifier needs "
+                         "at least two")
+    pre = Encoding.fit(X[train_i], y[train_i], standardize=opts["standardize"], classify=classify,
+                       output_activation=output_activation)
+    Xn, Yn = pre.transform_inputs(X[train_i]), pre.transform_targets(y[train_i])
+    # One generator draws, in the estimators' order, the weights, the validation split's seed and
+    # the trainer's shuffles: the same seed gives the network MLPClassifier/MLPRegressor would fit.
+    rng = np.random.default_rng(opts["seed"])
+    hidden = _hidden(opts["hidden"])
+    net = Network([X.shape[1], *hidden, Yn.shape[1]], activation=opts["activation"],
+                  output_activation=output_activation, loss=opts["loss"], seed=rng, dtype=opts["dtype"])
+    if saved is not None:
+        net = saved.network
     fraction = opts["validation_fraction"]
     if fraction is None and opts["early_stopping"]:
         fraction = 0.1
     validation = None
     if fraction:
-        stratify = y[train_i] if classify else None
-        fit_i, val_i = _split(len(Yn), fraction, opts["seed"], stratify, "--validation-fraction")
+        stratify = y[train_i] if classify and y.ndim == 1 else None
+        fit_i, val_i = _split(len(Yn), fraction, int(rng.integers(2**31 - 1)), stratify, "--validation-fraction",
+                              sort=False)
         validation = (Xn[val_i], Yn[val_i])
         Xn, Yn = Xn[fit_i], Yn[fit_i]
-
-    hidden = _hidden(opts["hidden"])
-    if saved is not None:
-        net = saved.network
-    else:
-        net = Network([X.shape[1], *hidden, Yn.shape[1]], activation=opts["activation"],
-                      output_activation=output_activation, loss=opts["loss"], seed=opts["seed"], dtype=opts["dtype"])
     metric_name = "accuracy" if classify else "R^2"
     progress = ProgressDisplay(opts["epochs"], metric_name=metric_name, quiet=quiet or opts["json"])
     callbacks = [progress]
     if opts["checkpoint"]:
         # Ctrl-C finishes the epoch and stops cleanly; the checkpoint then saves where it stopped.
-        cli_meta = {"options": _jsonable_options(opts), "fingerprint": fingerprint}
+        cli_meta = {"options": _recorded_options(opts), "fingerprint": fingerprint}
         callbacks += [StopOnSignal(), Checkpoint(opts["checkpoint"], every=opts["checkpoint_every"],
                                                  metadata={"cli": cli_meta})]
     trainer = Trainer(
@@ -296,8 +306,8 @@ def run(opts: dict, saved=None) -> int:
         power_t=opts["power_t"], schedule_options=_key_values(opts["schedule_options"], "--schedule-option"),
         solver_options=_key_values(opts["solver_options"], "--solver-option"), tol=opts["tol"],
         n_iter_no_change=opts["n_iter_no_change"], early_stopping=opts["early_stopping"],
-        validation_fraction=fraction or 0.1, metric=_accuracy if classify else _r2, shuffle=opts["shuffle"],
-        callbacks=callbacks, seed=opts["seed"],
+        validation_fraction=fraction or 0.1, metric=_accuracy(pre.classes) if classify else _r2,
+        shuffle=opts["shuffle"], callbacks=callbacks, seed=rng,
     )  # fmt: skip
     if saved is not None:
         trainer.load_state_dict(saved.state)
@@ -363,8 +373,11 @@ def _task(forced: str | None, ds, y: np.ndarray) -> str:
     return REGRESSION if y.dtype.kind == "f" else CLASSIFICATION
 
 
-def _split(n: int, fraction: float, seed: int, stratify, option: str):
-    """Indices ``(kept, held_out)``: a seeded (stratified when possible) random split."""
+def _split(n: int, fraction: float, seed: int, stratify, option: str, *, sort: bool = True):
+    """Indices ``(kept, held_out)``: a seeded (stratified when possible) random split.
+
+    ``sort=False`` keeps scikit-learn's order, as the estimators' validation split does.
+    """
     if not fraction:
         return np.arange(n), np.arange(0)
     if not 0.0 < fraction < 1.0:
@@ -379,27 +392,29 @@ def _split(n: int, fraction: float, seed: int, stratify, option: str):
             kept, held = train_test_split(index, test_size=fraction, random_state=seed)
         except ValueError as exc:
             raise InputError(f"{option} {fraction} cannot split {n} examples ({exc}); change it") from None
-    return np.sort(kept), np.sort(held)
+    return (np.sort(kept), np.sort(held)) if sort else (kept, held)
 
 
-def _accuracy(net, X, Y, sample_weight=None) -> float:
-    """Validation accuracy from one-hot targets (the trainer's metric: higher is better)."""
-    return float(np.average(net.forward(X).argmax(axis=1) == Y.argmax(axis=1), weights=sample_weight))
+def _accuracy(encoder: ClassEncoder):
+    """The trainer's validation metric (higher is better): accuracy, the targets decoded by ``encoder``."""
+
+    def accuracy(net, X, Y, sample_weight=None) -> float:
+        return float(np.average(encoder.labels(net.forward(X)) == encoder.labels(Y), weights=sample_weight))
+
+    return accuracy
 
 
 def _r2(net, X, Y, sample_weight=None) -> float:
+    """Validation R^2; on scaled targets it is the R^2 of the values (the scaling is affine per output)."""
     from sklearn.metrics import r2_score
 
     return float(r2_score(Y, net.forward(X), sample_weight=sample_weight)) if len(Y) > 1 else float("nan")
 
 
-def _jsonable_options(opts: dict) -> dict:
+def _recorded_options(opts: dict) -> dict:
+    """The run's options as a checkpoint records them: plain JSON, file paths made absolute."""
     out = {}
     for k, v in opts.items():
-        if isinstance(v, tuple):
-            v = list(v)
         is_path = isinstance(v, str) and v not in BUILTIN_DATASETS and os.path.exists(v)
-        if k in ("data", "config", "data_dir") and is_path:
-            v = os.path.abspath(v)
-        out[k] = v
-    return out
+        out[k] = os.path.abspath(v) if k in ("data", "config", "data_dir") and is_path else v
+    return to_json(out)
