@@ -96,6 +96,9 @@ class Schedule:
     epoch_end: Callable[[dict, int, int], float] = _keep
     on_plateau: Callable[[dict], bool] = _never
     options: tuple[str, ...] = field(default=())
+    #: The stop reason when ``on_plateau`` declines (the rate cannot go lower); None: the
+    #: stopping rule's own reason.
+    plateau_stop: str | None = None
 
 
 SCHEDULES: dict[str, Schedule] = {
@@ -103,7 +106,7 @@ SCHEDULES: dict[str, Schedule] = {
     "invscaling": Schedule("invscaling", invscaling_init, invscaling_epoch_end, options=("power_t",)),
     "step": Schedule("step", step_init, step_epoch_end, options=("step_size", "drop")),
     "adaptive": Schedule("adaptive", adaptive_init, on_plateau=adaptive_on_plateau,
-                         options=("factor", "min_learning_rate")),
+                         options=("factor", "min_learning_rate"), plateau_stop="min_learning_rate"),
 }
 
 
