@@ -8,7 +8,9 @@ checkpoints), looked up by name in :data:`SCHEDULES`:
 * ``epoch_end(state, epochs_done, examples_seen) -> learning_rate`` after every epoch.
 * ``on_plateau(state) -> bool`` when the trainer sees ``n_iter_no_change`` epochs without
   an improvement of at least ``tol``: True means "handled, keep training" (the rate was
-  reduced); False lets the trainer stop.
+  reduced); False lets the trainer stop, with the schedule's ``plateau_stop`` as the stop
+  reason when it has one (``"min_learning_rate"`` for ``adaptive``), else the stopping
+  rule's own (:mod:`deltaprop.stopping`).
 
 ==============  ===========================================================================
 ``constant``    eta_t = eta_0

@@ -34,7 +34,8 @@ The pieces
 The trainer reads data through one port, :class:`deltaprop.sources.DataSource` (arrays
 become a :class:`~deltaprop.sources.ArrayData` by :func:`~deltaprop.sources.as_source`);
 one epoch of steps is :meth:`deltaprop._stepper.Stepper.epoch`, which owns every fused and
-whole-epoch fast path; the stopping rule is :class:`deltaprop.stopping.StoppingRule`; the
+whole-epoch fast path, and :func:`deltaprop._loop.run_epochs` the epoch's bookkeeping
+around it; the stopping rule is :class:`deltaprop.stopping.StoppingRule`; the
 run state and its file layout are in :mod:`deltaprop._state`; L-BFGS runs in
 :mod:`deltaprop._lbfgs`; the settings are resolved once per fit into the frozen
 :class:`deltaprop._settings.Settings`.
