@@ -73,14 +73,12 @@ import numpy as np
 from ._loop import run_epochs
 from ._settings import Settings, resolve
 from ._state import STATE_FORMAT, History, Run, join_state, run_from_state, run_state, split_state
-from ._stepper import AUTO_BATCH_SIZE
 from .errors import InputError
 from .network import Network
 from .optimizers import get_optimizer
 from .sources import ArrayData, as_source, is_data_source
 
-__all__ = ["ArrayData", "History", "Trainer", "train", "split_state", "join_state", "STATE_FORMAT",
-           "AUTO_BATCH_SIZE"]
+__all__ = ["ArrayData", "History", "Trainer", "train", "split_state", "join_state", "STATE_FORMAT"]
 
 
 class Trainer:
