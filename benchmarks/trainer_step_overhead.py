@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 import deltaprop as dp
-import deltaprop.training as training
+import deltaprop._stepper as stepper  # the module that builds the Workspace
 from deltaprop._kernels import Workspace
 
 
@@ -35,7 +35,7 @@ class StubWorkspace:
 
 
 def per_step_us(sizes, X, Y, stub, repeats=3, **kw):
-    training.Workspace = StubWorkspace if stub else Workspace
+    stepper.Workspace = StubWorkspace if stub else Workspace
     try:
         best = np.inf
         for _ in range(repeats):
@@ -45,7 +45,7 @@ def per_step_us(sizes, X, Y, stub, repeats=3, **kw):
             best = min(best, (time.perf_counter() - t) / (3 * len(X) // 10) * 1e6)
         return best
     finally:
-        training.Workspace = Workspace
+        stepper.Workspace = Workspace
 
 
 def w1_loop_us(repeats=5):
@@ -71,11 +71,11 @@ def w1_loop_us(repeats=5):
             Y.take(idx, 0, Yb, "clip")
         return time.process_time() - t
 
-    training.Workspace = StubWorkspace
+    stepper.Workspace = StubWorkspace
     try:
         loop = min((fit_cpu(4) - fit_cpu(1)) / 3 for _ in range(repeats)) / (N // B) * 1e6
     finally:
-        training.Workspace = Workspace
+        stepper.Workspace = Workspace
     bare = min(bare_cpu() for _ in range(repeats)) / (N // B) * 1e6
     return loop, bare
 

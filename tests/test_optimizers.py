@@ -237,3 +237,17 @@ def test_bad_optimizer_options_name_the_problem(name, options, message):
     opt, _ = get_optimizer(name)
     with pytest.raises(InputError, match=message):
         opt.init([np.zeros(2)], **options)
+
+
+def test_only_plain_gradient_descent_offers_to_be_fused():
+    from deltaprop.optimizers import OPTIMIZERS, lbfgs_minimize
+
+    plain = {name for name, opt in OPTIMIZERS.items() if opt.is_plain is not None}
+    assert plain == {"gd", "sgd"}
+    params = [np.zeros(3)]
+    for name in plain:
+        opt = OPTIMIZERS[name]
+        assert opt.is_plain(opt.init(params)) is True
+        assert opt.is_plain(opt.init(params, momentum=0.9)) is False
+    assert {name for name, opt in OPTIMIZERS.items() if opt.minimize is not None} == {"lbfgs"}
+    assert OPTIMIZERS["lbfgs"].minimize is lbfgs_minimize

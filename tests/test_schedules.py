@@ -11,7 +11,27 @@ XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
 
 def test_registry_names():
     assert set(SCHEDULES) == {"constant", "invscaling", "step", "adaptive"}
-    assert dp.SCHEDULES is SCHEDULES
+
+
+@pytest.mark.parametrize("name, options", [("constant", {}), ("invscaling", {"power_t": 0.25}),
+                                           ("step", {"step_size": 2, "drop": 0.5}), ("adaptive", {})])
+def test_the_trainer_follows_each_registered_schedule_epoch_by_epoch(name, options):
+    # The trainer's learning-rate record is the schedule's own sequence: state from init,
+    # then epoch_end after every epoch with the epochs done and the examples seen (4 per epoch).
+    kw = {k: v for k, v in options.items() if k != "power_t"}
+    h = dp.train(dp.Network([2, 3, 1], seed=0), XOR_X, XOR_Y, solver="gd", learning_rate=0.4, epochs=5,
+                 schedule=name, power_t=options.get("power_t", 0.5), schedule_options=kw or None)
+    s = dp.SCHEDULES[name]
+    state = s.init(0.4, **options)
+    expected = [state["learning_rate"]] + [s.epoch_end(state, e, 4 * e) for e in range(1, 5)]
+    assert h.learning_rate == expected
+    if name != "constant":
+        assert len(set(expected)) > 1 or name == "adaptive"
+
+
+def test_only_adaptive_names_a_stop_reason_for_a_plateau_it_cannot_handle():
+    assert {name: s.plateau_stop for name, s in SCHEDULES.items()} == {
+        "constant": None, "invscaling": None, "step": None, "adaptive": "min_learning_rate"}
 
 
 def test_constant_never_changes_and_never_handles_a_plateau():

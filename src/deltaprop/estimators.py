@@ -369,8 +369,6 @@ class _BaseMLP(BaseEstimator):
             shuffle=self.shuffle,
             callbacks=callbacks,
             seed=rng,
-            engine=self.engine,
-            client=self.client,
         )
 
     def _batch_size(self, solver: str, n_train: int):

@@ -52,6 +52,7 @@ __all__ = [
     "get_optimizer",
     "sgd_init",
     "sgd_update",
+    "sgd_is_plain",
     "adam_init",
     "adam_update",
     "rprop_init",
@@ -116,6 +117,11 @@ def sgd_update(state: dict, params, grads, lr: float, scale: float) -> None:
             p += g
         else:
             p += v
+
+
+def sgd_is_plain(state: dict) -> bool:
+    """True when :func:`sgd_update` is the notes' plain rule ``w <- w - lr * scale * g`` (no momentum)."""
+    return state["momentum"] == 0.0
 
 
 # ----------------------------------------------------------------------------- adam
@@ -359,6 +365,14 @@ class Optimizer:
         ``solver_options``).
     reference : str
         Where the update rule comes from.
+    is_plain : callable or None
+        The capability to be fused: ``is_plain(state) -> bool`` is True when ``update`` is
+        exactly ``w <- w - lr * scale * g`` for this state, so the stepper
+        (:mod:`deltaprop._stepper`) may apply the step inside the gradient computation
+        instead. None: never.
+    minimize : callable or None
+        For a driver that runs its own loop instead of ``init`` / ``update`` (``lbfgs``):
+        :func:`lbfgs_minimize`'s signature. None for the init/update optimizers.
     """
 
     name: str
@@ -369,13 +383,16 @@ class Optimizer:
     learning_rate: float | None
     options: tuple[str, ...] = field(default=())
     reference: str = ""
+    is_plain: Callable[[dict], bool] | None = None
+    minimize: Callable | None = None
 
 
 OPTIMIZERS: dict[str, Optimizer] = {
     "gd": Optimizer("gd", sgd_init, sgd_update, True, "sum", 0.1, ("momentum", "nesterov"),
-                    "the notes; Rumelhart, Hinton and Williams (1986) for momentum"),
+                    "the notes; Rumelhart, Hinton and Williams (1986) for momentum", is_plain=sgd_is_plain),
     "sgd": Optimizer("sgd", sgd_init, sgd_update, False, "mean", 0.01, ("momentum", "nesterov"),
-                     "Robbins and Monro (1951); Sutskever et al. (2013) for Nesterov momentum"),
+                     "Robbins and Monro (1951); Sutskever et al. (2013) for Nesterov momentum",
+                     is_plain=sgd_is_plain),
     "adam": Optimizer("adam", adam_init, adam_update, False, "mean", 0.001, ("beta_1", "beta_2", "epsilon"),
                       "Kingma and Ba (2015), Adam: a method for stochastic optimization"),
     "rprop": Optimizer("rprop", rprop_init, rprop_update, True, "mean", None,
@@ -385,7 +402,8 @@ OPTIMIZERS: dict[str, Optimizer] = {
                            ("mu", "decay", "weight_limit"),
                            "Fahlman (1988), An empirical study of learning speed in back-propagation networks"),
     "lbfgs": Optimizer("lbfgs", None, None, True, "mean", None, ("max_fun",),
-                       "Nocedal (1980); Byrd, Lu, Nocedal and Zhu (1995), through scipy.optimize"),
+                       "Nocedal (1980); Byrd, Lu, Nocedal and Zhu (1995), through scipy.optimize",
+                       minimize=lbfgs_minimize),
 }
 
 #: Names that select an optimizer with a preset option: ``"irprop-"`` and ``"rprop+"``.

@@ -8,7 +8,9 @@ checkpoints), looked up by name in :data:`SCHEDULES`:
 * ``epoch_end(state, epochs_done, examples_seen) -> learning_rate`` after every epoch.
 * ``on_plateau(state) -> bool`` when the trainer sees ``n_iter_no_change`` epochs without
   an improvement of at least ``tol``: True means "handled, keep training" (the rate was
-  reduced); False lets the trainer stop.
+  reduced); False lets the trainer stop, with the schedule's ``plateau_stop`` as the stop
+  reason when it has one (``"min_learning_rate"`` for ``adaptive``), else the stopping
+  rule's own (:mod:`deltaprop.stopping`).
 
 ==============  ===========================================================================
 ``constant``    eta_t = eta_0
@@ -96,6 +98,9 @@ class Schedule:
     epoch_end: Callable[[dict, int, int], float] = _keep
     on_plateau: Callable[[dict], bool] = _never
     options: tuple[str, ...] = field(default=())
+    #: The stop reason when ``on_plateau`` declines (the rate cannot go lower); None: the
+    #: stopping rule's own reason.
+    plateau_stop: str | None = None
 
 
 SCHEDULES: dict[str, Schedule] = {
@@ -103,7 +108,7 @@ SCHEDULES: dict[str, Schedule] = {
     "invscaling": Schedule("invscaling", invscaling_init, invscaling_epoch_end, options=("power_t",)),
     "step": Schedule("step", step_init, step_epoch_end, options=("step_size", "drop")),
     "adaptive": Schedule("adaptive", adaptive_init, on_plateau=adaptive_on_plateau,
-                         options=("factor", "min_learning_rate")),
+                         options=("factor", "min_learning_rate"), plateau_stop="min_learning_rate"),
 }
 
 

@@ -1,0 +1,78 @@
+"""The L-BFGS driver: scipy's L-BFGS-B over the flat parameter vector, one iteration per epoch."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Callable
+
+import numpy as np
+
+from ._settings import Settings
+from ._state import Run
+from .network import Network
+
+__all__ = ["run_lbfgs"]
+
+
+def run_lbfgs(net: Network, data, settings: Settings, run: Run, target: int,
+              epoch_end: Callable[[float, float], bool]) -> str | None:
+    """Minimise the objective over ``data`` with ``settings.opt.minimize`` until ``target`` epochs.
+
+    The objective is ``sum_i s_i J_i + (alpha/2) sum ||W||^2``, divided by N for "mean"
+    (as :mod:`deltaprop.training` defines it). After every scipy iteration the network
+    holds its weights, ``run.examples_seen`` grows by N and ``epoch_end(loss, t0)`` records
+    the epoch (``t0``: the epoch's start on ``time.perf_counter``); a True answer stops.
+    ``run.step`` counts objective evaluations. A non-finite objective is reported to scipy
+    as +inf (it backtracks).
+
+    Returns
+    -------
+    str or None
+        None when the final weights are finite (``net`` holds them, and
+        ``run.history.stop_reason`` is set); ``"a weight"`` when they are not, with ``net``
+        back at the weights of the last completed iteration.
+    """
+    params = net.weights + net.biases
+    N = data.n_examples
+    alpha = settings.weight_decay
+    divisor = N if settings.mean else 1
+    snapshot = [p.copy() for p in params]
+    clock = [time.perf_counter()]
+
+    def fun(theta):
+        net.set_flat_parameters(theta)
+        J, dW, db = data.loss_and_gradient(net)
+        if alpha:
+            for W, g in zip(net.weights, dW):
+                g += alpha * W
+                J += 0.5 * alpha * float(np.vdot(W, W))
+        grad = np.concatenate([g.ravel() for pair in zip(dW, db) for g in pair]).astype(np.float64)
+        run.step += 1
+        if not math.isfinite(J):
+            return math.inf, np.zeros_like(grad)
+        return J / divisor, grad / divisor
+
+    def callback(intermediate_result):
+        net.set_flat_parameters(intermediate_result.x)
+        for s, p in zip(snapshot, params):
+            np.copyto(s, p)
+        run.examples_seen += N
+        stop = epoch_end(float(intermediate_result.fun), clock[0])
+        clock[0] = time.perf_counter()
+        if stop or run.epoch >= target:
+            raise StopIteration
+
+    res = settings.opt.minimize(fun, net.get_flat_parameters(), max_iter=target - run.epoch,
+                                max_fun=run.opt_state.get("max_fun", 15000), gtol=settings.stopping.tol,
+                                callback=callback)
+    theta = np.asarray(res.x)
+    if not np.isfinite(theta).all():
+        for p, last in zip(params, snapshot):
+            p[...] = last
+        return "a weight"
+    net.set_flat_parameters(theta)
+    if run.history.stop_reason is None:
+        run.history.stop_reason = "max_epochs" if run.epoch >= target else (
+            "converged" if res.success else f"lbfgs: {res.message}")
+    return None
