@@ -202,6 +202,10 @@ def _vocabulary() -> dict:
 
 
 NUMBER = Float()
+#: Values that data are shifted, scaled or mapped with: bounded so that no ordinary input
+#: overflows through them (a 1e308 mean would turn every prediction into infinity).
+MAX_MAGNITUDE = 1e100
+SCALE_VALUE = Float(-MAX_MAGNITUDE, MAX_MAGNITUDE)
 NUMBER_OR_NAN = Float(finite=False)
 COUNT = Int()
 SIZE = Int(1, MAX_LAYER_SIZE)
@@ -226,16 +230,17 @@ def _sections(names: dict) -> dict:
         "feature_names_in": Maybe(ListOf(Text())),
         "history": MapOf(OneOf((NUMBER_OR_NAN, Text(), ListOf(Maybe(NUMBER_OR_NAN)), Maybe(Anything())))),
         "label_map": Obj({"classes": ListOf(LABEL, 1), "dtype": Text(), "multilabel": Bool()}),
-        "target_scaling": Maybe(Obj({"min": ListOf(NUMBER, 1), "max": ListOf(NUMBER, 1),
-                                     "interval": ListOf(NUMBER, 2, 2)})),
+        "target_scaling": Maybe(Obj({"min": ListOf(SCALE_VALUE, 1), "max": ListOf(SCALE_VALUE, 1),
+                                     "interval": ListOf(SCALE_VALUE, 2, 2)})),
         # The CLI's model files (deltaprop train).
         "task": Text(("classification", "regression")),
         "features": ListOf(Text()),
         "target": Maybe(Text()),
         "preprocessing": Obj({
-            "standardize": Maybe(Obj({"mean": ListOf(NUMBER, 1), "scale": ListOf(Float(0.0, above=True), 1)})),
+            "standardize": Maybe(Obj({"mean": ListOf(SCALE_VALUE, 1),
+                                      "scale": ListOf(Float(1 / MAX_MAGNITUDE, MAX_MAGNITUDE), 1)})),
             "label_map": Maybe(Obj({"classes": ListOf(LABEL, 2), "dtype": Text(), "encoding": Text(("one-hot",)),
-                                    "low": NUMBER, "high": NUMBER})),
+                                    "low": SCALE_VALUE, "high": SCALE_VALUE})),
         }),
         "seed": Maybe(Int(0, 2**128)),
         # Checkpoints.
@@ -273,7 +278,7 @@ def _trainer_state_spec(names: dict) -> Obj:
                  "n_iter_no_change", "early_stopping", "validation_fraction", "shuffle"))
     history = Obj({
         "loss": ListOf(NUMBER_OR_NAN), "val_loss": ListOf(Maybe(NUMBER_OR_NAN)),
-        "val_metric": ListOf(Maybe(NUMBER_OR_NAN)), "time": ListOf(NUMBER), "learning_rate": ListOf(Maybe(NUMBER)),
+        "val_metric": ListOf(Maybe(NUMBER_OR_NAN)), "time": ListOf(NUMBER), "learning_rate": ListOf(Maybe(NUMBER_OR_NAN)),
         "best_epoch": Maybe(COUNT), "stop_reason": Maybe(Text()),
     }, optional=("val_loss", "val_metric", "time", "learning_rate", "best_epoch", "stop_reason"))
     rng = Obj({
@@ -290,7 +295,7 @@ def _trainer_state_spec(names: dict) -> Obj:
         "examples_seen": COUNT,
         "rng": rng,
         "optimizer": MapOf(OneOf((NUMBER, Bool(), Text(), Maybe(ListOf(ArrayRef(), 0, 2 * MAX_LAYERS))))),
-        "schedule": MapOf(Maybe(NUMBER)),
+        "schedule": MapOf(Maybe(NUMBER_OR_NAN)),  # NaN: a solver without a learning rate
         "history": history,
         "no_improvement": COUNT,
         "best_value": Float(finite=False),
@@ -300,15 +305,6 @@ def _trainer_state_spec(names: dict) -> Obj:
     })
 
 
-#: The arrays each optimizer's state must hold, one per parameter array (or one flat array).
-OPTIMIZER_ARRAYS = {
-    "gd": ("velocity",),
-    "sgd": ("velocity",),
-    "adam": ("m", "v"),
-    "rprop": ("delta", "prev_grad"),
-    "quickprop": ("prev_step", "prev_slope"),
-    "lbfgs": (),
-}
 
 
 # ------------------------------------------------------------------------------ the relations
@@ -441,10 +437,15 @@ def check_trainer_state(tree: dict, arrays: dict, sizes: list, fail: Callable[[s
 
     Every array the state refers to must exist; ``params``-like lists (``best_params``) must
     hold one array per parameter array with its shape; an optimizer's state must hold the
-    arrays its update reads (:data:`OPTIMIZER_ARRAYS`), each either one flat vector of all
+    arrays its ``init`` creates (the same keys and types), each either one flat vector of all
     parameters or one array per parameter array, shaped like it.
     """
     _trainer_state_spec(_vocabulary()).check(tree, "trainer_state", fail)
+    rng = tree["rng"]
+    try:  # numpy checks its own state; the name was checked against the schema's short list
+        getattr(np.random, rng["bit_generator"])().state = rng
+    except (TypeError, ValueError, KeyError, OverflowError) as exc:
+        fail("trainer_state.rng", f"is not a valid {rng['bit_generator']} state ({type(exc).__name__}: {exc})")
     shapes = [tuple(n) for n in tree["layer_shapes"]]
     expected = [(b, a) for a, b in zip(sizes[:-1], sizes[1:])] + [(b,) for b in sizes[1:]]
     if shapes != expected:
@@ -472,28 +473,71 @@ def check_trainer_state(tree: dict, arrays: dict, sizes: list, fail: Callable[[s
         index = array(tree["val_index"], "trainer_state.val_index")
         if index.ndim != 1 or index.dtype.kind not in "iu" or (index.size and index.min() < 0):
             fail("trainer_state.val_index", "is not a vector of non-negative row numbers")
-    from .optimizers import get_optimizer
-
-    opt = get_optimizer(tree["solver"])[0].name
-    state = tree["optimizer"]
-    for key in OPTIMIZER_ARRAYS[opt]:
-        refs = state.get(key)
-        where = f"trainer_state.optimizer.{key}"
-        if not isinstance(refs, list):
-            fail(where, f"is missing; the {opt} optimizer's state needs it")
-        if opt in ("gd", "sgd") and not refs and not state.get("momentum"):
-            continue  # plain gradient descent keeps no velocity
-        per_parameter(refs, where, flat_ok=True)
-    for key, value in state.items():
-        if isinstance(value, list) and key not in OPTIMIZER_ARRAYS[opt]:
-            fail(f"trainer_state.optimizer.{key}", f"is not part of the {opt} optimizer's state")
-    if opt == "adam":
-        Int().check(state.get("t"), "trainer_state.optimizer.t", fail)
-    if opt == "rprop":
-        Text(_vocabulary()["variant"]).check(state.get("variant"), "trainer_state.optimizer.variant", fail)
-        if state["variant"] == "rprop+":
-            per_parameter(state.get("prev_change") or [], "trainer_state.optimizer.prev_change", flat_ok=True)
+    _check_optimizer_state(tree, per_parameter, fail)
+    _check_schedule_state(tree, fail)
     if tree["step"] < tree["epoch"] and opt != "lbfgs":
         fail("trainer_state.step", f"is {tree['step']}, fewer than the {tree['epoch']} epochs completed")
     if len(tree["history"]["loss"]) != tree["epoch"]:
         fail("trainer_state.history.loss", f"has {len(tree['history']['loss'])} values for {tree['epoch']} epochs")
+
+
+def _check_like(template: dict, state: dict, where: str, fail) -> None:
+    """Every plain value of ``template`` (what ``init`` returns) present in ``state`` with its type."""
+    specs = {bool: Bool(), int: Int(0, MAX_COUNTER), float: Float(finite=False), str: Text(), type(None): Maybe(NUMBER)}
+    for key, value in template.items():
+        if isinstance(value, list):
+            continue
+        if key not in state:
+            fail(f"{where}.{key}", "is missing")
+        specs[type(value)].check(state[key], f"{where}.{key}", fail)
+
+
+def _check_optimizer_state(tree: dict, per_parameter, fail) -> None:
+    """The optimizer's own ``init`` declares its state: the same keys, types and valid options."""
+    from .errors import InputError
+    from .optimizers import get_optimizer
+
+    opt, preset = get_optimizer(tree["solver"])
+    state, where = tree["optimizer"], "trainer_state.optimizer"
+    if opt.init is None:  # lbfgs keeps only max_fun
+        Maybe(Int(1, MAX_COUNTER)).check(state.get("max_fun"), f"{where}.max_fun", fail)
+        return
+    options = {k: state[k] for k in opt.options if k in state}
+    if "delta0" in opt.options:  # Rprop's initial step is not kept; any value in range stands in
+        options.setdefault("delta0", options.get("delta_min", 0.0))
+    try:
+        template = opt.init([np.zeros(1)], **{**preset, **options})
+    except (InputError, TypeError, ValueError) as exc:
+        fail(where, f"holds options the {opt.name} optimizer refuses ({exc})")
+    _check_like(template, state, where, fail)
+    for key, value in template.items():
+        if isinstance(value, list):
+            refs = state.get(key)
+            if not isinstance(refs, list):
+                fail(f"{where}.{key}", f"is missing; the {opt.name} optimizer's state needs it")
+            if not refs and not value:
+                continue  # plain gradient descent keeps no velocity
+            per_parameter(refs, f"{where}.{key}", flat_ok=True)
+    for key, value in state.items():
+        if key not in template:
+            fail(f"{where}.{key}", f"is not part of the {opt.name} optimizer's state")
+
+
+def _check_schedule_state(tree: dict, fail) -> None:
+    """The schedule's own ``init`` declares its state, as for the optimizer."""
+    from .errors import InputError
+    from .schedules import get_schedule
+
+    schedule = get_schedule(tree["settings"].get("schedule", "constant"))
+    state, where = tree["schedule"], "trainer_state.schedule"
+    if "learning_rate" not in state:
+        fail(f"{where}.learning_rate", "is missing")
+    rate = state.get("learning_rate_init", state["learning_rate"])
+    try:
+        template = schedule.init(1.0 if rate is None else rate, **{k: state[k] for k in schedule.options if k in state})
+    except (InputError, TypeError, ValueError) as exc:
+        fail(where, f"holds options the {schedule.name} schedule refuses ({exc})")
+    _check_like(template, state, where, fail)
+    for key in state:
+        if key not in template:
+            fail(f"{where}.{key}", f"is not part of the {schedule.name} schedule's state")
