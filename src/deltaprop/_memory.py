@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+
 from .errors import InputError
 
-__all__ = ["available_bytes", "network_bytes", "check_fits", "format_bytes"]
+__all__ = ["available_bytes", "network_bytes", "check_fits", "format_bytes", "check_network_fits",
+           "check_gradcheck_size"]
 
 #: Arrays the trainer keeps per parameter besides the parameters themselves: the flat
 #: parameter copy, the flat gradient, the best weights and up to three optimizer slots
@@ -136,3 +139,66 @@ def check_fits(n_bytes: int, *, what: str, fix: str) -> None:
     if available is not None and n_bytes > available:
         raise InputError(f"{what} needs about {format_bytes(n_bytes)} of memory but only "
                          f"{format_bytes(available)} is available; {fix}")
+
+
+def check_network_fits(layer_sizes, dtype="float64", *, option: str = "layer_sizes") -> None:
+    """Refuse a network whose training would not fit in memory, before anything is allocated.
+
+    Called first thing by :class:`~deltaprop.Network`; sizes that are not a list of
+    positive integers are left for the network's own checks to report.
+
+    Raises
+    ------
+    InputError
+        Naming ``option``, the sizes and the estimate of :func:`network_bytes`.
+
+    Examples
+    --------
+    >>> from deltaprop._memory import check_network_fits
+    >>> check_network_fits([4, 8, 3])  # fits: returns None
+    """
+    try:
+        sizes = [int(n) for n in layer_sizes]
+        itemsize = np.dtype(dtype).itemsize
+    except (TypeError, ValueError, OverflowError):
+        return
+    if len(sizes) < 2 or min(sizes) < 1 or sizes != list(layer_sizes):
+        return
+    n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    shown = str(sizes) if len(sizes) <= 8 else f"[{sizes[0]}, ..., {sizes[-1]}] ({len(sizes)} layers)"
+    check_fits(network_bytes(sizes, itemsize),
+               what=f"a network with {option}={shown} ({n_params:,} parameters, kept with its gradient, "
+                    "optimizer state and batch buffers)",
+               fix="use fewer or smaller layers")
+
+
+#: The most loss evaluations a full finite-difference check may cost before it is refused:
+#: two per parameter, each a forward pass over every example.
+MAX_GRADCHECK_WORK = 10**10
+
+
+def check_gradcheck_size(n_parameters: int, n_examples: int, work_per_example: int, *,
+                         option: str = "the network") -> None:
+    """Refuse a finite-difference check that would run for hours (gradcheck.py calls this).
+
+    A full check evaluates the loss twice per parameter; each evaluation costs about
+    ``work_per_example`` multiply-adds per example (the number of weights), so the whole
+    check costs ``2 * n_parameters * n_examples * work_per_example``. A 400-400-400 network
+    on 150 examples is 2 * 3.2e5 * 150 * 3.2e5, about 3e13: hours.
+
+    Raises
+    ------
+    InputError
+        Naming ``option`` and the estimate, with the fix (fewer examples, a smaller network,
+        or checking a sample of the parameters).
+
+    Examples
+    --------
+    >>> from deltaprop._memory import check_gradcheck_size
+    >>> check_gradcheck_size(23, 5, 20)  # tiny: returns None
+    """
+    work = 2 * int(n_parameters) * int(n_examples) * int(work_per_example)
+    if work > MAX_GRADCHECK_WORK:
+        raise InputError(f"a finite-difference check of {option} ({n_parameters:,} parameters, {n_examples} "
+                         f"examples) needs about {work:.2g} multiply-adds, more than the {MAX_GRADCHECK_WORK:.0g} "
+                         "allowed; check fewer examples, a smaller network, or a sample of the parameters")

@@ -349,8 +349,8 @@ def _bounded_lines(stream, where: str):
         if line.isspace():
             blank_run += 1
             if blank_run > MAX_BLANK_RUN:
-                raise DataFileError(f"{where}: more than {MAX_BLANK_RUN} blank lines in a row after line "
-                                    f"{number - blank_run}; remove them")
+                raise DataFileError(f"{where}: more than {MAX_BLANK_RUN} blank lines in a row from line "
+                                    f"{number - blank_run + 1}; remove them")
         else:
             blank_run = 0
         yield line
