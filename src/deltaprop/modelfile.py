@@ -24,7 +24,11 @@ size (and a cap) before anything is read or allocated; the header must be one JS
 without repeated keys; every array's dtype, shape and byte range must agree with each other
 and tile the data exactly; the format name, version and checksum must match; every array
 of the architecture must be present with its exact shape and dtype; no float may be NaN or
-infinite. Only then is the object built. Every failure raises one
+infinite; the header may hold at most :data:`MAX_CONTAINERS` lists and objects and the file
+must fit three times in the memory available; every metadata section must pass the schema
+of :mod:`deltaprop._schema` (the checksum is not a signature: an edited file can be
+re-signed, so the schema is what stands between it and the code). Only then is the object
+built. Every failure raises one
 :class:`~deltaprop.errors.ModelFileError` naming the file and the problem; path problems
 raise :class:`~deltaprop.errors.FileAccessError` subclasses (which are also
 ``FileNotFoundError``, ``IsADirectoryError``, ``PermissionError``). Loading never runs code
