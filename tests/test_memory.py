@@ -20,7 +20,8 @@ from deltaprop._memory import (
 
 def test_network_bytes_counts_parameters_copies_and_batch_buffers():
     # [2, 3, 1]: (2 + 1) * 3 + (3 + 1) * 1 = 13 parameters; 6 units.
-    assert network_bytes([2, 3, 1], itemsize=8, batch_size=4) == 8 * ((PARAMETER_COPIES + 1) * 13 + BATCH_COPIES * 4 * 6)
+    expected = 8 * ((PARAMETER_COPIES + 1) * 13 + BATCH_COPIES * 4 * 6)
+    assert network_bytes([2, 3, 1], itemsize=8, batch_size=4) == expected
     assert network_bytes([2, 3, 1], itemsize=4, batch_size=4) * 2 == network_bytes([2, 3, 1], itemsize=8, batch_size=4)
 
 

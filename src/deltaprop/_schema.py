@@ -278,7 +278,8 @@ def _trainer_state_spec(names: dict) -> Obj:
                  "n_iter_no_change", "early_stopping", "validation_fraction", "shuffle"))
     history = Obj({
         "loss": ListOf(NUMBER_OR_NAN), "val_loss": ListOf(Maybe(NUMBER_OR_NAN)),
-        "val_metric": ListOf(Maybe(NUMBER_OR_NAN)), "time": ListOf(NUMBER), "learning_rate": ListOf(Maybe(NUMBER_OR_NAN)),
+        "val_metric": ListOf(Maybe(NUMBER_OR_NAN)), "time": ListOf(NUMBER),
+        "learning_rate": ListOf(Maybe(NUMBER_OR_NAN)),
         "best_epoch": Maybe(COUNT), "stop_reason": Maybe(Text()),
     }, optional=("val_loss", "val_metric", "time", "learning_rate", "best_epoch", "stop_reason"))
     rng = Obj({
@@ -342,7 +343,7 @@ def _estimator_labels(meta, fail) -> None:
     k, n_out = len(labels["classes"]), _n_outputs(meta)
     # A binary single-label classifier has one output unit; otherwise one per class.
     expected = {1, 2} if (k == 2 and not labels["multilabel"]) else {k}
-    if n_out is not None and n_out not in expected and not (k == 2 and n_out == 1):
+    if n_out is not None and n_out not in expected:
         fail("label_map.classes", f"lists {k} classes but the network has {n_out} output units")
 
 
@@ -372,12 +373,9 @@ def _estimator_inputs(meta, fail) -> None:
     if names is not None and n_in is not None and len(names) != n_in:
         fail("feature_names_in", f"names {len(names)} features for a network of {n_in} inputs")
     scaling = meta.get("target_scaling")
-    if scaling is not None and n_out_mismatch(scaling, _n_outputs(meta)):
-        fail("target_scaling", f"does not give one min and max per output unit ({_n_outputs(meta)})")
-
-
-def n_out_mismatch(scaling: dict, n_out: int | None) -> bool:
-    return n_out is not None and not (len(scaling["min"]) == len(scaling["max"]) == n_out)
+    n_out = _n_outputs(meta)
+    if scaling is not None and n_out is not None and not len(scaling["min"]) == len(scaling["max"]) == n_out:
+        fail("target_scaling", f"does not give one min and max per output unit ({n_out})")
 
 
 def _architecture(meta, fail) -> None:
