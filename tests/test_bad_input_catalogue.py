@@ -28,8 +28,10 @@ import pytest
 import deltaprop as dp
 from deltaprop.cli import EXIT_ERROR, EXIT_USAGE, main
 from deltaprop.data import load_dataset
+from deltaprop.callbacks import load_checkpoint
 from deltaprop.errors import (
     DataFileError,
+    FileAccessError,
     FileAccessDeniedError,
     InputError,
     InputTypeError,
@@ -117,6 +119,66 @@ def deny_locked(monkeypatch) -> None:
         return real_open(file, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "open", guarded_open)
+
+
+def resigned(f: "Files", name: str, edit, *, checkpoint: bool = False) -> str:
+    """A model (or checkpoint) file edited by ``edit(meta)`` with its SHA-256 recomputed (issue 14)."""
+    import json
+
+    import safetensors.numpy
+
+    from deltaprop import modelfile
+    from deltaprop.callbacks import Checkpoint
+
+    source = f.root / f"source-{name}"
+    if checkpoint:
+        dp.Trainer(solver="adam", batch_size=5, epochs=1, seed=0, callbacks=[Checkpoint(source)]).fit(net(), X, Y)
+    else:
+        dp.save(net(), source, metadata={"preprocessing": {"standardize": {"mean": [0.0] * 3, "scale": [1.0] * 3},
+                                                          "label_map": None}})
+    arrays, meta = modelfile.read(source, what="checkpoint" if checkpoint else "model file")
+    edit(meta)
+    text = json.dumps(meta)
+    path = f.root / name
+    path.write_bytes(safetensors.numpy.save(arrays, metadata={"deltaprop": text,
+                                                              "deltaprop.sha256": modelfile._checksum(text, arrays)}))
+    return str(path)
+
+
+def _zip_with_text_member() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("X", b"not an array")
+    return buffer.getvalue()
+
+
+def huge_npz(f: "Files") -> str:
+    import zipfile
+
+    path = f.root / "huge.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        with z.open("X.npy", "w", force_zip64=True) as fp:
+            np.lib.format.write_array_header_1_0(fp, {"descr": "<f8", "fortran_order": False, "shape": (10**7, 10**5)})
+    return str(path)
+
+
+def fifo(f: "Files", name: str) -> str:
+    path = f.root / name
+    os.mkfifo(path)
+    return str(path)
+
+
+def write_bytes(f: "Files", name: str, data: bytes) -> str:
+    (f.root / name).write_bytes(data)
+    return str(f.root / name)
+
+
+def zero_link(f: "Files") -> str:
+    (f.root / "zeros.csv").symlink_to("/dev/zero")
+    return str(f.root / "zeros.csv")
 
 
 @dataclass(frozen=True)
@@ -305,6 +367,58 @@ CASES = [
          MissingFileError, r"cannot write model file .*: the directory '.*such' does not exist; create it first"),
     Case("saving over a directory", lambda f: dp.save(net(), f.folder_csv), NotAFileError,
          r"cannot write model file '.*folder\.csv': it is a directory; give the path of a file"),
+    # --------------------------------------------------------------- issue 14: files that lie, unbounded inputs
+    Case("re-signed label map without dtype",
+         lambda f: dp.load(resigned(f, "nodtype.safetensors", lambda m: m.update(
+             label_map={"classes": ["a"], "multilabel": False}))), ModelFileError,
+         r"nodtype\.safetensors': its metadata field 'label_map\.dtype' is missing; .*restore a good copy"),
+    Case("re-signed standardisation scale of zero",
+         lambda f: dp.load(resigned(f, "scale0.safetensors", lambda m: m["preprocessing"]["standardize"].update(
+             scale=[1.0, 0.0, 1.0]))), ModelFileError,
+         r"scale0\.safetensors': its metadata field 'preprocessing\.standardize\.scale\[1\]' is 0\.0; expected a "
+         r"number >= 1e-100 .*restore a good copy"),
+    Case("re-signed checkpoint with a negative epoch",
+         lambda f: load_checkpoint(resigned(f, "epoch.ckpt", lambda m: m["trainer_state"].update(epoch=-2**63),
+                                            checkpoint=True)), ModelFileError,
+         r"cannot load checkpoint '.*epoch\.ckpt': its field 'trainer_state\.epoch' is -9223372036854775808; "
+         r"expected an integer from 0 .*use an unedited checkpoint"),
+    Case("re-signed checkpoint with empty Adam moments",
+         lambda f: load_checkpoint(resigned(f, "adam.ckpt", lambda m: m["trainer_state"]["optimizer"].update(m=[]),
+                                            checkpoint=True)), ModelFileError,
+         r"its field 'trainer_state\.optimizer\.m' holds arrays of shapes \[\]; expected one flat vector of 21 "
+         r"numbers .*use an unedited checkpoint"),
+    Case("model header of 200 000 empty lists",
+         lambda f: dp.load(resigned(f, "wide.safetensors", lambda m: m.update(padding=[[]] * 200_000))),
+         ModelFileError, r"wide\.safetensors': its header holds \d+ lists and objects, more than the 100000 a model "
+                         r"file may have; .*restore a good copy"),
+    Case("network too large for memory", lambda f: dp.Network([10**6, 10**5, 1]), InputError,
+         r"a network with layer_sizes=\[1000000, 100000, 1\] .* needs about 6\.41 TB of memory but only .* is "
+         r"available; use fewer or smaller layers"),
+    Case("npz declaring an 8 TB array", lambda f: load_dataset(huge_npz(f)), InputError,
+         r"huge\.npz': array 'X' of shape \(10000000, 100000\) \(8 TB\) needs about 8 TB of memory but only .* is "
+         r"available; use a smaller file"),
+    Case("npz member that is not an array",
+         lambda f: load_dataset(write_bytes(f, "odd.npz", _zip_with_text_member())), DataFileError,
+         r"odd\.npz': its member 'X' is not a \.npy array .*; save arrays with np\.savez\(path, X=X, y=y\)"),
+    Case("IDX file with 255 dimensions",
+         lambda f: load_dataset(write_bytes(f, "odd-idx3-ubyte", b"\0\0\x08\xff" + b"\0\0\0\x01" * 255 + b"\x07")),
+         DataFileError, r"announces 255 dimensions; deltaprop reads IDX files of at most 8 .*; is it an IDX file\?"),
+    Case("number with an underscore", lambda f: load_dataset(write_bytes(f, "u.csv", b"a,y\n1_000,0\n2,1\n")),
+         DataFileError, r"u\.csv', line 2: column 'a' holds '1_000', which is not a plainly written number; write it "
+                        r"with ASCII digits"),
+    Case("Arabic-Indic digit", lambda f: load_dataset(write_bytes(f, "ar.csv", "a,y\n\u0663,0\n2,1\n".encode())),
+         DataFileError, r"ar\.csv', line 2: column 'a' holds '\u0663', which is not a plainly written number"),
+    Case("unit separator in a cell", lambda f: load_dataset(write_bytes(f, "us.csv", b"a,y\nx\x1fy,0\n2,1\n")),
+         DataFileError, r"us\.csv': column 'a' is not numeric \(line 2 has 'x\\x1fy'\); encode it as numbers"),
+    Case("NUL-only data", lambda f: load_dataset(write_bytes(f, "nul.csv", b"\0" * 1000)), DataFileError,
+         r"nul\.csv', line 1: holds a NUL character, so it is binary data, not a CSV/TSV text; give a text table"),
+    Case("CSV that is a link to /dev/zero", lambda f: load_dataset(zero_link(f)), NotAFileError,
+         r"data file '.*zeros\.csv' is a character device, not a regular file; copy what it holds to a file"),
+    Case("model file that is a FIFO with no writer", lambda f: dp.load(fifo(f, "pipe.safetensors")), NotAFileError,
+         r"model file '.*pipe\.safetensors' is a FIFO \(named pipe\), not a regular file; copy what it holds"),
+    Case("saving to a FIFO with no reader", lambda f: dp.save(net(), fifo(f, "out.safetensors")), FileAccessError,
+         r"cannot write model file '.*out\.safetensors': it is a FIFO \(named pipe\) with no reader; start the "
+         r"reading program first"),
 ]
 
 

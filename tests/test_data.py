@@ -3,9 +3,14 @@
 import gzip
 import io
 import os
+import re
 import struct
+import subprocess
 import sys
+import textwrap
+import time
 import tracemalloc
+import zipfile
 
 import numpy as np
 import pytest
@@ -21,6 +26,7 @@ from deltaprop.data import (
     read_idx,
     read_idx_dataset,
     read_npy,
+    read_npz,
     read_parquet,
     write_idx,
 )
@@ -488,3 +494,132 @@ def test_dataset_unpacks_and_reprs():
     X, y, names, target = ds
     assert X.shape == (2, 1) and y is None and names == ["a"] and target is None
     assert repr(ds) == "Dataset('n': X (2, 1) float64, y None, target None)"
+
+
+# --------------------------------------------------------------------------- bounded and strict reading (issue 14)
+@pytest.mark.parametrize("cell", ["1_000", "\u0663", "\u0661\u0662", "\uff11", "\x0b2"])
+def test_numbers_are_parsed_strictly_and_the_cell_is_named(tmp_path, cell):
+    # Python's float accepts each of these; a table cell written so is a mistake to report.
+    assert float(cell) == float(cell)
+    path = write(tmp_path / "odd.csv", f"a,b,y\n1,2,0\n3,{cell},1\n")
+    with pytest.raises(dp.DataFileError, match=r"odd\.csv', line 3: column 'b' holds .*, which is not a plainly "
+                                               r"written number; write it with ASCII digits"):
+        read_csv(path)
+
+
+def test_a_unit_separator_inside_a_text_cell_is_reported_not_an_assertion(tmp_path):
+    path = write(tmp_path / "us.csv", "a,b,y\n1,2,0\n3,x\x1fy,1\n")
+    with pytest.raises(dp.DataFileError, match=r"column 'b' is not numeric \(line 3 has 'x\\x1fy'\)"):
+        read_csv(path)
+
+
+def test_numeric_looking_labels_written_oddly_stay_text(tmp_path):
+    path = write(tmp_path / "labels.csv", "a,y\n1,1_000\n2,\u0663\n")
+    assert read_csv(path).y.tolist() == ["1_000", "\u0663"]
+
+
+def test_plain_numbers_still_read_in_every_ordinary_spelling(tmp_path):
+    path = write(tmp_path / "ok.csv", "a,b,c,y\n 1 ,-2.5e3,.5,0\n+3,4.,1E-2,1\n")
+    assert read_csv(path).X.tolist() == [[1.0, -2500.0, 0.5], [3.0, 4.0, 0.01]]
+
+
+def test_nul_bytes_are_binary_data_not_a_table(tmp_path):
+    path = tmp_path / "zeros.csv"
+    path.write_bytes(b"\0" * 4096)
+    with pytest.raises(dp.DataFileError, match=r"zeros\.csv', line 1: holds a NUL character, so it is binary "
+                                               r"data, not a CSV/TSV text"):
+        read_csv(path)
+
+
+def test_a_line_longer_than_the_bound_is_refused_before_it_is_read_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr("deltaprop.data.MAX_LINE_CHARS", 1000)
+    path = write(tmp_path / "long.csv", "a,y\n" + "1" * 5000 + ",0\n")
+    with pytest.raises(dp.DataFileError, match=r"long\.csv', line 2: longer than 1000 characters"):
+        read_csv(path)
+
+
+def test_a_small_gzip_of_a_billion_newlines_is_refused_in_well_under_a_second(tmp_path):
+    path = tmp_path / "newlines.csv.gz"
+    with gzip.open(path, "wb", compresslevel=9) as f:
+        for _ in range(1000):
+            f.write(b"\n" * 10**6)
+    assert path.stat().st_size < 2 * 2**20
+    started = time.process_time()
+    with pytest.raises(dp.DataFileError, match=r"more than 100000 blank lines in a row from line 1; remove them"):
+        read_csv(path)
+    assert time.process_time() - started < 5
+
+
+def test_a_npz_member_that_is_not_an_array_is_named(tmp_path):
+    path = tmp_path / "odd.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("X", b"not an array")
+    with pytest.raises(dp.DataFileError, match=r"odd\.npz': its member 'X' is not a \.npy array"):
+        read_npz(path)
+
+
+def huge_npz(path, shape=(10**7, 10**5)):
+    """A small .npz whose X.npy declares an enormous float64 array (only the header is stored)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        with z.open("X.npy", "w", force_zip64=True) as f:
+            np.lib.format.write_array_header_1_0(f, {"descr": "<f8", "fortran_order": False, "shape": shape})
+    return path
+
+
+def test_a_npz_member_declaring_more_than_the_memory_available_is_refused_before_loading(tmp_path):
+    path = huge_npz(tmp_path / "huge.npz")
+    assert path.stat().st_size < 4096
+    with pytest.raises(dp.InputError, match=r"huge\.npz': array 'X' of shape \(10000000, 100000\) \(8 TB\) needs "
+                                            r"about 8 TB of memory but only .* is available"):
+        read_npz(path)
+
+
+def test_an_idx_file_announcing_255_dimensions_is_refused(tmp_path):
+    path = tmp_path / "odd-idx3-ubyte"
+    path.write_bytes(b"\0\0\x08\xff" + b"\0\0\0\x01" * 255 + b"\x07")
+    with pytest.raises(dp.DataFileError, match=r"announces 255 dimensions; deltaprop reads IDX files of at most 8"):
+        read_idx(path)
+
+
+def test_a_memory_error_while_reading_is_one_data_file_error(tmp_path, monkeypatch):
+    path = write(tmp_path / "t.csv", "a,y\n1,0\n")
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr("deltaprop.data._read_rows", exhausted)
+    with pytest.raises(dp.DataFileError, match=r"reading '.*t\.csv' ran out of memory; use a smaller file"):
+        load_dataset(path)
+
+
+def test_a_fifo_with_no_writer_reads_as_an_empty_table_at_once(tmp_path):
+    fifo = tmp_path / "stream.csv"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    with pytest.raises(dp.DataFileError, match=r"stream\.csv' is empty"):
+        load_dataset(fifo)
+    assert time.monotonic() - started < 5
+
+
+def test_an_endless_table_stops_at_the_memory_limit_with_one_error(tmp_path):
+    # Under RLIMIT_AS (300 MB above what the interpreter already uses), a table of 1.5 million
+    # short rows stops with one error instead of a MemoryError traceback.
+    path = tmp_path / "big.csv"
+    with open(path, "wb") as f:
+        f.write(b"a,b,y\n" + b"1,2,0\n" * 1_500_000)
+    script = textwrap.dedent(f"""
+        import resource, sys
+        import deltaprop as dp
+        from deltaprop.data import read_csv
+        used = int(open("/proc/self/status").read().split("VmSize:")[1].split()[0]) * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (used + 300 * 2**20, resource.RLIM_INFINITY))
+        try:
+            read_csv({str(path)!r})
+        except dp.DataFileError as exc:
+            print(type(exc).__name__, exc)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+    assert re.match(r"DataFileError (data file '.*big\.csv' is too large for the memory available|reading '.*' ran "
+                    r"out of memory)", out.stdout), out.stdout

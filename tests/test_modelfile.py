@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import re
 import signal
 import struct
 import subprocess
@@ -386,7 +387,7 @@ def test_metadata_that_contradicts_the_file_is_refused(tmp_path, meta_changes, m
 def test_unknown_activation_in_an_otherwise_consistent_file_is_refused(tmp_path):
     meta = good_meta()
     meta["architecture"]["activation"] = ["swish"]
-    with pytest.raises(dp.ModelFileError, match="not describe a valid network.*unknown activation 'swish'"):
+    with pytest.raises(dp.ModelFileError, match=r"field 'architecture.activation\[0\]' is 'swish'; expected one of 'sigmoid'"):
         dp.load(craft(tmp_path / "bad", good_arrays(), meta))
 
 
@@ -675,3 +676,147 @@ def test_data_fingerprint_changes_with_values_dtype_order_and_labels():
     assert data_fingerprint(X, 1 - y) != base
     assert data_fingerprint(X) != base
     assert data_fingerprint(np.asfortranarray(X), y) == base  # memory layout is not data
+
+
+# --------------------------------------------------------------------------- edited and re-signed files (issue 14)
+# Each file below has a correct SHA-256 (recomputed after the edit, as anyone can), so only
+# the metadata schema can refuse it; each edit is one the issue found ending in a traceback.
+def nested(depth):
+    value = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def edited(tmp_path, source, edit, *, what="model file"):
+    """``source`` with ``edit(meta, arrays)`` applied and the checksum recomputed."""
+    arrays, meta = modelfile.read(source, what=what)
+    edit(meta, arrays)
+    return craft(tmp_path / f"edited{source.suffix}", arrays, meta)
+
+
+@pytest.fixture(scope="module")
+def saved_files(tmp_path_factory):
+    from deltaprop.callbacks import Checkpoint
+    from deltaprop.estimators import MLPClassifier
+
+    root = tmp_path_factory.mktemp("saved")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 3))
+    clf = MLPClassifier(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=30, tol=None, random_state=0)
+    dp.save(clf.fit(X, np.array(["a", "b", "c"] * 10)), root / "clf.safetensors")
+    cli_meta = {"preprocessing": {"standardize": {"mean": [0.0, 0.0, 0.0], "scale": [1.0, 2.0, 3.0]},
+                                  "label_map": None}, "task": "regression"}
+    dp.save(dp.Network([3, 4, 1], seed=0), root / "cli.safetensors", metadata=cli_meta)
+    Y = (X[:, :1] > 0).astype(float)
+    dp.Trainer(solver="adam", batch_size=10, epochs=2, seed=0, callbacks=[Checkpoint(root / "run.ckpt")]).fit(
+        dp.Network([3, 4, 1], seed=0), X, Y)
+    return root
+
+
+def set_path(tree, path, value):
+    for key in path[:-1]:
+        tree = tree[key]
+    if value is KeyError:
+        del tree[path[-1]]
+    else:
+        tree[path[-1]] = value
+
+
+@pytest.mark.parametrize("source, path, value, message", [
+    ("clf.safetensors", ("label_map", "dtype"), KeyError, r"field 'label_map\.dtype' is missing"),
+    ("clf.safetensors", ("label_map", "classes"), ["a", "b"],
+     r"field 'label_map\.classes' lists 2 classes but the network has 3 output units"),
+    ("clf.safetensors", ("label_map", "dtype"), "O", r"field 'label_map\.dtype' is 'O'; labels are bools, integers"),
+    ("clf.safetensors", ("label_map", "dtype"), "<i8", r"field 'label_map\.dtype' is '<i8', which cannot hold"),
+    ("clf.safetensors", ("n_features_in",), float("inf"), r"field 'n_features_in' is inf; expected an integer"),
+    ("clf.safetensors", ("n_features_in",), 7, r"field 'n_features_in' is 7 but the network has 3 inputs"),
+    ("cli.safetensors", ("preprocessing", "standardize", "mean"), "0,0,0",
+     r"field 'preprocessing\.standardize\.mean' is '0,0,0'; expected a list"),
+    ("cli.safetensors", ("preprocessing", "standardize", "scale"), [1.0, 0.0, 1.0],
+     r"field 'preprocessing\.standardize\.scale\[1\]' is 0\.0; expected a number >= 1e-100"),
+    ("cli.safetensors", ("preprocessing", "standardize", "scale"), [1.0, float("inf"), 1.0],
+     r"field 'preprocessing\.standardize\.scale\[1\]' is inf; expected a finite number"),
+    ("cli.safetensors", ("preprocessing", "standardize", "mean"), [0.0, 0.0],
+     r"field 'preprocessing\.standardize' has 2 means but 3 scales"),
+    ("cli.safetensors", ("architecture", "loss"), "hinge", r"field 'architecture\.loss' is 'hinge'; expected one of"),
+    ("cli.safetensors", ("history",), nested(60), r"field 'metadata' is nested more than 24 levels deep"),
+])
+def test_an_edited_and_resigned_model_file_is_one_model_file_error_naming_the_field(
+        tmp_path, saved_files, source, path, value, message):
+    bad = edited(tmp_path, saved_files / source, lambda meta, arrays: set_path(meta, path, value))
+    with pytest.raises(dp.ModelFileError, match=rf"cannot load model file '.*edited\.safetensors': its metadata "
+                                                rf".*{message}.*restore a good copy"):
+        dp.load(bad)
+
+
+@pytest.mark.parametrize("path, value, message", [
+    (("trainer_state", "epoch"), -2**63, r"field 'trainer_state\.epoch' is -9223372036854775808; expected an "
+                                          r"integer from 0"),
+    (("trainer_state", "optimizer", "m"), [], r"field 'trainer_state\.optimizer\.m' holds arrays of shapes \[\]; "
+                                              r"expected one flat vector of 21 numbers"),
+    (("trainer_state", "optimizer", "v"), nested(200), r"field 'metadata' is nested more than 24 levels deep"),
+    (("trainer_state", "optimizer", "t"), -1, r"field 'trainer_state\.optimizer\.t' is -1"),
+    (("trainer_state", "rng", "bit_generator"), "default_rng", r"field 'trainer_state\.rng\.bit_generator' is "
+                                                               r"'default_rng'; expected one of 'PCG64'"),
+    (("trainer_state", "rng", "state"), {}, r"field 'trainer_state\.rng' is not a valid PCG64 state"),
+    (("trainer_state", "layer_shapes"), [[4, 3], [1, 4], [4], [2]], r"field 'trainer_state\.layer_shapes'"),
+    (("trainer_state", "settings", "epochs"), float("nan"), r"field 'trainer_state\.settings\.epochs' is nan"),
+    (("trainer_state", "schedule", "learning_rate"), "fast", r"field 'trainer_state\.schedule\.learning_rate'"),
+])
+def test_an_edited_and_resigned_checkpoint_is_one_model_file_error_naming_the_field(
+        tmp_path, saved_files, path, value, message):
+    from deltaprop.callbacks import load_checkpoint
+
+    bad = edited(tmp_path, saved_files / "run.ckpt", lambda meta, arrays: set_path(meta, path, value),
+                 what="checkpoint")
+    with pytest.raises(dp.ModelFileError, match=rf"cannot load checkpoint '.*edited\.ckpt': .*{message}"):
+        load_checkpoint(bad)
+
+
+def test_a_checkpoint_whose_optimizer_arrays_do_not_match_the_layers_is_refused(tmp_path, saved_files):
+    from deltaprop.callbacks import load_checkpoint
+
+    def shrink(meta, arrays):
+        arrays["optimizer.m.0"] = arrays["optimizer.m.0"][:5]
+
+    bad = edited(tmp_path, saved_files / "run.ckpt", shrink, what="checkpoint")
+    with pytest.raises(dp.ModelFileError, match=r"field 'trainer_state\.optimizer\.m' holds arrays of shapes "
+                                                r"\[\(5,\)\]; expected one flat vector of 21 numbers"):
+        load_checkpoint(bad)
+
+
+def test_a_header_of_many_nested_empty_lists_is_refused_before_parsing(tmp_path):
+    meta = good_meta(padding=[[]] * 200_000)
+    path = craft(tmp_path / "wide.safetensors", good_arrays(), meta)
+    tracemalloc.start()
+    try:
+        with pytest.raises(dp.ModelFileError, match=r"its header holds 2000\d\d lists and objects, more than the "
+                                                    r"100000 a model file may have"):
+            dp.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 2**20  # the header's bytes, never the parsed lists
+
+
+def test_a_model_file_larger_than_the_memory_left_is_refused_before_reading_it(tmp_path):
+    # A valid 8-byte length and header, then a 4 GB sparse tail: under RLIMIT_AS it is refused
+    # from the size alone, not read until MemoryError.
+    path = craft(tmp_path / "sparse.safetensors", good_arrays(), good_meta())
+    with open(path, "r+b") as f:
+        f.truncate(4 * 2**30)
+    script = textwrap.dedent(f"""
+        import resource
+        import deltaprop as dp
+        used = int(open("/proc/self/status").read().split("VmSize:")[1].split()[0]) * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (used + 1024 * 2**20, resource.RLIM_INFINITY))
+        try:
+            dp.load({str(path)!r})
+        except dp.ModelFileError as exc:
+            print(exc)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+    assert re.search(r"sparse\.safetensors': it is 4\.29 GB long and loading it needs about 12\.9 GB of memory, "
+                     r"but only .* is available; free memory", out.stdout), out.stdout

@@ -42,6 +42,7 @@ from typing import Callable
 
 from . import modelfile
 from ._validation import check_positive
+from ._schema import check_trainer_state
 from .errors import ModelFileError
 from .network import Network
 from .training import join_state, split_state
@@ -247,6 +248,16 @@ def load_checkpoint(path) -> SavedCheckpoint:
     See :class:`Checkpoint`.
     """
     arrays, meta = modelfile.load_state(path)
+
+    def fail(field: str, problem: str):
+        raise ModelFileError(f"cannot load checkpoint {str(path)!r}: its field {field!r} {problem}; it was not written "
+                             "by deltaprop.callbacks.Checkpoint or was edited; use an unedited checkpoint")
+
+    for key in ("architecture", "trainer_state"):
+        if key not in meta:
+            fail(key, "is missing")
+    # The schema and the relations to the file's arrays and layers, before any value is used.
+    check_trainer_state(meta["trainer_state"], arrays, meta["architecture"]["layer_sizes"], fail)
     try:
         state = join_state(arrays, meta["trainer_state"])
         n = len(meta["architecture"]["layer_sizes"]) - 1
@@ -256,7 +267,7 @@ def load_checkpoint(path) -> SavedCheckpoint:
         net = Network.from_config(meta["architecture"], weights, biases)
         return SavedCheckpoint(state=state, network=net, settings=dict(state["settings"]),
                                metadata=dict(meta.get("metadata") or {}), epoch=int(state["epoch"]))
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, RecursionError) as exc:
         raise ModelFileError(
             f"checkpoint {str(path)!r} does not hold a deltaprop training state ({exc!r}); "
             "it was not written by deltaprop.callbacks.Checkpoint"

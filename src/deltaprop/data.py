@@ -37,10 +37,12 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import gzip
 import io
 import itertools
 import os
+import re
 import struct
 import sys
 import zlib
@@ -49,6 +51,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._files import atomic_write_bytes, fspath, open_for_reading
+from ._memory import available_bytes, check_fits, format_bytes
 from .errors import DataFileError, InputError, InputTypeError, MissingFileError
 
 __all__ = [
@@ -117,7 +120,27 @@ class Dataset:
         return f"Dataset({self.name!r}: X {self.X.shape} {self.X.dtype}, y {y}, target {self.target_name!r})"
 
 
+def _out_of_memory_is_one_error(reader):
+    """Turn a MemoryError met while reading into one DataFileError naming the source.
+
+    The readers check the sizes a file declares before allocating; this catches what no
+    declaration announces (a table of many short rows growing past the memory left).
+    """
+
+    @functools.wraps(reader)
+    def read(source, *args, **kwargs):
+        try:
+            return reader(source, *args, **kwargs)
+        except MemoryError:
+            name = "standard input" if isinstance(source, str) and source == "-" else repr(os.fspath(source))
+            raise DataFileError(f"reading {name} ran out of memory; use a smaller file or a machine with more "
+                                "memory") from None
+
+    return read
+
+
 # ------------------------------------------------------------------------------ entry point
+@_out_of_memory_is_one_error
 def load_dataset(
     source,
     target=None,
@@ -230,6 +253,7 @@ def _format_of(path: str) -> str | None:
 
 
 # ------------------------------------------------------------------------------ CSV / TSV
+@_out_of_memory_is_one_error
 def read_csv(source, target=None, *, delimiter: str | None = None, has_target: bool = True) -> Dataset:
     """Read a CSV or TSV table with a header row.
 
@@ -274,7 +298,7 @@ def read_csv(source, target=None, *, delimiter: str | None = None, has_target: b
     else:
         path = fspath(source)
         where = f"data file {path!r}"
-        raw = open_for_reading(path, what="data file")
+        raw = open_for_reading(path, what="data file", allow_pipes=True)  # <(zcat data.csv.gz) streams
         binary = gzip.GzipFile(fileobj=raw) if path.lower().endswith(".gz") else raw
         stream = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
         sep = delimiter or ("\t" if _format_of(path) == "tsv" else ",")
@@ -294,10 +318,60 @@ def read_csv(source, target=None, *, delimiter: str | None = None, has_target: b
     return Dataset(X, y, [header[j] for j in features], None if t is None else header[t], name=str(source))
 
 
+#: The longest line and field a table may have (a 100 000-column row of numbers fits).
+MAX_LINE_CHARS = 16 * 2**20
+#: The most blank lines in a row a table may have before it is taken for padding, not data.
+MAX_BLANK_RUN = 100_000
+#: Rows between two checks of the memory the rows read so far are taking.
+_MEMORY_CHECK_ROWS = 1 << 16
+
+
+def _bounded_lines(stream, where: str):
+    """The physical lines of ``stream``, refusing NUL bytes, endless lines and endless blank runs.
+
+    ``csv.reader`` asks for whole lines; without these bounds a file with no newline
+    (``/dev/zero``, a sparse file) would be read into one string until memory ran out, and
+    a gzip of a billion newlines would be walked line by line for minutes.
+    """
+    blank_run = 0
+    number = 0
+    while True:
+        line = stream.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        number += 1
+        if "\0" in line:
+            raise DataFileError(f"{where}, line {number}: holds a NUL character, so it is binary data, not a "
+                                "CSV/TSV text; give a text table")
+        if len(line) > MAX_LINE_CHARS:
+            raise DataFileError(f"{where}, line {number}: longer than {MAX_LINE_CHARS} characters; "
+                                "is it a text table with one example per line?")
+        if line.isspace():
+            blank_run += 1
+            if blank_run > MAX_BLANK_RUN:
+                raise DataFileError(f"{where}: more than {MAX_BLANK_RUN} blank lines in a row from line "
+                                    f"{number - blank_run + 1}; remove them")
+        else:
+            blank_run = 0
+        yield line
+
+
+def _check_rows_fit(rows, n_cols: int, chars: int, where: str) -> None:
+    """Stop reading once the rows read so far could not be held twice (rows, then the array)."""
+    available = available_bytes()
+    # A row: a list (56 bytes + 8 per field) and one str per field (~50 bytes + its text).
+    used = len(rows) * (56 + 58 * n_cols) + chars
+    if available is not None and 2 * used > available:
+        raise DataFileError(f"{where} is too large for the memory available ({len(rows)} rows read took about "
+                            f"{format_bytes(used)}, {format_bytes(available)} is left); use a smaller file "
+                            "or a machine with more memory")
+
+
 def _read_rows(stream, sep: str, where: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and the ``(line number, fields)`` of each non-blank data row."""
-    reader = csv.reader(stream, delimiter=sep, strict=True)
+    reader = csv.reader(_bounded_lines(stream, where), delimiter=sep, strict=True)
     header, rows = None, []
+    chars = 0
     try:
         for fields in reader:
             if not fields or all(not f.strip() for f in fields):
@@ -313,6 +387,9 @@ def _read_rows(stream, sep: str, where: str) -> tuple[list[str], list[tuple[int,
                     f"has {len(header)}; fix the row (quote values that contain {sep!r})"
                 )
             rows.append((reader.line_num, fields))
+            if len(rows) % _MEMORY_CHECK_ROWS == 0:
+                chars = sum(len(f) for _, fs in rows[-_MEMORY_CHECK_ROWS:] for f in fs) + chars
+                _check_rows_fit(rows, len(header), chars, where)
     except csv.Error as exc:
         raise DataFileError(
             f"{where}, line {reader.line_num}: malformed {'TSV' if sep == chr(9) else 'CSV'} ({exc}); "
@@ -366,43 +443,68 @@ def _target_index(columns: list[str], target, where: str) -> int:
     return int(target) % n
 
 
+#: A number as a table may write it: ASCII digits, an optional sign, point and exponent, with
+#: spaces or tabs around (``inf`` and ``nan`` are recognised to be reported as non-finite).
+#: Python's ``float`` also takes ``1_000``, Arabic-Indic digits and control characters as
+#: whitespace; a table cell may not.
+STRICT_NUMBER = re.compile(r"[ \t]*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)[ \t]*",
+                           re.ASCII | re.IGNORECASE)
+# Characters no strictly written number holds: one of them anywhere sends the cells to the
+# cell-by-cell check (the fast path parses with float, which is more lenient).
+_NOT_IN_NUMBERS = re.compile(r"[^0-9eE+\-. \tinfatyINFATY]")
+
+
 def _numeric_block(rows, header, columns: list[int], where: str) -> np.ndarray:
     """The given columns of all rows as float64, or an error naming the first bad cell."""
     n, d = len(rows), len(columns)
     if len(columns) == len(header):
-        cells = itertools.chain.from_iterable(fields for _, fields in rows)
+        cells = list(itertools.chain.from_iterable(fields for _, fields in rows))
     else:
-        cells = (fields[j] for _, fields in rows for j in columns)
+        cells = [fields[j] for _, fields in rows for j in columns]
     try:
         X = np.fromiter(map(float, cells), dtype=np.float64, count=n * d).reshape(n, d)
     except ValueError:
         X = None
-    if X is None or not np.isfinite(X).all():
+    if X is None or not np.isfinite(X).all() or _NOT_IN_NUMBERS.search("".join(cells)):
         _locate_bad_cell(rows, header, columns, where)
+    if X is None:  # every cell is a strict number, so float cannot have failed
+        raise DataFileError(f"{where}: a feature value could not be read as a number; check the file")
     return X
 
 
+def _lenient_float(text: str) -> bool:
+    """Whether Python's ``float`` (but not :data:`STRICT_NUMBER`) would take ``text``."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _locate_bad_cell(rows, header, columns, where) -> None:
+    """Raise naming the first empty, non-numeric or non-finite cell; return if there is none."""
     for line, fields in rows:
         for j in columns:
-            text = fields[j].strip()
+            text = fields[j].strip(" \t")
             if not text:
                 raise DataFileError(
                     f"{where}, line {line}: column {header[j]!r} is empty; missing values are not supported, "
                     "fill them in or drop those rows"
                 )
-            try:
-                value = float(text)
-            except ValueError:
+            if not STRICT_NUMBER.fullmatch(text):
+                if _lenient_float(text):
+                    raise DataFileError(
+                        f"{where}, line {line}: column {header[j]!r} holds {text[:40]!r}, which is not a plainly "
+                        "written number; write it with ASCII digits, without '_' separators or control characters"
+                    )
                 raise DataFileError(
                     f"{where}: column {header[j]!r} is not numeric (line {line} has {text[:40]!r}); "
                     "encode it as numbers or drop the column"
-                ) from None
-            if not np.isfinite(value):
+                )
+            if not np.isfinite(float(text)):
                 raise DataFileError(
                     f"{where}, line {line}: column {header[j]!r} holds {text!r}; remove or impute non-finite values"
                 )
-    raise AssertionError("a bad cell was reported but not found")  # pragma: no cover
 
 
 def _target_values(rows, name: str, t: int, where: str) -> np.ndarray:
@@ -416,6 +518,8 @@ def _target_values(rows, name: str, t: int, where: str) -> np.ndarray:
 def _labels_from_text(cells: list[str], name: str, lines, where: str) -> np.ndarray:
     """Integers if all are integers, else floats if all are numbers, else the strings."""
     text = np.array(cells, dtype=str)
+    if not all(STRICT_NUMBER.fullmatch(c) for c in cells):
+        return text  # labels such as "1_000" or Arabic-Indic digits stay text, as written
     try:
         return text.astype(np.int64)
     except (ValueError, OverflowError):
@@ -431,6 +535,7 @@ def _labels_from_text(cells: list[str], name: str, lines, where: str) -> np.ndar
 
 
 # ------------------------------------------------------------------------------ NumPy
+@_out_of_memory_is_one_error
 def read_npy(path, target: int | None = None) -> Dataset:
     """Read a ``.npy`` array of examples; ``target`` is the index of the target column, if any.
 
@@ -460,6 +565,10 @@ def read_npy(path, target: int | None = None) -> Dataset:
         raise DataFileError(f"{where} is not a valid .npy file ({exc})") from exc
     except (OSError, EOFError) as exc:
         raise DataFileError(f"{where} is not a valid .npy file ({exc}); is it truncated?") from exc
+    if not isinstance(A, np.ndarray):
+        raise DataFileError(f"{where} is not a single array; save one with np.save")
+    check_fits(A.nbytes, what=f"{where} (an array of shape {A.shape}, {format_bytes(A.nbytes)})",
+               fix="use a smaller file or a machine with more memory")
     A = np.array(A)  # from the memory map into memory
     if A.ndim < 2:
         raise DataFileError(f"{where} holds a {A.ndim}-D array of shape {A.shape}; save a 2-D array (examples x features)")
@@ -477,6 +586,7 @@ def read_npy(path, target: int | None = None) -> Dataset:
     return Dataset(A[:, keep], A[:, t].copy(), [f"x{j}" for j in keep], f"x{t}", name=path)
 
 
+@_out_of_memory_is_one_error
 def read_npz(path, target: str = "y", *, required: bool = False) -> Dataset:
     """Read a ``.npz`` archive holding ``X`` (or ``x``) and optionally ``y``.
 
@@ -513,8 +623,8 @@ def read_npz(path, target: str = "y", *, required: bool = False) -> Dataset:
                     )
                 if required and target not in keys:
                     raise InputError(f"{where} has no array {target!r}; its arrays are {', '.join(map(repr, keys))}")
-                X = archive[x_key]
-                y = archive[target] if target in keys else None
+                X = _npz_member(archive, x_key, where)
+                y = _npz_member(archive, target, where) if target in keys else None
         except DataFileError:
             raise
         except InputError:
@@ -538,6 +648,29 @@ def read_npz(path, target: str = "y", *, required: bool = False) -> Dataset:
                 f"{where}: {target} has shape {y.shape} but {x_key} has {len(X)} examples; save one target per example"
             )
     return Dataset(X, y, names, None if y is None else target, name=path)
+
+
+def _npz_member(archive, key: str, where: str) -> np.ndarray:
+    """Member ``key`` of an open ``.npz``, after checking it is an array whose declared size fits.
+
+    The ``.npy`` header inside the archive declares the shape and dtype; the size they imply
+    is checked against the memory available before numpy allocates it (a 2.6 MB archive
+    can declare, and really hold, a 2.4 GB array of zeros).
+    """
+    member = key + ".npy"
+    if member not in archive.zip.namelist():
+        raise DataFileError(f"{where}: its member {key!r} is not a .npy array (a file of another kind was "
+                            "stored in the archive); save arrays with np.savez(path, X=X, y=y)")
+    with archive.zip.open(member) as fp:
+        version = np.lib.format.read_magic(fp)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(fp)
+    n_bytes = dtype.itemsize
+    for n in shape:
+        n_bytes *= n
+    check_fits(n_bytes, what=f"{where}: array {key!r} of shape {shape} ({format_bytes(n_bytes)})",
+               fix="use a smaller file or a machine with more memory")
+    return archive[key]
 
 
 def _check_numeric(A: np.ndarray, where: str, what: str) -> None:
@@ -628,8 +761,11 @@ _IDX_CODES = {np.dtype(v).newbyteorder("="): k for k, v in _IDX_TYPES.items()}
 _GZIP_MAGIC = b"\x1f\x8b"
 # Deflate expands at most about 1032:1, so a gzip file of s bytes holds at most ~1032 s bytes.
 _DEFLATE_MAX_RATIO = 1032
+#: The most dimensions an IDX file may announce (its format allows 255; numpy arrays hold 64).
+MAX_IDX_NDIM = 8
 
 
+@_out_of_memory_is_one_error
 def read_idx(path) -> np.ndarray:
     """Read an IDX file (gzipped or plain) into an array of its own shape and dtype.
 
@@ -668,6 +804,9 @@ def read_idx(path) -> np.ndarray:
                     f"{', '.join(f'{k:02x}' for k in _IDX_TYPES)}, NN >= 1 dimensions); is it an IDX file?"
                 )
             dtype, ndim = np.dtype(_IDX_TYPES[head[2]]), head[3]
+            if ndim > MAX_IDX_NDIM:
+                raise DataFileError(f"{where} announces {ndim} dimensions; deltaprop reads IDX files of at most "
+                                    f"{MAX_IDX_NDIM} (MNIST images have 3); is it an IDX file?")
             raw_dims = f.read(4 * ndim)
             if len(raw_dims) < 4 * ndim:
                 raise DataFileError(f"{where} ends inside its header ({ndim} dimensions announced)")
@@ -685,6 +824,8 @@ def read_idx(path) -> np.ndarray:
                     f"{where} claims dimensions {dims} ({n_bytes} bytes of data) but holds "
                     f"{size - 4 - 4 * ndim}; it is truncated or damaged"
                 )
+            check_fits(n_bytes, what=f"{where} (dimensions {dims}, {format_bytes(n_bytes)})",
+                       fix="use a smaller file or a machine with more memory")
             data = f.read(n_bytes + 1)
         except (OSError, EOFError, zlib.error) as exc:
             raise DataFileError(f"{where} cannot be decompressed ({exc}); it is damaged") from exc

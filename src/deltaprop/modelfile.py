@@ -24,7 +24,11 @@ size (and a cap) before anything is read or allocated; the header must be one JS
 without repeated keys; every array's dtype, shape and byte range must agree with each other
 and tile the data exactly; the format name, version and checksum must match; every array
 of the architecture must be present with its exact shape and dtype; no float may be NaN or
-infinite. Only then is the object built. Every failure raises one
+infinite; the header may hold at most :data:`MAX_CONTAINERS` lists and objects and the file
+must fit three times in the memory available; every metadata section must pass the schema
+of :mod:`deltaprop._schema` (the checksum is not a signature: an edited file can be
+re-signed, so the schema is what stands between it and the code). Only then is the object
+built. Every failure raises one
 :class:`~deltaprop.errors.ModelFileError` naming the file and the problem; path problems
 raise :class:`~deltaprop.errors.FileAccessError` subclasses (which are also
 ``FileNotFoundError``, ``IsADirectoryError``, ``PermissionError``). Loading never runs code
@@ -46,7 +50,9 @@ import struct
 
 import numpy as np
 
+from . import _schema
 from ._files import atomic_write_bytes, fspath, open_for_reading
+from ._memory import available_bytes, format_bytes
 from ._version import __version__
 from .errors import DeltapropError, InputError, InputTypeError, ModelFileError
 
@@ -70,6 +76,8 @@ CHECKSUM_KEY = "deltaprop.sha256"
 #: The largest JSON header accepted (the safetensors reference implementation's limit).
 MAX_HEADER_BYTES = 100 * 2**20
 MAX_NDIM = 8
+#: The most JSON lists and objects a header may hold (a real file has a few hundred).
+MAX_CONTAINERS = 100_000
 #: Keys of the metadata that deltaprop itself writes; objects and callers may not set them.
 RESERVED_KEYS = ("format", "format_version", "kind", "versions")
 
@@ -327,8 +335,11 @@ def load(path):
         return cls._from_modelfile(arrays, meta)
     except ModelFileError:
         raise
-    except (DeltapropError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
-        fail(f"its contents do not describe a valid {meta['kind']} ({exc})", cause=exc)
+    except (DeltapropError, ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError,
+            RecursionError) as exc:
+        fail(f"its contents do not describe a valid {meta['kind']} ({type(exc).__name__}: {exc})", cause=exc)
+    except MemoryError as exc:
+        fail("building it ran out of memory; free memory or load it on a larger machine", cause=exc)
 
 
 def load_state(path) -> tuple[dict, dict]:
@@ -373,7 +384,19 @@ def read(path, *, what: str = "model file") -> tuple[dict, dict]:
                  f"it is truncated or not a model file; {_DAMAGED}")
         if n_header > MAX_HEADER_BYTES:
             fail(f"its header claims {n_header} bytes, more than the {MAX_HEADER_BYTES} a model file may have; {_DAMAGED}")
-        data = f.read()
+        header = f.read(n_header)
+        # Lists and objects cost ~50 bytes each once parsed, whatever their size in the file:
+        # count them (an upper bound: brackets inside strings count too) before parsing.
+        containers = header.count(b"[") + header.count(b"{")
+        if containers > MAX_CONTAINERS:
+            fail(f"its header holds {containers} lists and objects, more than the {MAX_CONTAINERS} a model "
+                 f"file may have; {_DAMAGED}")
+        # Reading holds the file's bytes, safetensors' arrays and the checked copies at once.
+        available = available_bytes()
+        if available is not None and 3 * size > available:
+            fail(f"it is {format_bytes(size)} long and loading it needs about {format_bytes(3 * size)} of memory, "
+                 f"but only {format_bytes(available)} is available; free memory or load it on a larger machine")
+        data = header + f.read()
     if len(data) != size - 8:
         fail("it changed while being read; try again once no other program is writing it")
     return decode(data, n_header, fail)
@@ -412,6 +435,8 @@ def decode(data: bytes, n_header: int, fail) -> tuple[dict, dict]:
             fail(f"array {name!r} holds {a[where]} at index {where}; a model's weights must be finite")
     if "architecture" in meta:
         _check_architecture(meta["architecture"], arrays, fail)
+    # Then every section, so an edited (and re-signed) file cannot reach the code.
+    _schema.check_meta(meta, lambda field, problem: fail(f"its metadata field {field!r} {problem}; {_DAMAGED}"))
     return arrays, meta
 
 

@@ -32,6 +32,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ._memory import check_network_fits
 from ._validation import as_float_matrix, check_dtype, check_positive, check_sample_weight
 from .activations import Activation, get_activation
 from .errors import InputError, InputTypeError
@@ -263,6 +264,7 @@ class Network:
         dtype: str | np.dtype = "float64",
         init: str = "auto",
     ):
+        check_network_fits(layer_sizes, dtype)  # before anything is allocated (issue 14, finding 5)
         sizes = self._check_sizes(layer_sizes)
         n_hidden = len(sizes) - 2
         if isinstance(activation, (str, Activation)):
