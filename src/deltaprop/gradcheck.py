@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._memory import check_gradcheck_size
 from ._validation import check_positive
 from .network import Network, forward_pass
 
@@ -18,8 +19,15 @@ def numerical_gradient(net: Network, X, Y, *, h: float = 1e-6, sample_weight=Non
     Returns
     -------
     dW, db : lists shaped like ``net.weights`` / ``net.biases``
+
+    Raises
+    ------
+    InputError
+        When the check would need more than ``deltaprop._memory.MAX_GRADCHECK_WORK``
+        multiply-adds (2 loss evaluations per parameter): check fewer examples or a smaller net.
     """
     check_positive(h, name="h")
+    check_gradcheck_size(net.n_parameters, len(X), net.n_parameters, option="the network")
     net64 = net.copy() if net.dtype == np.float64 else _as_float64(net)
     X, Y, sw = net64._checked(X, Y, sample_weight)
 
