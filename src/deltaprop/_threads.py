@@ -1,0 +1,201 @@
+"""How many BLAS threads a fit uses: chosen from the size of its matrix products.
+
+A step's time is its GEMMs (``np.matmul``, run by NumPy's BLAS) plus single-threaded
+elementwise work. A BLAS thread pays only when a GEMM is large enough to split: on a tiny
+layer the extra threads cost more to wake and join than they save, and on a busy machine a
+woken thread that waits for a core stalls the whole product (the quick start of issue 13 took
+0.1 s with one thread and 7-10 s with two on a loaded 2-core machine). So the policy is
+
+    threads = clip(floor(F / MIN_FLOPS_PER_THREAD), 1, cap)
+
+where ``F = 2 N max_t(n_t n_{t+1})`` is the flop count of the step's largest GEMM (batch of
+``N`` examples, layer ``t`` of fan-in ``n_t`` and fan-out ``n_{t+1}``), so every thread gets at
+least ``MIN_FLOPS_PER_THREAD`` flops of each large product, and ``cap`` is the smaller of the
+cores this process may run on (``os.sched_getaffinity``) and the BLAS's current limit (so an
+``OPENBLAS_NUM_THREADS=1`` or an enclosing ``threadpoolctl.threadpool_limits`` of the user
+is never raised). An explicit ``threads=`` overrides the policy.
+
+Entry point: :func:`blas_threads`, a context manager around a fit::
+
+    with blas_threads(net.sizes, batch_size, threads=None) as n:
+        ...  # every np.matmul here runs on at most n BLAS threads
+
+It sets the limit through threadpoolctl (``user_api="blas"``) and restores the previous
+limits on exit, also when the body raises. Elementwise NumPy work is single-threaded either
+way.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from threadpoolctl import ThreadpoolController
+
+from .errors import InputError, InputTypeError
+
+__all__ = ["MIN_FLOPS_PER_THREAD", "available_cores", "largest_gemm_flops", "choose_threads", "blas_threads"]
+
+#: The fewest flops of one GEMM each BLAS thread should get. Measured 2026-11-29 (see
+#: benchmarks/README.md, "Thread policy", for the table and the command): float32
+#: NumPy matmul, OpenBLAS 0.3.31 (SkylakeX kernel), AMD EPYC, 2 cores, three GEMMs of a
+#: layer (forward, weight gradient, input deltas) with 1 and 2 threads, 9 rounds.
+#: MEASUREMENT_PLACEHOLDER
+MIN_FLOPS_PER_THREAD = 10_000_000
+
+_controller: ThreadpoolController | None = None
+
+
+def _blas_controller() -> ThreadpoolController:
+    """threadpoolctl's view of the loaded BLAS libraries, made once per process.
+
+    Making it scans every loaded shared library (about 3-10 ms); limiting through the cached
+    one costs about 0.1 ms. NumPy's BLAS, the one every deltaprop GEMM runs on, is loaded by
+    ``import numpy``, before this can run; a BLAS loaded later by another package is left alone.
+    """
+    global _controller
+    if _controller is None:
+        _controller = ThreadpoolController().select(user_api="blas")
+    return _controller
+
+
+def available_cores() -> int:
+    """The number of CPU cores this process may run on (its affinity mask), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # no sched_getaffinity (macOS, Windows)
+        return os.cpu_count() or 1
+
+
+def largest_gemm_flops(sizes: Sequence[int], batch_size: int) -> int:
+    """Flops ``2 N max_t(n_t n_{t+1})`` of the largest GEMM in one step of a network.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Units per layer, input first (``Network.sizes``), at least two.
+    batch_size : int
+        Examples per step ``N`` (the whole training set for full-batch solvers).
+
+    Returns
+    -------
+    int
+        The multiply-adds of the forward product ``U W^T`` of the widest layer, times 2; the
+        weight-gradient and input-delta products of that layer have the same count.
+
+    Raises
+    ------
+    InputError
+        Fewer than two sizes, or a size or ``batch_size`` below 1.
+
+    Examples
+    --------
+    >>> largest_gemm_flops([784, 30, 10], 10)
+    470400
+    """
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise InputError(f"sizes needs at least an input and an output layer, got {sizes}")
+    for name, value in [("batch_size", batch_size), *(("sizes", s) for s in sizes)]:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise InputError(f"{name} must hold positive integers, got {value!r}")
+    return 2 * int(batch_size) * max(int(a) * int(b) for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def _current_blas_limit() -> int | None:
+    """The largest thread count any loaded BLAS is set to now, or None if none was found."""
+    counts = [lib.num_threads for lib in _blas_controller().lib_controllers]
+    return max(counts) if counts else None
+
+
+def _check_threads(threads) -> int:
+    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral):
+        raise InputTypeError(f"threads must be None (chosen from the layer sizes) or an int >= 1, got {threads!r}")
+    if threads < 1:
+        raise InputError(f"threads must be None (chosen from the layer sizes) or an int >= 1, got {threads}")
+    return int(threads)
+
+
+def choose_threads(sizes: Sequence[int], batch_size: int, *, threads: int | None = None,
+                   cap: int | None = None) -> int:
+    """The number of BLAS threads for a step of this shape (the module docstring's rule).
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Units per layer, input first.
+    batch_size : int
+        Examples per step (the whole training set for full-batch solvers).
+    threads : int or None, default None
+        An explicit count, returned as given (it may exceed the cores; the user asked for it).
+        None applies the policy.
+    cap : int or None, default None
+        The most threads the policy may choose; None means the smaller of
+        :func:`available_cores` and the loaded BLAS's current limit.
+
+    Returns
+    -------
+    int
+        ``threads`` if given, else ``clip(largest_gemm_flops // MIN_FLOPS_PER_THREAD, 1, cap)``.
+
+    Raises
+    ------
+    InputError
+        ``threads`` or ``cap`` below 1, or bad sizes (see :func:`largest_gemm_flops`).
+    InputTypeError
+        ``threads`` neither None nor an int.
+
+    Examples
+    --------
+    >>> choose_threads([784, 30, 10], 10, cap=16)   # 0.5 MFLOP per GEMM: one thread
+    1
+    >>> choose_threads([784, 30, 10], 10, threads=4)
+    4
+    """
+    flops = largest_gemm_flops(sizes, batch_size)
+    if threads is not None:
+        return _check_threads(threads)
+    if cap is None:
+        blas = _current_blas_limit()
+        cap = available_cores() if blas is None else min(available_cores(), blas)
+    elif isinstance(cap, bool) or not isinstance(cap, numbers.Integral) or cap < 1:
+        raise InputError(f"cap must be an int >= 1, got {cap!r}")
+    return int(max(1, min(cap, flops // MIN_FLOPS_PER_THREAD)))
+
+
+@contextmanager
+def blas_threads(sizes: Sequence[int], batch_size: int, *, threads: int | None = None) -> Iterator[int]:
+    """Run the body with the BLAS limited to :func:`choose_threads` threads; restore on exit.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Units per layer, input first (``Network.sizes``).
+    batch_size : int
+        Examples per step (the whole training set for full-batch solvers).
+    threads : int or None, default None
+        An explicit count (the CLI's ``--threads``); None chooses from the sizes.
+
+    Yields
+    ------
+    int
+        The thread count in force inside the body.
+
+    Raises
+    ------
+    InputError, InputTypeError
+        As :func:`choose_threads`; raised before any limit changes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with blas_threads([784, 30, 10], 10) as n:
+    ...     _ = np.ones((10, 784)) @ np.ones((784, 30))
+    >>> n
+    1
+    """
+    n = choose_threads(sizes, batch_size, threads=threads)
+    with _blas_controller().limit(limits=n, user_api="blas"):
+        yield n
