@@ -19,6 +19,19 @@ mean reduction, shuffled each epoch, 1 epoch unless said):
 * W3: 784-1024-1024-10, mini-batch 256 (GEMM dominates); ``--w3-examples`` of the data.
 * W4: 784-100-10, full-batch gradient descent over all 60000 examples, 10 iterations.
 
+Issue 15's workloads through the estimators (``MLPClassifier.fit`` of deltaprop and of
+scikit-learn, float32, logistic hidden units, softmax + log-loss, ``alpha=1e-4``,
+``learning_rate_init=1e-3``; the report gives fit times, ratios and % of the GEMM limit):
+
+* E1: 784-30-10, batch 10, sgd, momentum 0.9 Nesterov, 1 epoch.
+* E2: 784-256-10, batch 128, the same.
+* E2a: 784-256-10, batch 200, adam, 1 epoch.
+* E4: 784-100-10, lbfgs, 10 iterations (a step is one evaluation of the objective and gradient).
+
+``--examples N`` shrinks every workload to the first N examples (a smoke run), and
+``--thread-sweep`` only times one layer's GEMMs with each of ``--threads`` on these shapes (the
+measurements behind ``deltaprop._threads.MIN_FLOPS_PER_THREAD``).
+
 The GEMM limit: the same GEMMs a step needs (forward ``2NW`` flops, weight gradients
 ``2NW``, input deltas ``2N(W - W_first)``), timed alone through NumPy's ``matmul`` on the
 same shapes; "% of GEMM limit" is that time divided by the implementation's time per step.
@@ -383,7 +396,8 @@ def run_memory(impl, examples=60000):
 SWEEP_SHAPES = [
     ("W1 layer 1", 10, 784, 30), ("W1 layer 2", 10, 30, 10),
     ("784-30, N=100", 100, 784, 30), ("784-30, N=200", 200, 784, 30), ("784-30, N=400", 400, 784, 30),
-    ("784-30, N=1000", 1000, 784, 30), ("784-100, N=100", 100, 784, 100), ("784-100, N=200", 200, 784, 100),
+    ("784-30, N=1000", 1000, 784, 30), ("784-30, N=2000", 2000, 784, 30), ("784-100, N=100", 100, 784, 100),
+    ("784-100, N=200", 200, 784, 100), ("784-100, N=400", 400, 784, 100),
     ("784-256, N=10", 10, 784, 256), ("784-256, N=16", 16, 784, 256), ("784-256, N=24", 24, 784, 256),
     ("784-256, N=32", 32, 784, 256), ("784-256, N=64", 64, 784, 256),
     ("W2 layer 1", 128, 784, 256), ("W2a layer 1", 200, 784, 256), ("784-256, N=512", 512, 784, 256),
@@ -392,12 +406,12 @@ SWEEP_SHAPES = [
 ]
 
 
-def thread_sweep(rounds=7, threads=(1, 2), target_s=0.01):
+def thread_sweep(rounds=7, threads=(1, 2), target_s=0.01, max_flops=None):
     """Time one layer's three GEMMs of a step (forward ``U W^T``, weight gradient ``G^T U``,
     input deltas ``G W``: ``6 N a b`` flops) with each thread count, float32, via NumPy's matmul.
 
     The thread counts alternate within each round, so a burst of load on a shared machine
-    hits both; returns ``{label: {"flops_per_gemm": 2Nab, threads: [seconds per triple]}}``.
+    hits both; shapes of more than ``max_flops`` flops per GEMM are left out; returns ``{label: {"flops_per_gemm": 2Nab, threads: [seconds per triple]}}``.
     """
     import numpy as np
     from threadpoolctl import threadpool_limits
@@ -405,6 +419,8 @@ def thread_sweep(rounds=7, threads=(1, 2), target_s=0.01):
     rng = np.random.default_rng(0)
     out = {}
     for label, n, a, b in SWEEP_SHAPES:
+        if max_flops is not None and 2 * n * a * b > max_flops:
+            continue
         U, W = rng.random((n, a), dtype=np.float32), rng.random((b, a), dtype=np.float32)
         G, O = rng.random((n, b), dtype=np.float32), np.empty((n, b), np.float32)
         dW, dU = np.empty((b, a), np.float32), np.empty((n, a), np.float32)
@@ -683,6 +699,10 @@ def main(argv=None):
                    help="only time one layer's GEMMs with each of --threads (1 first) on the workloads' shapes "
                         "and a sweep of batch sizes, in this process, and print a table (the thread policy's "
                         "measurements; set the OPENBLAS variables in the command)")
+    p.add_argument("--sweep-max-flops", type=float, default=None,
+                   help="--thread-sweep: leave out shapes of more flops per GEMM (more rounds of the small ones)")
+    p.add_argument("--sweep-seconds", type=float, default=0.01,
+                   help="--thread-sweep: each timing repeats the GEMMs for about this long (one thread)")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     p.add_argument("--memory", default=None, help=argparse.SUPPRESS)
     p.add_argument("--json", default=None, help=argparse.SUPPRESS)
@@ -699,7 +719,9 @@ def main(argv=None):
         print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; {machine()}; BLAS: "
               f"{'; '.join(kernels)}; OPENBLAS variables: "
               f"{ {v: os.environ.get(v) for v in OPENBLAS_VARS} }; {args.repeats} rounds\n")
-        print(sweep_report(thread_sweep(rounds=args.repeats, threads=tuple(args.threads)), tuple(args.threads)))
+        sweep = thread_sweep(rounds=args.repeats, threads=tuple(args.threads), target_s=args.sweep_seconds,
+                             max_flops=args.sweep_max_flops)
+        print(sweep_report(sweep, tuple(args.threads)))
         return 0
 
     if args.worker or args.memory:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -38,26 +39,36 @@ from .errors import InputError, InputTypeError
 
 __all__ = ["MIN_FLOPS_PER_THREAD", "available_cores", "largest_gemm_flops", "choose_threads", "blas_threads"]
 
-#: The fewest flops of one GEMM each BLAS thread should get. Measured 2026-11-29 (see
-#: benchmarks/README.md, "Thread policy", for the table and the command): float32
-#: NumPy matmul, OpenBLAS 0.3.31 (SkylakeX kernel), AMD EPYC, 2 cores, three GEMMs of a
-#: layer (forward, weight gradient, input deltas) with 1 and 2 threads, 9 rounds.
-#: MEASUREMENT_PLACEHOLDER
+#: The fewest flops of one GEMM each BLAS thread should get: 2 threads from 20 MFLOP per GEMM.
+#: Measured 2026-11-29 09:07 UTC (benchmarks/README.md, "Thread policy", has the table and the
+#: command): float32 NumPy matmul, OpenBLAS 0.3.31 (SkylakeX kernel), AMD EPYC, 2 cores under
+#: a load average of 12, a layer's three GEMMs, 1 and 2 threads alternating, best of 41 rounds
+#: (the rounds least disturbed by the load), speed-up of 2 threads over 1:
+#:   MFLOP per GEMM  0.5 (W1)  4.7    9.4    15.7   18.8   25.7   31.4   47     51 (W2)  80 (W2a)
+#:   fan-in-out      784-30    784-30 784-30 784-100 784-30 784-256 784-100 784-30 784-256 784-256
+#:   2 threads       1.00x     0.65x  0.80x  0.95x  1.30x  1.17x  1.34x  1.64x  1.85x    1.94x
+#: Every shape of 20 MFLOP or more gained from the second thread; every one that lost was
+#: below (784-256 layers gained from 4 MFLOP: 1.19-1.67x at batches 10-32, given up here for a
+#: rule that lost nowhere). The medians, taken with the load, lost with 2 threads at most
+#: sizes (0.01-0.7x): the policy cannot see the load; ``threads=1`` is the remedy there.
 MIN_FLOPS_PER_THREAD = 10_000_000
 
 _controller: ThreadpoolController | None = None
+_modules_seen = -1
 
 
 def _blas_controller() -> ThreadpoolController:
-    """threadpoolctl's view of the loaded BLAS libraries, made once per process.
+    """threadpoolctl's view of the loaded BLAS libraries, cached.
 
-    Making it scans every loaded shared library (about 3-10 ms); limiting through the cached
-    one costs about 0.1 ms. NumPy's BLAS, the one every deltaprop GEMM runs on, is loaded by
-    ``import numpy``, before this can run; a BLAS loaded later by another package is left alone.
+    Making it scans every loaded shared library (3-10 ms measured here); limiting through a
+    cached one costs about 0.1 ms. A BLAS is loaded by importing an extension module (NumPy's
+    with ``import numpy``, SciPy's with ``scipy.linalg``), so the view is made again whenever
+    ``sys.modules`` has grown since: repeated fits reuse it, a newly loaded BLAS is seen.
     """
-    global _controller
-    if _controller is None:
+    global _controller, _modules_seen
+    if _controller is None or len(sys.modules) != _modules_seen:
         _controller = ThreadpoolController().select(user_api="blas")
+        _modules_seen = len(sys.modules)
     return _controller
 
 
