@@ -411,7 +411,8 @@ def thread_sweep(rounds=7, threads=(1, 2), target_s=0.01, max_flops=None):
     input deltas ``G W``: ``6 N a b`` flops) with each thread count, float32, via NumPy's matmul.
 
     The thread counts alternate within each round, so a burst of load on a shared machine
-    hits both; shapes of more than ``max_flops`` flops per GEMM are left out; returns ``{label: {"flops_per_gemm": 2Nab, threads: [seconds per triple]}}``.
+    hits both; shapes of more than ``max_flops`` flops per GEMM are left out. Returns
+    ``{label: {"flops_per_gemm": 2Nab, "inner": calls per timing, t: [seconds per triple]}}``.
     """
     import numpy as np
     from threadpoolctl import threadpool_limits
@@ -446,6 +447,7 @@ def thread_sweep(rounds=7, threads=(1, 2), target_s=0.01, max_flops=None):
 
 
 def sweep_report(sweep, threads):
+    """The Markdown table of :func:`thread_sweep`: medians and minima, speed-ups over 1 thread."""
     lines = ["| GEMMs | flops per GEMM | " + " | ".join(f"{t} thr. us (median / min)" for t in threads)
              + " | " + " | ".join(f"speed-up {t} thr. (median / min)" for t in threads[1:]) + " |",
              "|---|---:|" + "---:|" * (2 * len(threads) - 1)]
@@ -599,7 +601,8 @@ def _estimator_tables(run):
     for name, res in run["estimators"].items():
         e = ESTIMATOR_WORKLOADS[name]
         med = {k: _med(v) for k, v in res["wall"].items()}
-        steps = {k: _med(v) for k, v in res["steps"].items()}
+        # None: an L-BFGS fit that did not go through scipy.optimize.minimize (steps not counted)
+        steps = {k: _med(v) for k, v in res["steps"].items() if None not in v}
         dp, sk = med.get("deltaprop-f32"), med.get("sklearn-f32")
         cpu = {k: _med(v) for k, v in res["cpu"].items()}
         cpu_text = " / ".join(f"{cpu[k]:.3f}" for k in ESTIMATOR_IMPLS[::-1] if k in cpu)
@@ -608,7 +611,7 @@ def _estimator_tables(run):
         g = res["gemm_per_step"]
 
         def pct(impl):
-            return f"{g * steps[impl] / med[impl] * 100:.0f}%" if impl in med else "-"
+            return f"{g * steps[impl] / med[impl] * 100:.0f}%" if impl in med and impl in steps else "-"
 
         ratio = sk / dp if dp and sk else None
         sizes = "-".join(map(str, [784, *e["hidden"], 10]))
