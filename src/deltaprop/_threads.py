@@ -4,7 +4,8 @@ A step's time is its GEMMs (``np.matmul``, run by NumPy's BLAS) plus single-thre
 elementwise work. A BLAS thread pays only when a GEMM is large enough to split: on a tiny
 layer the extra threads cost more to wake and join than they save, and on a busy machine a
 woken thread that waits for a core stalls the whole product (the quick start of issue 13 took
-0.1 s with one thread and 7-10 s with two on a loaded 2-core machine). So the policy is
+0.1 s with one BLAS thread and, from run to run, up to 7-10 s with two on a loaded 2-core
+machine). So the policy is
 
     threads = clip(floor(F / MIN_FLOPS_PER_THREAD), 1, cap)
 
@@ -40,8 +41,8 @@ from .errors import InputError, InputTypeError
 __all__ = ["MIN_FLOPS_PER_THREAD", "available_cores", "largest_gemm_flops", "choose_threads", "blas_threads"]
 
 #: The fewest flops of one GEMM each BLAS thread should get: 2 threads from 20 MFLOP per GEMM.
-#: Measured 2026-11-29 09:07 UTC (benchmarks/README.md, "Thread policy", has the table and the
-#: command): float32 NumPy matmul, OpenBLAS 0.3.31 (SkylakeX kernel), AMD EPYC, 2 cores under
+#: Measured 2026-11-29 09:07 UTC (benchmarks/README.md, "The thread policy", has the table
+#: and the command): float32 NumPy matmul, OpenBLAS 0.3.31 (SkylakeX kernel), AMD EPYC, 2 cores under
 #: a load average of 12, a layer's three GEMMs, 1 and 2 threads alternating, best of 41 rounds
 #: (the rounds least disturbed by the load), speed-up of 2 threads over 1:
 #:   MFLOP per GEMM  0.5 (W1)  4.7    9.4    15.7   18.8   25.7   31.4   47     51 (W2)  80 (W2a)
@@ -49,8 +50,9 @@ __all__ = ["MIN_FLOPS_PER_THREAD", "available_cores", "largest_gemm_flops", "cho
 #:   2 threads       1.00x     0.65x  0.80x  0.95x  1.30x  1.17x  1.34x  1.64x  1.85x    1.94x
 #: Every shape of 20 MFLOP or more gained from the second thread; every one that lost was
 #: below (784-256 layers gained from 4 MFLOP: 1.19-1.67x at batches 10-32, given up here for a
-#: rule that lost nowhere). The medians, taken with the load, lost with 2 threads at most
-#: sizes (0.01-0.7x): the policy cannot see the load; ``threads=1`` is the remedy there.
+#: rule that lost nowhere). The medians mostly measure the load: with 2 threads they were
+#: 0.01-0.7x at 12 of the 17 sizes; the policy cannot see the load, ``threads=1`` is the
+#: remedy there.
 MIN_FLOPS_PER_THREAD = 10_000_000
 
 _controller: ThreadpoolController | None = None
@@ -60,10 +62,11 @@ _modules_seen = -1
 def _blas_controller() -> ThreadpoolController:
     """threadpoolctl's view of the loaded BLAS libraries, cached.
 
-    Making it scans every loaded shared library (3-10 ms measured here); limiting through a
-    cached one costs about 0.1 ms. A BLAS is loaded by importing an extension module (NumPy's
-    with ``import numpy``, SciPy's with ``scipy.linalg``), so the view is made again whenever
-    ``sys.modules`` has grown since: repeated fits reuse it, a newly loaded BLAS is seen.
+    Making it scans every loaded shared library (7-10 ms measured here, on a loaded machine);
+    :func:`blas_threads` through a cached one costs about 0.02 ms. A BLAS is loaded by
+    importing an extension module (NumPy's with ``import numpy``, SciPy's with
+    ``scipy.linalg``), so the view is made again whenever ``sys.modules`` has changed size:
+    repeated fits reuse it, a newly loaded BLAS is seen.
     """
     global _controller, _modules_seen
     if _controller is None or len(sys.modules) != _modules_seen:
