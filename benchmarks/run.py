@@ -298,6 +298,8 @@ def run_worker(cfg):
     sys.path.insert(0, HERE)
     import fashion_mnist
 
+    import scipy.optimize  # noqa: F401  (SciPy's own OpenBLAS, which L-BFGS-B calls, loaded before the limit)
+
     threads = cfg["threads"]
     threadpool_limits(limits=threads)
     if "torch" in cfg["impls"]:
@@ -365,6 +367,8 @@ def run_memory(impl, examples=60000):
     sys.path.insert(0, os.path.join(ROOT, "src"))
     sys.path.insert(0, HERE)
     import fashion_mnist
+
+    import scipy.optimize  # noqa: F401  (loaded before the limit, as in run_worker)
 
     threadpool_limits(limits=1)
     lib = impl.split("-")[0]

@@ -1,6 +1,10 @@
 """The BLAS thread policy (deltaprop._threads): the count chosen from the sizes, the override,
 the caps, and the limit restored on exit."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
@@ -130,3 +134,25 @@ def test_blas_threads_rejects_a_bad_override_before_changing_the_limit():
             with blas_threads(*W1, threads=0):
                 pytest.fail("the body must not run")
         assert set(blas_limits()) == {2}
+
+
+def test_blas_threads_limits_scipys_own_blas_loaded_later_by_lbfgs():
+    # In a fresh process SciPy's OpenBLAS is not loaded yet; L-BFGS-B (scipy.optimize) loads
+    # and calls it inside the fit, where a limit set on NumPy's BLAS alone would not reach it.
+    code = (
+        "import sys\n"
+        "from threadpoolctl import threadpool_info\n"
+        "from deltaprop._threads import blas_threads\n"
+        "assert 'scipy.linalg' not in sys.modules, 'scipy.linalg already loaded: nothing to test'\n"
+        "with blas_threads([784, 30, 10], 10, threads=1):\n"
+        "    import scipy.optimize\n"
+        "    limits = [lib['num_threads'] for lib in threadpool_info() if lib['user_api'] == 'blas']\n"
+        "print(len(limits), max(limits))\n"
+    )
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="2", OMP_NUM_THREADS="2")  # a default above 1 on any machine
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    n_blas, most = map(int, done.stdout.split())
+    if n_blas < 2:
+        pytest.skip("NumPy and SciPy share one BLAS here")
+    assert most == 1
