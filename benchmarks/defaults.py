@@ -29,6 +29,8 @@ Run (from the repository root)::
     python benchmarks/defaults.py --suite guard --candidates rule
     python benchmarks/defaults.py --only circles moons --params '{"alpha": 1e-3, "tol": null}'
     python benchmarks/defaults.py --params '{"classifier": {...}, "regressor": {...}}' --json out.json
+    python benchmarks/defaults.py --only circles --sklearn-params '{"solver": "sgd", "learning_rate_init": 0.1}' \
+        --params '{"solver": "sgd", "learning_rate_init": 0.1, "activation": "relu", "alpha": 1e-4}'
 
 ``--params`` may be given several times; each is a JSON object of deltaprop estimator
 arguments (for both estimators, or split by the keys "classifier" and "regressor"),
@@ -38,6 +40,7 @@ optionally prefixed by ``NAME=``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import platform
 import sys
@@ -124,12 +127,19 @@ def _counts(n, d, seed_shift=0):
     return load
 
 
+@functools.lru_cache(maxsize=1)
+def _fmnist():
+    """Fashion-MNIST's 60k training and 10k test images (Debian package dataset-fashion-mnist)."""
+    from deltaprop.data import load_dataset
+
+    return load_dataset("fashion-mnist", part="train"), load_dataset("fashion-mnist", part="test")
+
+
 def _fmnist_split(n_train):
     """The first n_train of a seeded permutation of the 60k training images; all 10k test images."""
 
     def split(seed):
-        train = deltaprop.data.load_dataset("fashion-mnist", part="train")
-        test = deltaprop.data.load_dataset("fashion-mnist", part="test")
+        train, test = _fmnist()
         order = np.random.default_rng(seed).permutation(len(train.y))[:n_train]
         return train.X[order].astype(float), test.X.astype(float), train.y[order], test.y
 
@@ -229,8 +239,12 @@ CANDIDATES: dict[str, Callable[[str, int], dict]] = {
 
 
 def _from_json(text: str) -> tuple[str, Callable[[str, int], dict]]:
-    """``[NAME=]{json}`` -> (name, candidate). Keys "classifier"/"regressor" split the arguments."""
-    name, _, body = text.partition("=") if not text.lstrip().startswith("{") else ("", "", text)
+    """``[NAME=]{json}`` -> (name, candidate). Keys "classifier"/"regressor" split the arguments.
+
+    NAME ends at the first ``={``, so it may itself contain "=".
+    """
+    cut = text.find("={")
+    name, body = (text[:cut], text[cut + 1:]) if cut >= 0 else ("", text)
     params = json.loads(body)
     if not isinstance(params, dict):
         raise SystemExit(f"--params {text!r}: expected a JSON object of estimator arguments")
@@ -271,8 +285,12 @@ def fit_one(case: Case, make_estimator, split) -> dict:
     return {**_score(case, y_test, model.predict(X_test)), "cpu_s": cpu}
 
 
-def run(cases, candidates: dict, seeds, *, sklearn_baseline=True, progress=None) -> dict:
-    """Every case x seed x model; returns {case: {model: [result per seed]}}."""
+def run(cases, candidates: dict, seeds, *, sklearn_baseline=True, sklearn_params=None, progress=None) -> dict:
+    """Every case x seed x model; returns {case: {model: [result per seed]}}.
+
+    ``sklearn_params`` (the same JSON form as a candidate's) replaces scikit-learn's defaults
+    by those arguments, to compare drop-in arguments given to both libraries.
+    """
     results = {}
     for case in cases:
         results[case.name] = per_model = {}
@@ -282,7 +300,8 @@ def run(cases, candidates: dict, seeds, *, sklearn_baseline=True, progress=None)
             models = {}
             if sklearn_baseline:
                 sk = SkRegressor if case.kind == "reg" else SkClassifier
-                models["scikit-learn"] = lambda sk=sk: sk(random_state=seed)
+                sk_params = sklearn_params(case.kind, n_train) if sklearn_params else {}
+                models["scikit-learn"] = lambda sk=sk, kw=sk_params: sk(random_state=seed, **kw)
             for name, candidate in candidates.items():
                 dp = MLPRegressor if case.kind == "reg" else MLPClassifier
                 params = candidate(case.kind, n_train)
@@ -357,6 +376,8 @@ def main(argv=None) -> int:
                         help="built-in deltaprop candidates (default: today's defaults, unless --params)")
     parser.add_argument("--params", action="append", default=[], metavar="[NAME=]JSON",
                         help="a deltaprop candidate as JSON estimator arguments (repeatable)")
+    parser.add_argument("--sklearn-params", metavar="JSON",
+                        help="arguments for scikit-learn's estimators instead of its defaults (drop-in checks)")
     parser.add_argument("--no-sklearn", action="store_true", help="leave out scikit-learn's defaults")
     parser.add_argument("--fmnist-60k", action="store_true", help="add Fashion-MNIST with all 60k training rows")
     parser.add_argument("--json", type=str, help="write the raw results here")
@@ -379,9 +400,11 @@ def main(argv=None) -> int:
     start = time.time()
     with threadpool_limits(1):
         results = run(cases, candidates, seeds, sklearn_baseline=not args.no_sklearn,
+                      sklearn_params=_from_json(args.sklearn_params)[1] if args.sklearn_params else None,
                       progress=lambda s: print(s, file=sys.stderr, flush=True))
     summary = summarise(results, cases)
-    print(f"Suite {args.suite}, seeds {seeds}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(start))}, "
+    baseline = f"scikit-learn with {args.sklearn_params}" if args.sklearn_params else "scikit-learn's defaults"
+    print(f"Suite {args.suite}, seeds {seeds}, baseline {baseline}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(start))}, "
           f"deltaprop {deltaprop.__version__}, scikit-learn {sklearn.__version__}, numpy {np.__version__}, "
           f"Python {platform.python_version()}; one BLAS thread; fit CPU time per seed.\n")
     print(markdown(results, cases, summary))
