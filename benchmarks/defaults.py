@@ -211,11 +211,13 @@ GUARD = [
     Case("counts n400 d8", "reg", _counts(400, 8, seed_shift=100), "guard"),
 ]
 FMNIST_60K = Case("fmnist 60k", "clf", None, "dev", fixed_split=_fmnist_split(60000))
+#: The sizes between 1k and 10k where the rule's solver switch was placed (``--fmnist-more``).
+FMNIST_MORE = [Case(f"fmnist {n // 1000}k", "clf", None, "dev", fixed_split=_fmnist_split(n)) for n in (3000, 5000)]
 
 
 # --------------------------------------------------------------------------- candidates
 #: Above this many training rows the rule switches from full-batch RPROP to mini-batch Adam.
-LARGE_N = 20_000
+LARGE_N = 2_000
 
 
 def _rule(kind: str, n_train: int) -> dict:
@@ -400,11 +402,14 @@ def main(argv=None) -> int:
     parser.add_argument("--sklearn-params", metavar="JSON",
                         help="arguments for scikit-learn's estimators instead of its defaults (drop-in checks)")
     parser.add_argument("--no-sklearn", action="store_true", help="leave out scikit-learn's defaults")
+    parser.add_argument("--fmnist-more", action="store_true", help="add Fashion-MNIST with 3k and 5k training rows")
     parser.add_argument("--fmnist-60k", action="store_true", help="add Fashion-MNIST with all 60k training rows")
     parser.add_argument("--json", type=str, help="write the raw results here")
     args = parser.parse_args(argv)
 
     cases = {"dev": DEV, "guard": GUARD, "all": DEV + GUARD}[args.suite]
+    if args.fmnist_more:
+        cases = cases + FMNIST_MORE
     if args.fmnist_60k:
         cases = cases + [FMNIST_60K]
     if args.quick:
