@@ -532,7 +532,7 @@ def test_nul_bytes_are_binary_data_not_a_table(tmp_path):
 
 
 def test_a_line_longer_than_the_bound_is_refused_before_it_is_read_whole(tmp_path, monkeypatch):
-    monkeypatch.setattr("deltaprop.data.MAX_LINE_CHARS", 1000)
+    monkeypatch.setattr("deltaprop.data._csv.MAX_LINE_CHARS", 1000)
     path = write(tmp_path / "long.csv", "a,y\n" + "1" * 5000 + ",0\n")
     with pytest.raises(dp.DataFileError, match=r"long\.csv', line 2: longer than 1000 characters"):
         read_csv(path)
@@ -587,7 +587,7 @@ def test_a_memory_error_while_reading_is_one_data_file_error(tmp_path, monkeypat
     def exhausted(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr("deltaprop.data._read_rows", exhausted)
+    monkeypatch.setattr("deltaprop.data._csv._read_rows", exhausted)
     with pytest.raises(dp.DataFileError, match=r"reading '.*t\.csv' ran out of memory; use a smaller file"):
         load_dataset(path)
 
