@@ -39,7 +39,8 @@ import os
 
 from .._files import fspath
 from ..errors import InputError, MissingFileError
-from ._csv import MAX_BLANK_RUN, MAX_LINE_CHARS, STRICT_NUMBER, read_csv
+from ._columns import MISSING, STRICT_NUMBER
+from ._csv import MAX_BLANK_RUN, MAX_LINE_CHARS, read_csv
 from ._dataset import Dataset, _format_of, _out_of_memory_is_one_error
 from ._idx import MAX_IDX_NDIM, read_idx, read_idx_dataset, write_idx
 from ._numpy import read_npy, read_npz

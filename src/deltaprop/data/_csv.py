@@ -6,8 +6,6 @@ import csv
 import difflib
 import gzip
 import io
-import itertools
-import re
 import sys
 import zlib
 
@@ -16,6 +14,7 @@ import numpy as np
 from .._files import fspath, open_for_reading
 from .._memory import available_bytes, format_bytes
 from ..errors import DataFileError, InputError, InputTypeError
+from ._columns import refuse, table_block, target_from_text
 from ._dataset import Dataset, _format_of, _out_of_memory_is_one_error
 
 @_out_of_memory_is_one_error
@@ -36,14 +35,17 @@ def read_csv(source, target=None, *, delimiter: str | None = None, has_target: b
     Returns
     -------
     Dataset
-        ``X`` float64 ``(N, d)``; ``y`` int64 when every target is an integer, float64
-        when every target is a number, strings otherwise.
+        ``X`` float64 ``(N, d)`` with NaN for missing cells, or an object array when a
+        column holds text (see :mod:`deltaprop.data._columns`: floats in numeric columns,
+        ``str``/``None`` in text columns); ``y`` int64 when every target is an integer,
+        float64 when every target is a number, strings otherwise.
 
     Raises
     ------
     DataFileError
-        An empty file, a header without rows, a row of the wrong length, an empty or
-        non-numeric feature value, NaN or infinity, each with its line and column.
+        An empty file, a header without rows, a row of the wrong length (with its line);
+        or, all listed in one error: infinities, numbers not plainly written, stray words
+        in a numeric column, missing targets (each with its lines and column).
     InputError
         An unknown target column.
 
@@ -78,8 +80,14 @@ def read_csv(source, target=None, *, delimiter: str | None = None, has_target: b
     features = [j for j in range(n_cols) if j != t]
     if not features:
         raise DataFileError(f"{where} has only the target column {header[t]!r}; it needs at least one feature column")
-    X = _numeric_block(rows, header, features, where)
-    y = None if t is None else _target_values(rows, header[t], t, where)
+    lines = [line for line, _ in rows]
+    problems: list[str] = []
+    X = table_block([[fields[j].strip(" \t") for _, fields in rows] for j in features],
+                    [header[j] for j in features], lines, where, problems)
+    y = None
+    if t is not None:
+        y = target_from_text([fields[t].strip() for _, fields in rows], header[t], lines, where, problems)
+    refuse(problems, where)
     return Dataset(X, y, [header[j] for j in features], None if t is None else header[t], name=str(source))
 
 
@@ -206,95 +214,3 @@ def _target_index(columns: list[str], target, where: str) -> int:
     if not -n <= target < n:
         raise InputError(f"target column index {target} is out of range for {where}, which has {n} columns")
     return int(target) % n
-
-
-#: A number as a table may write it: ASCII digits, an optional sign, point and exponent, with
-#: spaces or tabs around (``inf`` and ``nan`` are recognised to be reported as non-finite).
-#: Python's ``float`` also takes ``1_000``, Arabic-Indic digits and control characters as
-#: whitespace; a table cell may not.
-STRICT_NUMBER = re.compile(r"[ \t]*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)[ \t]*",
-                           re.ASCII | re.IGNORECASE)
-# Characters no strictly written number holds: one of them anywhere sends the cells to the
-# cell-by-cell check (the fast path parses with float, which is more lenient).
-_NOT_IN_NUMBERS = re.compile(r"[^0-9eE+\-. \tinfatyINFATY]")
-
-
-def _numeric_block(rows, header, columns: list[int], where: str) -> np.ndarray:
-    """The given columns of all rows as float64, or an error naming the first bad cell."""
-    n, d = len(rows), len(columns)
-    if len(columns) == len(header):
-        cells = list(itertools.chain.from_iterable(fields for _, fields in rows))
-    else:
-        cells = [fields[j] for _, fields in rows for j in columns]
-    try:
-        X = np.fromiter(map(float, cells), dtype=np.float64, count=n * d).reshape(n, d)
-    except ValueError:
-        X = None
-    if X is None or not np.isfinite(X).all() or _NOT_IN_NUMBERS.search("".join(cells)):
-        _locate_bad_cell(rows, header, columns, where)
-    if X is None:  # every cell is a strict number, so float cannot have failed
-        raise DataFileError(f"{where}: a feature value could not be read as a number; check the file")
-    return X
-
-
-def _lenient_float(text: str) -> bool:
-    """Whether Python's ``float`` (but not :data:`STRICT_NUMBER`) would take ``text``."""
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _locate_bad_cell(rows, header, columns, where) -> None:
-    """Raise naming the first empty, non-numeric or non-finite cell; return if there is none."""
-    for line, fields in rows:
-        for j in columns:
-            text = fields[j].strip(" \t")
-            if not text:
-                raise DataFileError(
-                    f"{where}, line {line}: column {header[j]!r} is empty; missing values are not supported, "
-                    "fill them in or drop those rows"
-                )
-            if not STRICT_NUMBER.fullmatch(text):
-                if _lenient_float(text):
-                    raise DataFileError(
-                        f"{where}, line {line}: column {header[j]!r} holds {text[:40]!r}, which is not a plainly "
-                        "written number; write it with ASCII digits, without '_' separators or control characters"
-                    )
-                raise DataFileError(
-                    f"{where}: column {header[j]!r} is not numeric (line {line} has {text[:40]!r}); "
-                    "encode it as numbers or drop the column"
-                )
-            if not np.isfinite(float(text)):
-                raise DataFileError(
-                    f"{where}, line {line}: column {header[j]!r} holds {text!r}; remove or impute non-finite values"
-                )
-
-
-def _target_values(rows, name: str, t: int, where: str) -> np.ndarray:
-    cells = [fields[t].strip() for _, fields in rows]
-    for (line, _), text in zip(rows, cells):
-        if not text:
-            raise DataFileError(f"{where}, line {line}: the target {name!r} is empty; fill it in or drop the row")
-    return _labels_from_text(cells, name, [line for line, _ in rows], where)
-
-
-def _labels_from_text(cells: list[str], name: str, lines, where: str) -> np.ndarray:
-    """Integers if all are integers, else floats if all are numbers, else the strings."""
-    text = np.array(cells, dtype=str)
-    if not all(STRICT_NUMBER.fullmatch(c) for c in cells):
-        return text  # labels such as "1_000" or Arabic-Indic digits stay text, as written
-    try:
-        return text.astype(np.int64)
-    except (ValueError, OverflowError):
-        pass
-    try:
-        y = text.astype(np.float64)
-    except ValueError:
-        return text
-    if not np.isfinite(y).all():
-        i = int(np.argmin(np.isfinite(y)))
-        raise DataFileError(f"{where}, line {lines[i]}: the target {name!r} holds {cells[i]!r}; remove that row")
-    return y
-

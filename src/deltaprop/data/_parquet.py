@@ -6,6 +6,7 @@ import numpy as np
 
 from .._files import fspath, open_for_reading
 from ..errors import DataFileError
+from ._columns import MISSING, refuse
 from ._csv import _check_header, _target_index
 from ._dataset import Dataset
 
@@ -45,34 +46,54 @@ def read_parquet(path, target=None, *, has_target: bool = True) -> Dataset:
     features = [j for j in range(len(columns)) if j != t]
     if not features:
         raise DataFileError(f"{where} has only the target column {columns[t]!r}; it needs at least one feature column")
-    X = np.empty((table.num_rows, len(features)), dtype=np.float64)
-    for k, j in enumerate(features):
-        col = table.column(j)
-        _check_no_nulls(col, columns[j], where)
-        kind = col.type
-        if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)):
-            raise DataFileError(f"{where}: column {columns[j]!r} is not numeric (type {kind}); encode it as numbers or drop it")
-        X[:, k] = col.to_numpy(zero_copy_only=False)
-        if not np.isfinite(X[:, k]).all():
-            row = int(np.argmin(np.isfinite(X[:, k])))
-            raise DataFileError(f"{where}, row {row}: column {columns[j]!r} holds {X[row, k]}; remove or impute non-finite values")
+    problems: list[str] = []
+    parsed = [_feature(table.column(j), columns[j], problems, pa) for j in features]
     y = None
     if t is not None:
         col = table.column(t)
-        _check_no_nulls(col, columns[t], where)
-        if pa.types.is_integer(col.type):
+        missing = _null_rows(col)
+        if pa.types.is_floating(col.type):
+            missing = sorted(set(missing) | set(np.flatnonzero(np.isnan(col.to_numpy(zero_copy_only=False))).tolist()))
+        if missing:
+            shown = ", ".join(map(str, missing[:20])) + (f" and {len(missing) - 20} more" if len(missing) > 20 else "")
+            problems.append(f"the target {columns[t]!r} is missing in row(s) {shown} ({len(missing)} of "
+                            f"{table.num_rows} rows); drop those rows or fill them in")
+        elif pa.types.is_integer(col.type):
             y = col.to_numpy(zero_copy_only=False).astype(np.int64)
         elif pa.types.is_floating(col.type):
             y = col.to_numpy(zero_copy_only=False).astype(np.float64)
         else:
             y = np.array([str(v) for v in col.to_pylist()], dtype=str)
+    refuse(problems, where)
+    if all(p.dtype != object for p in parsed):
+        X = np.column_stack(parsed)
+    else:
+        X = np.empty((table.num_rows, len(features)), dtype=object)
+        for k, p in enumerate(parsed):
+            X[:, k] = p
     return Dataset(X, y, [columns[j] for j in features], None if t is None else columns[t], name=path)
 
 
-def _check_no_nulls(col, name: str, where: str) -> None:
-    if col.null_count:
-        row = next(i for i, v in enumerate(col.to_pylist()) if v is None)
-        raise DataFileError(
-            f"{where}: column {name!r} has {col.null_count} missing values (the first in row {row}); fill or drop them"
-        )
+def _null_rows(col) -> list[int]:
+    if not col.null_count:
+        return []
+    return [i for i, v in enumerate(col.to_pylist()) if v is None]
 
+
+def _feature(col, name: str, problems: list[str], pa) -> np.ndarray:
+    """A feature column: float64 with NaN for nulls (numbers, booleans), or object str/None (strings)."""
+    kind = col.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_dictionary(kind):
+        values = np.empty(len(col), dtype=object)
+        values[:] = [None if v is None or v in MISSING else str(v) for v in col.to_pylist()]
+        return values
+    if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)):
+        problems.append(f"column {name!r} is neither numbers nor text (type {kind}); convert it or drop it")
+        return np.full(len(col), np.nan)
+    values = np.array([np.nan if v is None else float(v) for v in col.to_pylist()]) if col.null_count else \
+        col.to_numpy(zero_copy_only=False).astype(np.float64)
+    infinite = np.flatnonzero(np.isinf(values))
+    if infinite.size:
+        problems.append(f"column {name!r} holds infinity in row(s) {', '.join(map(str, infinite[:8].tolist()))}; "
+                        "remove those values or make them missing (null)")
+    return values
