@@ -210,6 +210,9 @@ NUMBER_OR_NAN = Float(finite=False)
 COUNT = Int()
 SIZE = Int(1, MAX_LAYER_SIZE)
 LABEL = OneOf((Text(), Float(), Bool()))
+POSITIVE_SCALE = Float(1 / MAX_MAGNITUDE, MAX_MAGNITUDE)
+#: The most categories one text column of a table may have in a model file.
+MAX_CATEGORIES = 1 << 20
 
 
 def _sections(names: dict) -> dict:
@@ -227,8 +230,23 @@ def _sections(names: dict) -> dict:
     label_map = Obj({"classes": ListOf(LABEL, 1), "dtype": Text(), "multilabel": Bool(),
                      "encoding": Text(("one-hot", "one-output")), "low": SCALE_VALUE, "high": SCALE_VALUE},
                     optional=("multilabel", "encoding", "low", "high"))
-    target_scaling = Maybe(Obj({"min": ListOf(SCALE_VALUE, 1), "max": ListOf(SCALE_VALUE, 1),
-                                "interval": ListOf(SCALE_VALUE, 2, 2)}, optional=("interval",)))
+    # Min-max into a bounded output's interval, or (deltaprop train, identity outputs) standardised.
+    target_scaling = Maybe(OneOf((
+        Obj({"min": ListOf(SCALE_VALUE, 1), "max": ListOf(SCALE_VALUE, 1),
+             "interval": ListOf(SCALE_VALUE, 2, 2)}, optional=("interval",)),
+        Obj({"mean": ListOf(SCALE_VALUE, 1), "scale": ListOf(POSITIVE_SCALE, 1)}),
+    )))
+    # A TableEncoder's learned arrays: column indices, fill values, standardisation, categories.
+    table = Obj({
+        "n_features": SIZE,
+        "numeric": ListOf(Int(0, MAX_LAYER_SIZE)),
+        "text": ListOf(Int(0, MAX_LAYER_SIZE)),
+        "median": Maybe(ListOf(SCALE_VALUE)),
+        "mean": Maybe(ListOf(SCALE_VALUE)),
+        "scale": Maybe(ListOf(POSITIVE_SCALE)),
+        "most_frequent": Maybe(ListOf(Text())),
+        "categories": ListOf(ListOf(Text(), 1, MAX_CATEGORIES)),
+    })
     return {
         "architecture": architecture,
         # Estimators (dp.save of MLPClassifier / MLPRegressor).
@@ -247,7 +265,8 @@ def _sections(names: dict) -> dict:
                                       "scale": ListOf(Float(1 / MAX_MAGNITUDE, MAX_MAGNITUDE), 1)})),
             "label_map": Maybe(label_map),
             "target_scaling": target_scaling,
-        }, optional=("target_scaling",)),
+            "table": Maybe(table),
+        }, optional=("target_scaling", "table")),
         "seed": Maybe(Int(0, 2**128)),
         # Checkpoints.
         "trainer_state": Obj({}),  # declared in full by _trainer_state_spec, checked by check_trainer_state
@@ -373,9 +392,38 @@ def _cli_preprocessing(meta, fail) -> None:
             fail("preprocessing.label_map.classes", f"lists {k} class; a classifier has at least two")
         if n_out is not None and n_out not in expected:
             fail("preprocessing.label_map.classes", f"lists {k} classes but the network has {n_out} output units")
-    scaling = pre.get("target_scaling")
-    if scaling is not None and n_out is not None and not len(scaling["min"]) == len(scaling["max"]) == n_out:
-        fail("preprocessing.target_scaling", f"does not give one min and max per output unit ({n_out})")
+    _target_scaling("preprocessing.target_scaling", pre.get("target_scaling"), n_out, fail)
+    _table("preprocessing.table", pre.get("table"), n_in, fail)
+    if std is not None and pre.get("table") is not None:
+        fail("preprocessing", "has both standardize and table; a model has one input encoding")
+
+
+def _target_scaling(where: str, scaling, n_out, fail) -> None:
+    if scaling is None or n_out is None:
+        return
+    a, b = ("mean", "scale") if "mean" in scaling else ("min", "max")
+    if not len(scaling[a]) == len(scaling[b]) == n_out:
+        fail(where, f"does not give one {a} and {b} per output unit ({n_out})")
+
+
+def _table(where: str, table, n_in, fail) -> None:
+    """The TableEncoder's columns against each other and its width against the network's inputs."""
+    if table is None:
+        return
+    numeric, text = table["numeric"], table["text"]
+    if sorted(numeric + text) != list(range(table["n_features"])):
+        fail(where, f"numeric and text columns do not cover the {table['n_features']} columns once each")
+    k = len(numeric)
+    for key in ("median", "mean", "scale"):
+        if table[key] is not None and len(table[key]) != k:
+            fail(f"{where}.{key}", f"has {len(table[key])} values for {k} numeric columns")
+    if len(table["categories"]) != len(text):
+        fail(f"{where}.categories", f"lists {len(table['categories'])} columns for {len(text)} text columns")
+    if table["most_frequent"] is not None and len(table["most_frequent"]) != len(text):
+        fail(f"{where}.most_frequent", f"has {len(table['most_frequent'])} values for {len(text)} text columns")
+    width = k + sum(len(c) for c in table["categories"])
+    if n_in is not None and width != n_in:
+        fail(where, f"encodes {width} inputs for a network of {n_in} inputs")
 
 
 def _estimator_inputs(meta, fail) -> None:
@@ -385,10 +433,7 @@ def _estimator_inputs(meta, fail) -> None:
     names = meta.get("feature_names_in")
     if names is not None and n_in is not None and len(names) != n_in:
         fail("feature_names_in", f"names {len(names)} features for a network of {n_in} inputs")
-    scaling = meta.get("target_scaling")
-    n_out = _n_outputs(meta)
-    if scaling is not None and n_out is not None and not len(scaling["min"]) == len(scaling["max"]) == n_out:
-        fail("target_scaling", f"does not give one min and max per output unit ({n_out})")
+    _target_scaling("target_scaling", meta.get("target_scaling"), _n_outputs(meta), fail)
 
 
 def _architecture(meta, fail) -> None:
