@@ -398,7 +398,7 @@ def test_resume_refuses_changed_settings_and_other_data(blobs, tmp_path, capsys)
 def test_error_paths_print_one_line_and_exit_nonzero(blobs_model, tmp_path, capsys):
     model, path, _, _ = blobs_model
     malformed = tmp_path / "bad.csv"
-    malformed.write_text("x0,x1,side\n1,2,left\n3,oops,right\n")
+    malformed.write_text("x0,x1,side\n1,2,left\n3,oops,right\n5,6,left\n")
     three = tmp_path / "three.csv"
     three.write_text("a,b,c,side\n1,2,3,left\n4,5,6,right\n")
     folder = tmp_path / "folder.csv"
@@ -406,7 +406,7 @@ def test_error_paths_print_one_line_and_exit_nonzero(blobs_model, tmp_path, caps
     cases = [
         (["train", str(tmp_path / "missing.csv")], "does not exist"),
         (["train", path, "--target", "nope"], "nope"),
-        (["train", str(malformed)], "not numeric"),
+        (["train", str(malformed)], "is numeric but holds text ('oops') on line(s) 3"),
         (["predict", model, str(three)], "expects 2"),
         (["evaluate", str(tmp_path / "missing.st"), path], "does not exist"),
         (["evaluate", path, path], "model file"),
@@ -509,7 +509,8 @@ def test_standardize_is_applied_at_predict_and_evaluate_time(tmp_path, capsys):
     std = meta["preprocessing"]["standardize"]
     mean, scale = np.asarray(std["mean"]), np.asarray(std["scale"])
     assert np.all(np.abs(mean) > 1.0)  # the fixture is not already standardised
-    expected = dp.load(model).forward((X - mean) / scale).ravel()
+    targets = meta["preprocessing"]["target_scaling"]  # identity outputs: the targets were standardised too
+    expected = (dp.load(model).forward((X - mean) / scale) * targets["scale"] + targets["mean"]).ravel()
     capsys.readouterr()
     assert main(["predict", model, str(path)]) == 0
     _, rows = read_predictions(capsys.readouterr().out)
@@ -565,7 +566,8 @@ def assert_same_network(model_path, estimator):
 def test_train_on_a_classification_csv_fits_the_network_and_probabilities_of_mlpclassifier(blobs, tmp_path):
     path, X, labels = blobs
     model, out = str(tmp_path / "m.safetensors"), tmp_path / "pred.csv"
-    assert main(["train", path, "--target", "side", "--hidden", "4", "--epochs", "25", "-o", model, "-q"]) == 0
+    assert main(["train", path, "--target", "side", "--hidden", "4", "--epochs", "25", "--no-standardize", "-o",
+                 model, "-q"]) == 0
     clf = dp.MLPClassifier((4,), alpha=0.0, max_iter=25, tol=None, random_state=0).fit(X, labels)
     assert clf.network_.sizes == [2, 4, 1]  # two classes: one sigmoid output on both sides
     assert_same_network(model, clf)
@@ -579,7 +581,8 @@ def test_train_on_a_classification_csv_fits_the_network_and_probabilities_of_mlp
 def test_train_with_early_stopping_holds_out_the_estimators_validation_set(blobs, tmp_path):
     path, X, labels = blobs
     model = str(tmp_path / "m.safetensors")
-    assert main(["train", path, "--target", "side", "--hidden", "3", "--epochs", "60", "--early-stopping",
+    assert main(["train", path, "--target", "side", "--hidden", "3", "--epochs", "60", "--no-standardize",
+                 "--early-stopping",
                  "--tol", "1e-4", "--patience", "5", "--seed", "3", "-o", model, "-q"]) == 0
     clf = dp.MLPClassifier((3,), alpha=0.0, max_iter=60, tol=1e-4, n_iter_no_change=5, early_stopping=True,
                            random_state=3).fit(X, labels)
@@ -596,7 +599,8 @@ def test_train_on_a_regression_csv_fits_the_network_and_predictions_of_mlpregres
     with open(path, "w") as f:
         f.write("x0,x1,y\n" + "".join(f"{float(a)!r},{float(b)!r},{float(t)!r}\n" for (a, b), t in zip(X, y)))
     model, out = str(tmp_path / "m.safetensors"), tmp_path / "pred.csv"
-    assert main(["train", path, "--hidden", "5", "--epochs", "30", "--output-activation", output_activation,
+    assert main(["train", path, "--hidden", "5", "--epochs", "30", "--no-standardize", "--output-activation",
+                 output_activation,
                  "-o", model, "-q"]) == 0
     reg = dp.MLPRegressor((5,), alpha=0.0, max_iter=30, tol=None, random_state=0,
                           output_activation=output_activation).fit(X, y)

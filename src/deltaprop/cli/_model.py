@@ -50,7 +50,8 @@ class Model:
 
     @property
     def n_features(self) -> int:
-        return self.network.n_inputs
+        """Raw input columns (a table's, before its text columns are one-hot encoded)."""
+        return self.pre.n_features_in or self.network.n_inputs
 
     @property
     def feature_names(self) -> list[str] | None:
@@ -78,7 +79,7 @@ class Model:
     def outputs(self, X: np.ndarray) -> np.ndarray:
         """The network's outputs ``o`` for raw inputs (preprocessing applied)."""
         self.check_features(X)
-        return self.network.forward(self.pre.transform_inputs(X))
+        return self.network.forward(self.pre.transform_inputs(X, self.feature_names))
 
     def class_encoder(self) -> ClassEncoder:
         """How outputs map to classes: the file's label map, or output i = class i for a bare network."""
@@ -167,15 +168,23 @@ def table_columns(source: str) -> list[str] | None:
     return [c.strip() for c in next(csv.reader([first[0]], delimiter=sep))]
 
 
-def read_data(source: str, *, target=None, has_target: bool = True, data_dir=None) -> Dataset:
-    """``load_dataset`` with the CLI's conventions (a built-in name never takes --target)."""
+#: Built-in data sets whose labels stay the integers of their files (so that a model trained on
+#: the built-in name and one trained on the IDX files mix freely); class names are metadata only.
+INTEGER_LABELS = ("fashion-mnist",)
+
+
+def read_data(source: str, *, target=None, has_target: bool = True, data_dir=None, part=None) -> Dataset:
+    """``load_dataset`` with the CLI's conventions (a built-in name never takes --target).
+
+    Built-in labels are read by name ("setosa", not 0), except for :data:`INTEGER_LABELS`.
+    """
     if source in BUILTIN_DATASETS:
         if target is not None:
             raise InputError(f"--target does not apply to the built-in data set {source!r}, which knows its target")
-        ds = load_dataset(source, data_dir=data_dir)
+        ds = load_dataset(source, data_dir=data_dir, part=part)
         if not has_target:
             ds.y = None
-        elif ds.class_names is not None:
+        elif ds.class_names is not None and source not in INTEGER_LABELS:
             ds.y = np.asarray(ds.class_names)[ds.y]  # labels by name: "setosa", not 0
         return ds
     return load_dataset(source, target=target, has_target=has_target, data_dir=data_dir)
@@ -190,6 +199,10 @@ def data_for_model(model: Model, source: str, *, target=None, need_target: bool,
     has every feature the model was trained on.
     """
     columns = table_columns(source) if is_table(source) else None
+    if source in INTEGER_LABELS and target is None:  # a standard split: its test part
+        ds = read_data(source, data_dir=data_dir, part="test", has_target=need_target)
+        model.check_features(ds.X)
+        return ds
     if need_target:
         if target is None and columns is not None and model.target_name in columns:
             target = model.target_name

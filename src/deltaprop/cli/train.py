@@ -33,6 +33,14 @@ from ._output import ProgressDisplay, echo_json, headline, metrics
 #: error, 30 hidden units, gradient descent) on the built-in digits, tested on a held-out quarter.
 QUICK_START = {"data": "digits", "solver": "gd", "reduction": "mean", "learning_rate": 3.0, "epochs": 100,
                "standardize": True, "test_fraction": 0.25}
+#: An integer target with more distinct values than this, that are also more than this
+#: fraction of the rows, is regressed unless --task classify says otherwise (see _task).
+MANY_VALUES = 20
+MANY_VALUES_FRACTION = 0.05
+#: The most classes deltaprop train fits (one output unit each).
+MAX_CLASSES = 1000
+#: Built-in data sets with a standard train/test split: trained on part "train", tested on part "test".
+STANDARD_SPLITS = ("fashion-mnist",)
 #: Options a resumed run may change (anything else must stay as the checkpoint recorded it).
 RESUME_MAY_CHANGE = ("data", "data_dir", "epochs", "output", "checkpoint", "checkpoint_every", "quiet", "json",
                      "resume", "config")
@@ -183,8 +191,12 @@ Examples:
 @click.option("--shuffle/--no-shuffle", default=True, show_default=True, help="Reshuffle mini-batches each epoch.")
 @click.option("--test-fraction", type=float, default=0.0, show_default=True,
               help="Hold out this fraction as a test set, reported and stored in the model file.")
-@click.option("--standardize/--no-standardize", default=False, show_default=True,
-              help="Standardise the inputs with the training data's mean and deviation (saved with the model).")
+@click.option("--standardize/--no-standardize", default=True, show_default=True,
+              help="Standardise the inputs (and regression targets of identity outputs) with the training "
+                   "data's mean and deviation (saved with the model).")
+@click.option("--missing", type=click.Choice(["impute", "error"]), default="impute", show_default=True,
+              help="Missing values (empty, NA, ?, NaN) in the inputs: fill with the training median / most "
+                   "frequent value, or refuse listing them.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the weights, splits and shuffling.")
 @click.option("--dtype", type=click.Choice(["float64", "float32"]), default="float64", show_default=True)
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Folder with the Fashion-MNIST IDX files.")
@@ -254,15 +266,24 @@ def run(opts: dict, saved=None) -> int:
                                        "does not exist; create it first")
     quiet = opts["quiet"]
     say = (lambda *a, **k: None) if quiet or opts["json"] else click.echo
-    ds = read_data(opts["data"], target=opts["target"], data_dir=opts["data_dir"])
+    standard_split = opts["data"] in STANDARD_SPLITS  # fashion-mnist: train on part "train", test on "test"
+    if standard_split and opts["test_fraction"]:
+        raise InputError(f"{opts['data']} has its own test set (part 'test'), which deltaprop train reports; "
+                         "leave --test-fraction out")
+    ds = read_data(opts["data"], target=opts["target"], data_dir=opts["data_dir"],
+                   part="train" if standard_split else None)
     if ds.y is None:
         raise InputError(f"data {opts['data']!r} has no target; name the target column with --target")
-    X, y = np.asarray(ds.X, dtype=np.float64), np.asarray(ds.y)
+    X, y = np.asarray(ds.X), np.asarray(ds.y)
+    if X.dtype != object:
+        X = X.astype(np.float64, copy=False)
     fingerprint = modelfile.data_fingerprint(X, y)
     if saved is not None and saved.metadata["cli"]["fingerprint"] != fingerprint:
         raise InputError(f"data {opts['data']!r} is not the data the checkpointed run trained on (their "
                          "fingerprints differ); resume with the same DATA and --target")
-    task = _task(opts["task"], ds, y)
+    task, note = _task(opts["task"], ds, y)
+    if note:
+        say(note)
     classify = task == CLASSIFICATION
     output_activation = opts["output_activation"] or ("sigmoid" if classify else "identity")
     train_i, test_i = _split(len(y), opts["test_fraction"], opts["seed"], y if classify else None, "--test-fraction")
@@ -270,13 +291,14 @@ def run(opts: dict, saved=None) -> int:
         raise InputError(f"the target has only one class ({np.unique(y[train_i]).tolist()[0]!r}); a classifier needs "
                          "at least two")
     pre = Encoding.fit(X[train_i], y[train_i], standardize=opts["standardize"], classify=classify,
-                       output_activation=output_activation)
+                       output_activation=output_activation, missing=opts.get("missing", "impute"),
+                       scale_targets=opts["standardize"], feature_names=ds.feature_names)
     Xn, Yn = pre.transform_inputs(X[train_i]), pre.transform_targets(y[train_i])
     # One generator draws, in the estimators' order, the weights, the validation split's seed and
     # the trainer's shuffles: the same seed gives the network MLPClassifier/MLPRegressor would fit.
     rng = np.random.default_rng(opts["seed"])
     hidden = _hidden(opts["hidden"])
-    net = Network([X.shape[1], *hidden, Yn.shape[1]], activation=opts["activation"],
+    net = Network([Xn.shape[1], *hidden, Yn.shape[1]], activation=opts["activation"],
                   output_activation=output_activation, loss=opts["loss"], seed=rng, dtype=opts["dtype"])
     if saved is not None:
         net = saved.network
@@ -330,6 +352,9 @@ def run(opts: dict, saved=None) -> int:
     results = {"train": metrics(model, X[train_i], y[train_i])}
     if len(test_i):
         results["test"] = metrics(model, X[test_i], y[test_i])
+    elif standard_split:
+        test = read_data(opts["data"], data_dir=opts["data_dir"], part="test")
+        results["test"] = metrics(model, test.X, test.y)
     settings = {k: opts[k] for k in ("solver", "learning_rate", "epochs", "batch_size", "reduction", "seed",
                                      "standardize", "test_fraction", "validation_fraction", "dtype")}
     settings["trainer"] = trainer.get_config()
@@ -337,7 +362,7 @@ def run(opts: dict, saved=None) -> int:
         "task": task, "features": list(ds.feature_names), "target": ds.target_name,
         "preprocessing": pre.to_meta(), "training": settings, "history": history.to_dict(),
         "data": {"source": opts["data"], "n_examples": int(len(y)), "n_train": int(len(train_i)),
-                 "n_test": int(len(test_i))},
+                 "n_test": int(results["test"]["n_examples"]) if "test" in results else 0},
         "data_fingerprint": fingerprint, "metrics": results, "seed": opts["seed"],
     }  # fmt: skip
     if opts["output"]:
@@ -352,25 +377,42 @@ def run(opts: dict, saved=None) -> int:
     say(f"train {headline(results['train'])} on {len(train_i)} examples")
     if "test" in results:
         m = results["test"]
+        held = f"test examples (part 'test' of {opts['data']})" if standard_split else "held-out examples"
         if classify:
-            say(f"test accuracy: {m['accuracy']:.4f} on {m['n_examples']} held-out examples")
+            say(f"test accuracy: {m['accuracy']:.4f} on {m['n_examples']} {held}")
         else:
-            say(f"test {headline(m)} on {m['n_examples']} held-out examples")
+            say(f"test {headline(m)} on {m['n_examples']} {held}")
     say(f"saved model to {opts['output']}" if opts["output"] else "(model not saved: pass -o PATH to keep it)")
     return 0
 
 
-def _task(forced: str | None, ds, y: np.ndarray) -> str:
-    if forced == "classify":
-        return CLASSIFICATION
+def _task(forced: str | None, ds, y: np.ndarray) -> tuple[str, str | None]:
+    """The task and a one-line note when it was decided from the data rather than obvious.
+
+    An integer target with more than :data:`MANY_VALUES` distinct values that are also more
+    than :data:`MANY_VALUES_FRACTION` of the rows (prices, counts, years) is regressed: as
+    classes, each would have fewer than 1 / MANY_VALUES_FRACTION = 20 examples on average
+    and the network one output per value. Small sets of codes (digits, grades, 3 species in
+    a thousand rows) stay classes. ``--task classify`` forces classes, up to :data:`MAX_CLASSES`.
+    """
     if forced == "regress":
         if y.dtype.kind not in "biuf":
             raise InputError(f"--task regress needs numeric targets, but column {ds.target_name!r} holds labels "
                              f"such as {y[0]!r}; use --task classify")
-        return REGRESSION
-    if ds.task is not None:
-        return ds.task
-    return REGRESSION if y.dtype.kind == "f" else CLASSIFICATION
+        return REGRESSION, None
+    if forced is None and ds.task is not None:
+        return ds.task, None
+    if forced is None and y.dtype.kind == "f":
+        return REGRESSION, None
+    n_classes = np.unique(y).size
+    if forced is None and y.dtype.kind in "iu" and n_classes > MANY_VALUES and n_classes > MANY_VALUES_FRACTION * len(y):
+        return REGRESSION, (f"note: the target {ds.target_name!r} has {n_classes} distinct integer values in "
+                            f"{len(y)} rows, so it is regressed; pass --task classify to treat each value as a class")
+    if n_classes > MAX_CLASSES:
+        hint = "; pass --task regress if it is a quantity" if y.dtype.kind in "biuf" else ""
+        raise InputError(f"the target {ds.target_name!r} has {n_classes} distinct values, more than the "
+                         f"{MAX_CLASSES} classes deltaprop train fits (one output unit each){hint}")
+    return CLASSIFICATION, None
 
 
 def _split(n: int, fraction: float, seed: int, stratify, option: str, *, sort: bool = True):
