@@ -65,3 +65,199 @@ def test_parquet_keeps_string_columns_and_nulls_as_missing(tmp_path):
     ds = load_dataset(tmp_path / "t.parquet")
     assert ds.X.dtype == object and ds.X[:, 1].tolist() == ["x", None, None]
     assert np.isnan(ds.X[1, 0]) and ds.X[2, 0] == 3.0
+
+
+# --------------------------------------------------------------------------- the table encoder
+def mixed_table(n=600, seed=0):
+    """Income near 50000, an age, a city (text) and a plan (text), some cells missing; y from income and city."""
+    rng = np.random.default_rng(seed)
+    income = rng.normal(50000, 15000, n).round(2)
+    age = rng.integers(18, 80, n).astype(float)
+    city = rng.choice(["Paris", "Lyon", "Nice", "Lille"], n)
+    plan = rng.choice(["basic", "plus"], n)
+    y = ((income > 50000) ^ np.isin(city, ["Nice", "Lille"])).astype(int)
+    X = np.empty((n, 4), dtype=object)
+    X[:, 0], X[:, 1], X[:, 2], X[:, 3] = income, age, city, plan
+    X[rng.random(n) < 0.05, 1] = np.nan
+    X[rng.random(n) < 0.05, 3] = None
+    return X, y
+
+
+def write_table(path, X, y, names=("income", "age", "city", "plan", "bought")):
+    cell = lambda v: "NA" if v is None or (isinstance(v, float) and v != v) else str(v)  # noqa: E731
+    rows = [",".join(map(cell, [*x, t])) for x, t in zip(X, y)]
+    path.write_text(",".join(names) + "\n" + "\n".join(rows) + "\n")
+    return str(path)
+
+
+def sklearn_columns(numeric, text):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    return ColumnTransformer([
+        ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
+        ("text", make_pipeline(SimpleImputer(missing_values=None, strategy="most_frequent"),
+                               OneHotEncoder(handle_unknown="ignore")), text),
+    ], sparse_threshold=0.0)
+
+
+def test_the_table_encoder_rebuilt_from_its_stored_arrays_equals_scikit_learns_column_transformer():
+    from deltaprop.encoding import TableEncoder
+
+    X, _ = mixed_table()
+    enc = TableEncoder.from_meta(TableEncoder.fit(X[:400]).to_meta())  # the model file's round trip
+    assert enc.numeric == [0, 1] and enc.text == [2, 3] and enc.n_outputs == 2 + 4 + 2
+    reference = sklearn_columns([0, 1], [2, 3]).fit(X[:400])
+    np.testing.assert_allclose(enc.transform(X[400:]), reference.transform(X[400:]), rtol=1e-12, atol=1e-12)
+
+
+def test_an_unknown_category_encodes_as_all_zeros_with_a_warning():
+    from deltaprop.encoding import TableEncoder, UnknownCategoryWarning
+
+    X, _ = mixed_table(50)
+    enc = TableEncoder.fit(X)
+    new = X[:2].copy()
+    new[0, 2] = "Tokyo"
+    with pytest.warns(UnknownCategoryWarning, match=r"'x2' \('Tokyo' in 1 rows\)"):
+        Z = enc.transform(new)
+    assert Z[0, 2:6].tolist() == [0.0, 0.0, 0.0, 0.0] and Z[1, 2:6].sum() == 1.0
+
+
+def test_missing_error_lists_every_column_with_missing_values():
+    from deltaprop.encoding import TableEncoder
+
+    X, _ = mixed_table(100)
+    with pytest.raises(dp.InputError, match=r"column 'age' has \d+ missing values \(rows .*\); column 'plan' has "
+                                            r"\d+ missing values"):
+        TableEncoder.fit(X, missing="error", feature_names=["income", "age", "city", "plan"])
+
+
+def test_target_standardisation_maps_back_exactly():
+    from deltaprop.encoding import TargetScaler
+
+    Y = np.array([[180000.0], [220000.0], [250000.0]])
+    s = TargetScaler.fit(Y, output_activation="identity", standardize=True)
+    Z = s.transform(Y)
+    assert abs(Z.mean()) < 1e-12 and abs(Z.std() - 1) < 1e-12
+    back = TargetScaler.from_meta(s.to_meta(), output_activation="identity").inverse_transform(Z)
+    np.testing.assert_allclose(back, Y, rtol=1e-15)
+
+
+# --------------------------------------------------------------------------- from the command line
+def cli_json(argv, capsys):
+    import json
+
+    from deltaprop.cli import main
+
+    capsys.readouterr()
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_a_mixed_csv_trains_from_the_cli_to_the_accuracy_of_a_scikit_learn_pipeline(tmp_path, capsys):
+    from sklearn.pipeline import make_pipeline
+
+    from deltaprop.cli.train import _split
+
+    X, y = mixed_table()
+    path = write_table(tmp_path / "shop.csv", X, y)
+    model = str(tmp_path / "shop.safetensors")
+    result = cli_json(["train", path, "--test-fraction", "0.25", "--weight-decay", "0.01", "-o", model, "--json"],
+                      capsys)
+    train_i, test_i = _split(len(y), 0.25, 0, y, "--test-fraction")
+    pipe = make_pipeline(sklearn_columns([0, 1], [2, 3]),
+                         dp.MLPClassifier((30,), alpha=0.01, max_iter=200, tol=None, random_state=0))
+    reference = pipe.fit(X[train_i], y[train_i]).score(X[test_i], y[test_i])
+    assert result["metrics"]["test"]["accuracy"] >= reference - 0.02 and reference > 0.85
+    without = cli_json(["train", path, "--test-fraction", "0.25", "--weight-decay", "0.01", "--no-standardize",
+                        "--json"], capsys)  # income near 50000, raw: the network learns far less
+    assert without["metrics"]["test"]["accuracy"] < result["metrics"]["test"]["accuracy"] - 0.05
+    out = cli_json(["evaluate", model, path, "--json"], capsys)
+    assert out["n_examples"] == len(y)
+
+
+def test_missing_error_from_the_cli_refuses_naming_the_columns(tmp_path, capsys):
+    from deltaprop.cli import main
+
+    X, y = mixed_table(80)
+    path = write_table(tmp_path / "shop.csv", X, y)
+    assert main(["train", path, "--missing", "error", "--epochs", "2", "-q"]) != 0
+    assert "column 'age' has" in capsys.readouterr().err
+
+
+def price_table(n=500, seed=1):
+    rng = np.random.default_rng(seed)
+    rooms, area = rng.integers(1, 7, n), rng.uniform(30, 200, n)
+    price = (60000 + 900 * area + 15000 * rooms + rng.normal(0, 8000, n)).round().astype(np.int64)
+    return np.column_stack([rooms, area.round(1)]), price
+
+
+def test_an_integer_price_table_is_regressed_with_a_note_and_an_r2_like_the_estimators(tmp_path, capsys):
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from deltaprop.cli import main
+    from deltaprop.cli.train import _split
+
+    X, price = price_table()
+    path = tmp_path / "prices.csv"
+    path.write_text("rooms,area,price\n" + "".join(f"{a},{b},{p}\n" for (a, b), p in zip(X, price)))
+    capsys.readouterr()
+    assert main(["train", str(path), "--test-fraction", "0.25", "--hidden", "10", "--weight-decay", "0.01"]) == 0
+    out = capsys.readouterr().out
+    assert "note: the target 'price' has" in out and "so it is regressed; pass --task classify" in out
+    r2 = float(out.split("test ")[-1].split("R^2 ")[1].split()[0].rstrip(","))
+    train_i, test_i = _split(len(price), 0.25, 0, None, "--test-fraction")
+    reference = TransformedTargetRegressor(
+        make_pipeline(StandardScaler(), dp.MLPRegressor((10,), alpha=0.01, max_iter=200, tol=None, random_state=0)),
+        transformer=StandardScaler()).fit(X[train_i], price[train_i]).score(X[test_i], price[test_i])
+    assert r2 > 0.9 and r2 >= reference - 0.03
+
+
+def test_an_integer_target_with_few_values_stays_classes_and_too_many_classes_are_refused(tmp_path, capsys):
+    from deltaprop.cli import main
+
+    rng = np.random.default_rng(0)
+    codes = tmp_path / "codes.csv"
+    codes.write_text("a,code\n" + "".join(f"{v},{c}\n" for v, c in zip(rng.normal(size=300), rng.integers(0, 15, 300))))
+    result = cli_json(["train", str(codes), "--epochs", "2", "--json"], capsys)
+    assert result["metrics"]["train"]["task"] == "classification"
+    many = tmp_path / "many.csv"
+    many.write_text("a,id\n" + "".join(f"{i * 0.5},{i}\n" for i in range(1500)))
+    assert main(["train", str(many), "--task", "classify", "--epochs", "1", "-q"]) != 0
+    assert "has 1500 distinct values, more than the 1000 classes" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- Fashion-MNIST, the standard way
+FASHION = "/usr/share/datasets/fashion-mnist"
+
+
+@pytest.fixture
+def fashion_slice(tmp_path):
+    """The Debian package's files cut to 600 training and 200 test images, in a data_dir."""
+    import os
+
+    from deltaprop.data import read_idx, write_idx
+
+    if not os.path.isfile(f"{FASHION}/t10k-labels-idx1-ubyte.gz"):
+        pytest.skip("the Debian package dataset-fashion-mnist is not installed")
+    for prefix, n in (("train", 600), ("t10k", 200)):
+        for kind in ("images-idx3", "labels-idx1"):
+            name = f"{prefix}-{kind}-ubyte.gz"
+            write_idx(tmp_path / name, read_idx(f"{FASHION}/{name}")[:n])
+    return tmp_path
+
+
+def test_fashion_mnist_by_name_trains_on_part_train_and_reports_part_test_like_the_idx_files(fashion_slice,
+                                                                                             tmp_path, capsys):
+    model = str(tmp_path / "f.safetensors")
+    result = cli_json(["train", "fashion-mnist", "--data-dir", str(fashion_slice), "--epochs", "5", "-o", model,
+                       "--json"], capsys)
+    assert result["metrics"]["train"]["n_examples"] == 600 and result["metrics"]["test"]["n_examples"] == 200
+    by_name = cli_json(["evaluate", model, "fashion-mnist", "--data-dir", str(fashion_slice), "--json"], capsys)
+    by_file = cli_json(["evaluate", model, str(fashion_slice / "t10k-images-idx3-ubyte.gz"), "--json"], capsys)
+    assert by_name["accuracy"] == by_file["accuracy"] == result["metrics"]["test"]["accuracy"]
+    assert [c["class"] for c in by_name["per_class"]] == list(range(10))  # the IDX files' labels, not names
