@@ -261,3 +261,24 @@ def test_fashion_mnist_by_name_trains_on_part_train_and_reports_part_test_like_t
     by_file = cli_json(["evaluate", model, str(fashion_slice / "t10k-images-idx3-ubyte.gz"), "--json"], capsys)
     assert by_name["accuracy"] == by_file["accuracy"] == result["metrics"]["test"]["accuracy"]
     assert [c["class"] for c in by_name["per_class"]] == list(range(10))  # the IDX files' labels, not names
+
+
+# --------------------------------------------------------------------------- the estimators' option
+def test_preprocess_true_fits_the_encoder_saves_its_arrays_and_predicts_raw_tables(tmp_path):
+    X, y = mixed_table(300)
+    clf = dp.MLPClassifier((20,), alpha=0.01, preprocess=True, tol=None, random_state=0).fit(X[:200], y[:200])
+    assert clf.n_features_in_ == 4 and clf.network_.n_inputs == 8 and clf.preprocessor_.text == [2, 3]
+    assert clf.score(X[200:], y[200:]) > 0.85
+    dp.save(clf, tmp_path / "clf.safetensors")
+    back = dp.load(tmp_path / "clf.safetensors")
+    np.testing.assert_array_equal(back.predict_proba(X[200:]), clf.predict_proba(X[200:]))
+    assert dp.MLPClassifier().get_params()["preprocess"] is False
+
+
+def test_preprocess_true_on_a_regressor_with_a_dataframe_and_missing_cells():
+    pd = pytest.importorskip("pandas")
+    X, price = price_table(200)
+    frame = pd.DataFrame({"rooms": X[:, 0], "area": X[:, 1], "kind": np.where(X[:, 0] > 3, "house", "flat")})
+    frame.loc[::17, "area"] = np.nan
+    reg = dp.MLPRegressor((10,), preprocess=True, max_iter=50, tol=None, random_state=0).fit(frame, price / 1e5)
+    assert reg.n_features_in_ == 3 and reg.predict(frame).shape == (200,)

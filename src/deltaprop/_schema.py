@@ -256,6 +256,7 @@ def _sections(names: dict) -> dict:
         "history": MapOf(OneOf((NUMBER_OR_NAN, Text(), ListOf(Maybe(NUMBER_OR_NAN)), Maybe(Anything())))),
         "label_map": label_map,
         "target_scaling": target_scaling,
+        "table": table,  # MLPClassifier(preprocess=True): the TableEncoder's arrays
         # The CLI's model files (deltaprop train).
         "task": Text(("classification", "regression")),
         "features": ListOf(Text()),
@@ -428,6 +429,9 @@ def _table(where: str, table, n_in, fail) -> None:
 
 def _estimator_inputs(meta, fail) -> None:
     n_in = _n_inputs(meta)
+    if meta.get("table") is not None:  # preprocess=True: n_features_in raw columns, encoded to n_in
+        _table("table", meta["table"], n_in, fail)
+        n_in = meta["table"]["n_features"]
     if "n_features_in" in meta and n_in is not None and meta["n_features_in"] != n_in:
         fail("n_features_in", f"is {meta['n_features_in']} but the network has {n_in} inputs")
     names = meta.get("feature_names_in")

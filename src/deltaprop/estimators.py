@@ -38,7 +38,7 @@ from ._json import to_json
 from ._validation import check_table
 from .activations import get_activation
 from .dask_engine import blockwise_on_dask, fit_estimator, is_dask_collection, score_blockwise, select_engine
-from .encoding import TARGET_INTERVALS, ClassEncoder, TargetScaler, output_targets
+from .encoding import TARGET_INTERVALS, ClassEncoder, TableEncoder, TargetScaler, output_targets
 from .errors import InputError, InputTypeError
 from .losses import get_loss
 from .network import Network
@@ -140,6 +140,7 @@ class _BaseMLP(BaseEstimator):
         schedule_options=None,
         engine=None,
         client=None,
+        preprocess=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -174,6 +175,7 @@ class _BaseMLP(BaseEstimator):
         self.schedule_options = schedule_options
         self.engine = engine
         self.client = client
+        self.preprocess = preprocess
 
     # ------------------------------------------------------------------ parameters
     def _checked_params(self) -> dict:
@@ -209,7 +211,7 @@ class _BaseMLP(BaseEstimator):
             _check_number(self.batch_size, "batch_size", low=1, integer=True)
         if self.reduction is not None:
             _check_choice(self.reduction, ("sum", "mean"), "reduction")
-        for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping"):
+        for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping", "preprocess"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise InputTypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
         for name in ("solver_options", "schedule_options"):
@@ -230,7 +232,17 @@ class _BaseMLP(BaseEstimator):
         if incremental and self.early_stopping:
             raise InputError("partial_fit does not support early_stopping=True; use fit, or turn it off")
         first = not hasattr(self, "network_") or not (incremental or self.warm_start)
-        X, y = self._validate_fit_data(X, y, reset=first)
+        pre = None if first else getattr(self, "preprocessor_", None)
+        if self.preprocess:  # the table encoder, fitted on the first fit's raw X, then applied
+            raw = _raw_table(X)
+            pre = TableEncoder.fit(raw, standardize=True, missing="impute") if first else pre
+            if pre is None:
+                raise InputError("preprocess=True was set after the first fit; fit from scratch to fit the encoder")
+            X = _preprocessed(pre, raw)
+        X, y = self._validate_fit_data(X, y, reset=first or pre is not None)
+        self.preprocessor_ = pre
+        if pre is not None:
+            self.n_features_in_ = pre.n_features  # the raw columns; the network sees pre.n_outputs
         Y = self._encode_targets(y, first=first, classes=classes, activation=p["output_activation"])
         sw = self._sample_weights(sample_weight, X, y, incremental=incremental)
         rng = _generator(self.random_state)
@@ -434,6 +446,9 @@ class _BaseMLP(BaseEstimator):
     def _outputs(self, X) -> np.ndarray:
         """The network's outputs ``o`` for ``X``, shape ``(N, n_outputs_)``."""
         check_is_fitted(self)
+        if getattr(self, "preprocessor_", None) is not None:
+            X = _preprocessed(self.preprocessor_, _raw_table(X))
+            return self.network_.forward(X.astype(self.network_.dtype, copy=False))
         _check_inputs(X)
         X = validate_data(self, X, reset=False, dtype=self.network_.dtype)
         return self.network_.forward(X)
@@ -487,6 +502,9 @@ class _BaseMLP(BaseEstimator):
             "history": {a: to_json(getattr(self, a)) for a in self._HISTORY_ATTRIBUTES},
             **self._extra_meta(),
         }
+        if getattr(self, "preprocessor_", None) is not None:
+            meta["table"] = self.preprocessor_.to_meta()
+            meta["n_features_in"] = self.preprocessor_.n_features
         return arrays, meta
 
     @classmethod
@@ -522,6 +540,7 @@ class _BaseMLP(BaseEstimator):
         for a in cls._HISTORY_ATTRIBUTES:
             setattr(est, a, meta["history"].get(a))
         est._trainer_state = None
+        est.preprocessor_ = TableEncoder.from_meta(meta["table"]) if meta.get("table") else None
         est._restore_extra_meta(meta)
         return est
 
@@ -638,6 +657,14 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         factors, Quickprop's maximum growth factor, other schedules).
     class_weight : dict, "balanced" or None
         Weights per class, multiplied into the sample weights (``J = sum_i s_i J_i``).
+    preprocess : bool, default False
+        Fit a table encoder on the first fit's X and apply it everywhere after
+        (:class:`deltaprop.encoding.TableEncoder`, what ``deltaprop train`` does): numeric
+        columns imputed (median) and standardised, text columns (``str`` cells) one-hot
+        encoded (a category not seen in training: all zeros, with an ``UnknownCategoryWarning``),
+        missing values (NaN, None) imputed (most frequent). X may then be a DataFrame or an
+        object array. Its learned arrays are saved in the model file (section ``table``).
+        Off by default, so that the estimator stays a drop-in for scikit-learn's.
     engine : {None, "local", "dask"}
         Where training runs. None: on the Dask cluster when X is a Dask array or DataFrame,
         else here; "dask" also trains NumPy data on the cluster; "local" computes Dask inputs
@@ -748,6 +775,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         class_weight=None,
         engine=None,
         client=None,
+        preprocess=False,
     ):
         shared = {k: v for k, v in locals().items() if k not in ("self", "class_weight", "__class__")}
         super().__init__(**shared)
@@ -1018,6 +1046,27 @@ def _check_inputs(X, y=None) -> None:
     n_X, n_y = shape_X[0], y_arr.shape[0]
     if n_X != n_y:
         raise InputError(f"X has {n_X} examples but y has {n_y} targets; pass one target per example")
+
+
+def _raw_table(X) -> np.ndarray:
+    """``X`` as the table encoder takes it: object (text as str, missing as None/NaN) or float64.
+
+    A DataFrame's missing cells (NaN, None, pd.NA) become None.
+    """
+    if hasattr(X, "columns") and hasattr(X, "notna"):
+        return X.astype(object).where(X.notna(), None).to_numpy()
+    A = np.asarray(X)
+    if A.dtype.kind in "US":
+        return A.astype(object)
+    return A if A.dtype == object else A.astype(np.float64, copy=False)
+
+
+def _preprocessed(pre: TableEncoder, raw: np.ndarray) -> np.ndarray:
+    """``pre`` applied to a raw table (N, n_features), its width checked first."""
+    if raw.ndim != 2 or raw.shape[1] != pre.n_features:
+        raise InputError(f"X has {raw.shape[1] if raw.ndim == 2 else raw.shape} columns but the estimator was "
+                         f"fitted on {pre.n_features}; pass the same columns")
+    return pre.transform(raw)
 
 
 def _float_dtype(dtype) -> np.dtype:

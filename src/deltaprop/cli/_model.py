@@ -51,6 +51,8 @@ class Model:
     @property
     def n_features(self) -> int:
         """Raw input columns (a table's, before its text columns are one-hot encoded)."""
+        if self.is_estimator:
+            return int(self.obj.n_features_in_)
         return self.pre.n_features_in or self.network.n_inputs
 
     @property
@@ -92,7 +94,7 @@ class Model:
         """Labels (classification) or values, shape (N,) or (N, n_outputs)."""
         self.check_features(X)
         if self.is_estimator:
-            return np.asarray(self.obj.predict(np.asarray(X, dtype=np.float64)))
+            return np.asarray(self.obj.predict(_estimator_input(X)))
         o = self.outputs(X)
         if self.task == CLASSIFICATION:
             return self.class_encoder().labels(o)
@@ -105,7 +107,7 @@ class Model:
             raise InputError(f"model {self.path!r} is a regressor; --proba applies to classifiers only")
         self.check_features(X)
         if self.is_estimator:
-            return self.obj.predict_proba(np.asarray(X, dtype=np.float64))
+            return self.obj.predict_proba(_estimator_input(X))
         return self.class_encoder().proba(self.outputs(X))
 
     def check_features(self, X: np.ndarray) -> None:
@@ -115,6 +117,12 @@ class Model:
             listed = f" ({', '.join(names[:8])}{', ...' if len(names) > 8 else ''})" if names else ""
             raise InputError(f"the data has {got} feature columns but model {self.path!r} expects "
                              f"{self.n_features}{listed}; pass data with the model's features")
+
+
+def _estimator_input(X: np.ndarray) -> np.ndarray:
+    """A table for an estimator: float64, or as read when it has text columns (``preprocess=True``)."""
+    X = np.asarray(X)
+    return X if X.dtype == object else X.astype(np.float64, copy=False)
 
 
 def load_model(path: str) -> Model:
