@@ -180,6 +180,10 @@ def export(model: str, onnx_path: str, opset: int) -> None:
 
     m = load_model(model)
     scaler = m.pre.inputs
+    if m.pre.n_features_in is not None or getattr(m.obj, "preprocessor_", None) is not None:
+        raise InputError(f"model {model!r} one-hot encodes text columns or imputes missing values, which the "
+                         "ONNX export does not build into the graph yet; export a model trained on numeric "
+                         "columns without missing values")
     export_onnx(m.obj, onnx_path, opset=opset, input_mean=None if scaler is None else scaler.mean,
                 input_scale=None if scaler is None else scaler.scale)
     click.echo(f"wrote {onnx_path}: inputs X (N, {m.n_features}) -> outputs o (N, {m.network.n_outputs})")
@@ -407,4 +411,6 @@ def _target(y_text: str | None, net: Network, m: Model | None, rng) -> np.ndarra
     y = _floats(y_text, "--y")
     if y.size != net.n_outputs:
         raise InputError(f"--y has {y.size} values but the network has {net.n_outputs} outputs; give one per output")
+    if m is not None and m.classes is None and not m.is_estimator:  # a value, scaled as the training targets were
+        return m.pre.transform_targets(y.reshape(1, -1))[0]
     return y
