@@ -13,8 +13,11 @@ and IDX):
 
 ``.csv``, ``.tsv`` / ``.tab``, ``-`` (CSV on standard input)
     A header row naming the columns. The target is the column named by ``target`` (a name
-    or an index), by default the last column. Feature columns must be numeric; the target
-    may hold strings (kept as strings), integers or floats.
+    or an index), by default the last column. Feature columns are numeric (NaN for missing
+    cells: empty, ``NA``, ``N/A``, ``?``, ``NaN``) or text (kept as ``str``, ``None`` for
+    missing; ``X`` is then an object array); every problem of a file is listed in one error
+    (:mod:`deltaprop.data._columns`). The target may hold strings (kept as strings),
+    integers or floats, and no missing cells.
 ``.npy``
     A 2-D array of examples (a 3-D stack of images is flattened to rows). It is all
     features unless ``target`` gives the index of the target column.
@@ -22,7 +25,8 @@ and IDX):
     Arrays ``X`` (or ``x``) and, optionally, ``y`` (``target`` names another key), as
     written by ``np.savez(path, X=X, y=y)``. Never unpickled.
 ``.parquet`` / ``.pq``
-    Through pyarrow (the ``parquet`` extra, imported only here); columns as for CSV.
+    Through pyarrow (the ``parquet`` extra, imported only here); columns as for CSV (string
+    columns are text, nulls are missing).
 IDX (``*-idx3-ubyte``, ``*.idx``; gzipped or plain)
     The format of MNIST and Fashion-MNIST. Images are flattened to rows of pixels, and the
     labels file of the same name (``images-idx3`` -> ``labels-idx1``) gives ``y``.
@@ -89,7 +93,9 @@ def load_dataset(
         column index of a ``.npy`` array, the labels key of a ``.npz`` file, or the labels
         file of an IDX images file.
     part : {"train", "test"}, optional
-        For ``fashion-mnist``: one of its two parts (default both, train first).
+        For ``fashion-mnist``: one of its two parts (default both, train first). The
+        convention of ``deltaprop train`` / ``evaluate``: train on ``"train"`` (60000
+        images), test on ``"test"`` (10000). Labels are the IDX files' integers 0-9.
     data_dir : str or os.PathLike, optional
         Folder with the Fashion-MNIST IDX files (default :data:`FASHION_MNIST_DIR`).
     seed : int
