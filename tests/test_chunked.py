@@ -219,7 +219,7 @@ def test_training_on_chunks_imports_no_dask():
         "from deltaprop.chunked import ChunkedData\n"
         "X = np.random.default_rng(0).normal(size=(50, 2)); Y = (X[:, :1] > 0) * 1.0\n"
         "dp.Trainer(solver='rprop', epochs=2).fit(dp.Network([2, 2, 1], seed=0), ChunkedData(X, Y, chunk_size=20))\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed') or m.startswith('deltaprop.dask')))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed') or m == 'deltaprop.dask' or m.startswith('deltaprop.dask.')))\n"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
