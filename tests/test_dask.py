@@ -34,7 +34,8 @@ from deltaprop.dask import _cluster, _source  # noqa: E402
 @pytest.fixture(scope="module")
 def client():
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # its HTTP server: no clash on port 8787
     ) as cluster, distributed.Client(cluster) as c:
         yield c
 
@@ -411,7 +412,9 @@ def test_without_a_client_a_threads_only_local_cluster_is_started_once_without_d
     monkeypatch.setattr(distributed, "Client", FakeClient)
     monkeypatch.setattr(_cluster, "_LOCAL", {})
     first = deltaprop.dask.get_client()
-    assert started == {"processes": False, "dashboard_address": None}
+    assert started == {
+        "processes": False, "dashboard_address": None, "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"}
+    }
     assert deltaprop.dask.get_client() is first  # started once, then reused
 
 

@@ -83,6 +83,10 @@ def get_client(client=None):
     except ValueError:  # no client yet
         pass
     if "client" not in _LOCAL or _LOCAL["client"].status in ("closed", "closing"):
-        cluster = distributed.LocalCluster(processes=False, dashboard_address=None)
+        # No dashboard; the scheduler's small HTTP server (metrics) on a free loopback port,
+        # so that another cluster on this machine (default port 8787) causes no warning.
+        cluster = distributed.LocalCluster(
+            processes=False, dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}
+        )
         _LOCAL["client"] = distributed.Client(cluster, set_as_default=True)
     return _LOCAL["client"]
