@@ -33,9 +33,10 @@ from deltaprop.dask import _cluster, _source  # noqa: E402
 
 @pytest.fixture(scope="module")
 def client():
+    # The scheduler's HTTP server on a free loopback port: another cluster on this machine
+    # holding Dask's default 8787 would otherwise make it warn (an error in this suite).
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
-        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # its HTTP server: no clash on port 8787
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0"
     ) as cluster, distributed.Client(cluster) as c:
         yield c
 
