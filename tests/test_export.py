@@ -320,3 +320,32 @@ def test_cli_exports_an_estimator_file_saved_from_python(tmp_path, rng, capsys):
     label, proba = run_onnx(tmp_path / "clf.onnx", X, ("label", "probabilities"))
     np.testing.assert_array_equal(label, clf.predict(X))
     np.testing.assert_allclose(proba, clf.predict_proba(X), rtol=1e-12)
+
+
+def test_label_and_probability_operators_work_from_the_oldest_opset(tmp_path, rng):
+    X, y = classification_data(rng, "multiclass")
+    clf = dp.MLPClassifier(hidden_layer_sizes=(4,), max_iter=20, random_state=0).fit(X, y)
+    model = export_onnx(clf, tmp_path / "clf.onnx", opset=13, input_dtype="float64")
+    assert model.opset_import[0].version == 13
+    label, proba = run_onnx(tmp_path / "clf.onnx", X, ("label", "probabilities"))
+    np.testing.assert_array_equal(label, clf.predict(X))
+    np.testing.assert_allclose(proba, clf.predict_proba(X), rtol=1e-12, atol=1e-14)
+
+
+def test_cli_float32_file_with_standardisation_takes_uint8_pixels(tmp_path, rng, capsys):
+    from deltaprop.cli import main
+    from deltaprop.cli._model import load_model
+
+    pixels = rng.integers(0, 256, size=(60, 6)).astype(np.uint8)
+    digit = np.where(pixels[:, :3].sum(axis=1) > pixels[:, 3:].sum(axis=1), "bright", "dark")
+    with open(tmp_path / "px.csv", "w") as f:
+        f.write("p1,p2,p3,p4,p5,p6,digit\n" + "".join(",".join(map(str, r)) + f",{s}\n" for r, s in zip(pixels, digit)))
+    model = tmp_path / "px.safetensors"
+    assert main(["train", str(tmp_path / "px.csv"), "--target", "digit", "--hidden", "4", "--epochs", "10",
+                 "--standardize", "--dtype", "float32", "--output-activation", "softmax", "-o", str(model),
+                 "-q"]) == 0  # fmt: skip
+    cli_export(model, tmp_path / "px.onnx", "--input-dtype", "uint8")
+    m = load_model(str(model))
+    label, proba = run_onnx(tmp_path / "px.onnx", pixels, ("label", "probabilities"))
+    np.testing.assert_array_equal(label, m.predict(pixels.astype(np.float64)))
+    np.testing.assert_allclose(proba, m.predict_proba(pixels.astype(np.float64)), rtol=1e-5, atol=1e-6)
