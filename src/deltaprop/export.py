@@ -246,7 +246,9 @@ class _Graph:
         """``output``: the float64 tensor ``x`` in the network's dtype (an Identity for float64 networks)."""
         from onnx import TensorProto
 
-        return self.node("Identity", [x], output) if self.elem == TensorProto.DOUBLE else self.cast(x, self.elem, output)
+        if self.elem == TensorProto.DOUBLE:
+            return self.node("Identity", [x], output)
+        return self.cast(x, self.elem, output)
 
     @staticmethod
     def value_info(name: str, elem: int, shape: list):
@@ -359,7 +361,10 @@ def _label_tensor(classes: np.ndarray) -> np.ndarray:
 
 
 def _regression_outputs(g: _Graph, o: str, scaler: TargetScaler, n_outputs: int) -> list:
-    """``"variable"`` (N, n_outputs): ``o`` un-scaled, ``(o - lo) / scale + y_min``, as :meth:`TargetScaler.inverse_transform`."""
+    """``"variable"`` (N, n_outputs): ``o`` un-scaled, ``(o - lo) / scale + y_min``.
+
+    The same float64 operations as :meth:`TargetScaler.inverse_transform`; unbounded outputs pass through.
+    """
     if scaler.target_range is None:  # unbounded outputs: the targets are the outputs
         g.node("Identity", [o], "variable")
     else:
