@@ -343,8 +343,8 @@ class _BaseMLP(BaseEstimator):
             learning_rate = None
         callbacks = list(self.callbacks or ())
         if self.verbose:  # losses printed per example, as loss_curve_ holds them
-            callbacks.append(_LogProgress(1.0 if p["reduction"] == "mean" else 1.0 / (n_train if sw is None else
-                                                                                      float(sw.sum()))))
+            weight_sum = n_train if sw is None else float(sw.sum())
+            callbacks.append(_LogProgress(1.0 if p["reduction"] == "mean" else 1.0 / weight_sum))
         return Trainer(
             solver=p["solver"],
             learning_rate=learning_rate,
