@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import logging
 import numbers
 import warnings
 
@@ -421,8 +420,9 @@ class _BaseMLP(BaseEstimator):
         elif p["solver"] == "lbfgs":
             learning_rate = None
         callbacks = list(self.callbacks or ())
-        if self.verbose:
-            callbacks.append(_LogProgress())
+        if self.verbose:  # losses printed per example, as loss_curve_ holds them
+            weight_sum = n_train if sw is None else float(sw.sum())
+            callbacks.append(_LogProgress(1.0 if p["reduction"] == "mean" else 1.0 / weight_sum))
         return Trainer(
             solver=p["solver"],
             learning_rate=learning_rate,
@@ -642,10 +642,20 @@ def _encode_target_block(estimator, activation: str, y):
 
 
 class _LogProgress:
-    """``verbose=True``: one ``logging`` record per epoch on the ``deltaprop`` logger (never print)."""
+    """``verbose=True``: "Iteration n, loss = ..." on standard output each epoch, as scikit-learn prints it.
+
+    The user's explicit request is the one place the library prints. ``per_example`` turns
+    the trainer's loss into the per-example loss of ``loss_curve_``. With early stopping
+    the validation score follows ("Validation score: ...").
+    """
+
+    def __init__(self, per_example: float = 1.0):
+        self.per_example = per_example
 
     def on_epoch_end(self, trainer, net, epoch, logs):
-        logging.getLogger("deltaprop").info("epoch %d: %s", epoch + 1, logs)
+        print(f"Iteration {epoch + 1}, loss = {logs['loss'] * self.per_example:.8f}", flush=True)
+        if logs.get("val_metric") is not None:
+            print(f"Validation score: {logs['val_metric']:.6f}", flush=True)
 
 
 def _generator(random_state) -> np.random.Generator:
