@@ -265,7 +265,7 @@ def test_export_onnx_runs_to_the_same_outputs(blobs_model, tmp_path, capsys):
     ort = pytest.importorskip("onnxruntime")
     model, _, X, _ = blobs_model
     out = str(tmp_path / "m.onnx")
-    assert main(["export", model, "--onnx", out]) == 0
+    assert main(["export", model, "--onnx", out, "--input-dtype", "float64"]) == 0
     session = ort.InferenceSession(out, providers=["CPUExecutionProvider"])
     o = session.run(["o"], {"X": X})[0]
     _, meta = read(model)

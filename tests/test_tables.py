@@ -282,3 +282,32 @@ def test_preprocess_true_on_a_regressor_with_a_dataframe_and_missing_cells():
     frame.loc[::17, "area"] = np.nan
     reg = dp.MLPRegressor((10,), preprocess=True, max_iter=50, tol=None, random_state=0).fit(frame, price / 1e5)
     assert reg.n_features_in_ == 3 and reg.predict(frame).shape == (200,)
+
+
+# --------------------------------------------------------------------------- ONNX
+def test_the_onnx_graph_imputes_and_standardises_as_predict_does_and_refuses_text_columns(tmp_path, capsys):
+    ort = pytest.importorskip("onnxruntime")
+    from deltaprop.cli import main
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(50000, 9000, 200), rng.normal(size=200)])
+    y = (X[:, 0] > 50000).astype(int)
+    X[::7, 0] = np.nan
+    path = tmp_path / "n.csv"
+    path.write_text("income,b,y\n" + "".join(f"{'NA' if a != a else a},{b},{t}\n" for (a, b), t in zip(X, y)))
+    model, onnx_path = str(tmp_path / "n.safetensors"), str(tmp_path / "n.onnx")
+    assert main(["train", str(path), "--epochs", "30", "-q", "-o", model]) == 0
+    assert main(["export", model, "--onnx", onnx_path, "--input-dtype", "float64"]) == 0
+    session = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+    label, proba = session.run(["label", "probabilities"], {"X": X})
+    from deltaprop.cli._model import load_model
+
+    m = load_model(model)
+    np.testing.assert_array_equal(label, m.predict(X))
+    np.testing.assert_allclose(proba, m.predict_proba(X), rtol=1e-12)
+    mixed, _ = mixed_table(60)
+    shop = write_table(tmp_path / "shop.csv", mixed, _)
+    assert main(["train", shop, "--epochs", "2", "-q", "-o", str(tmp_path / "s.st")]) == 0
+    capsys.readouterr()
+    assert main(["export", str(tmp_path / "s.st"), "--onnx", str(tmp_path / "s.onnx")]) != 0
+    assert "one-hot encodes text columns" in capsys.readouterr().err

@@ -162,31 +162,33 @@ def info(model: str, as_json: bool) -> None:
 # ------------------------------------------------------------------------------ export
 @click.command(epilog="""
 \b
-Example:
-  deltaprop export model.safetensors --onnx model.onnx""")
+Examples:
+  deltaprop export model.safetensors --onnx model.onnx
+  deltaprop export digits.safetensors --onnx digits.onnx --input-dtype uint8""")
 @model_argument
 @click.option("--onnx", "onnx_path", required=True, type=click.Path(dir_okay=False), help="The ONNX file to write.")
 @click.option("--opset", type=int, default=17, show_default=True, help="ONNX operator set version.")
-def export(model: str, onnx_path: str, opset: int) -> None:
-    """Write MODEL's forward pass as ONNX, with its input standardisation built in.
+@click.option("--input-dtype", type=click.Choice(["float32", "float64", "uint8"]), default="float32",
+              show_default=True, help="The element type of the input X (cast inside the graph).")
+def export(model: str, onnx_path: str, opset: int, input_dtype: str) -> None:
+    """Write MODEL as ONNX that gives what `deltaprop predict` gives.
 
-    The graph maps raw inputs "X" (N, n_features) to the network's outputs "o"; for a
-    classifier with one output per class the predicted class is the argmax of "o", with
-    one output (two classes) the second class where "o" is above the middle of its target
-    values. A regressor with bounded outputs gives its scaled targets (the model file's
-    ``target_scaling`` maps them back).
+    The graph maps raw inputs "X" (N, n_features), float32 by default, through the model's
+    input standardisation and network to "label" and "probabilities" (a classifier; the
+    class names are in the metadata as "classes") or "variable" (a regressor, targets
+    un-scaled), plus the raw network outputs "o".
     """
+    from ..encoding import Encoding
     from ..export import export_onnx
 
     m = load_model(model)
-    scaler = m.pre.inputs
-    if m.pre.n_features_in is not None or getattr(m.obj, "preprocessor_", None) is not None:
-        raise InputError(f"model {model!r} one-hot encodes text columns or imputes missing values, which the "
-                         "ONNX export does not build into the graph yet; export a model trained on numeric "
-                         "columns without missing values")
-    export_onnx(m.obj, onnx_path, opset=opset, input_mean=None if scaler is None else scaler.mean,
-                input_scale=None if scaler is None else scaler.scale)
-    click.echo(f"wrote {onnx_path}: inputs X (N, {m.n_features}) -> outputs o (N, {m.network.n_outputs})")
+    encoding = None
+    if not m.is_estimator:  # an estimator carries its own classes or target scaling
+        classes = m.class_encoder() if m.task == CLASSIFICATION else None
+        encoding = Encoding(m.pre.inputs, classes=classes, targets=None if classes else m.pre.targets)
+    proto = export_onnx(m.obj, onnx_path, opset=opset, input_dtype=input_dtype, encoding=encoding)
+    outputs = ", ".join(o.name for o in proto.graph.output)
+    click.echo(f"wrote {onnx_path}: input X (N, {m.n_features}) {input_dtype} -> outputs {outputs}")
 
 
 # ------------------------------------------------------------------------------ plot
