@@ -391,11 +391,17 @@ def _label_tensor(classes: np.ndarray) -> np.ndarray:
 
 
 def _regression_outputs(g: _Graph, o: str, scaler: TargetScaler, n_outputs: int) -> list:
-    """``"variable"`` (N, n_outputs): ``o`` un-scaled, ``(o - lo) / scale + y_min``.
+    """``"variable"`` (N, n_outputs): ``o`` un-scaled, ``(o - lo) / scale + y_min`` (bounded outputs) or
+    ``o * scale + mean`` (standardised targets).
 
     The same float64 operations as :meth:`TargetScaler.inverse_transform`; unbounded outputs pass through.
     """
-    if scaler.target_range is None:  # unbounded outputs: the targets are the outputs
+    if scaler.mean is not None:  # standardised targets of unbounded outputs: o * scale + mean
+        y = g.node("Mul", [_as_double(g, o), g.const("target_std", np.asarray(scaler.scale, dtype=np.float64))],
+                   "o_unscaled")
+        y = g.node("Add", [y, g.const("target_mean", np.asarray(scaler.mean, dtype=np.float64))], "y_double")
+        g.in_network_dtype(y, "variable")
+    elif scaler.target_range is None:  # unbounded outputs: the targets are the outputs
         g.node("Identity", [o], "variable")
     else:
         y_min, scale = scaler._scaling()
