@@ -33,6 +33,13 @@ class _Interrupted(Exception):
 
 
 class _Group(click.Group):
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        # Ctrl-C while the command line is parsed (start-up): click would print an empty line first.
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except KeyboardInterrupt:
+            raise _Interrupted() from None
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -50,7 +57,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
     \b
     Quick start:
-      deltaprop train                                     # the notes' network on the built-in digits
+      deltaprop train               # the notes' network on the built-in digits
       deltaprop train data.csv --target label -o model.safetensors
       deltaprop evaluate model.safetensors test.csv
       deltaprop predict model.safetensors new.csv -o predictions.csv
