@@ -343,3 +343,18 @@ def test_explain_plain_text_table_keeps_a_space_inside_each_border(capsys):
     assert rows
     for row in rows:
         assert row.startswith("| ") and row.endswith(" |"), row
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["explain", "--layers", "3000,3000,1"], "more than the 2,000 explain prints readably"),
+    (["gradcheck", "--layers", "400,400,400"], "a finite-difference check of --layers 400,400,400"),
+])
+def test_explain_and_gradcheck_refuse_a_big_network_before_building_it(argv, message, monkeypatch, capsys):
+    from deltaprop.cli import commands
+
+    def never(*args, **kwargs):
+        raise AssertionError("the network was built before the size was checked")
+
+    monkeypatch.setattr(commands, "Network", never)
+    assert main(argv) == EXIT_ERROR
+    assert message in one_error_line(capsys.readouterr().err)

@@ -11,13 +11,14 @@ import numpy as np
 
 from .. import modelfile
 from .._files import atomic_write_bytes
+from .._memory import check_gradcheck_size
 from ..activations import ACTIVATIONS
 from ..errors import InputError
 from ..losses import LOSSES
 from ..network import Network
 from ._exit import EXIT_ERROR
 from ._model import CLASSIFICATION, Model, data_for_model, load_model
-from ._output import console, echo_json, fmt, metrics, print_metrics, user_text
+from ._output import console, echo_json, fmt, metrics, network_line, print_metrics, user_text
 
 EXIT_CHECK_FAILED = EXIT_ERROR  # a failed gradient check
 
@@ -333,13 +334,19 @@ def _layer_sizes(text: str) -> list[int]:
     return sizes
 
 
-def _network(model: str | None, layers: str, activation: str, output_activation: str, loss: str, seed: int):
-    """The model file's network (and its Model), or a fresh one from the options."""
+def _network(model: str | None, layers: str, activation: str, output_activation: str, loss: str, seed: int,
+             check_sizes=None):
+    """The model file's network (and its Model), or a fresh one from the options.
+
+    ``check_sizes(sizes, n_parameters)`` may refuse --layers before anything is allocated.
+    """
     if model is not None:
         m = load_model(model)
         return m.network, m
-    net = Network(_layer_sizes(layers), activation=activation, output_activation=output_activation, loss=loss,
-                  seed=seed)
+    sizes = _layer_sizes(layers)
+    if check_sizes is not None:
+        check_sizes(sizes, sum((a + 1) * b for a, b in zip(sizes, sizes[1:])))
+    net = Network(sizes, activation=activation, output_activation=output_activation, loss=loss, seed=seed)
     return net, None
 
 
@@ -399,7 +406,10 @@ def gradcheck(model, layers, activation, output_activation, loss, seed, data, ta
     if not (np.isfinite(h) and h > 0):
         raise click.BadParameter(f"the finite-difference step must be a positive number, got {h!r}",
                                  param_hint="'--step'")
-    net, m = _network(model, layers, activation, output_activation, loss, seed)
+    def affordable(sizes, n_parameters):  # a check that would take hours, refused before building it
+        check_gradcheck_size(n_parameters, n_examples, n_parameters, option=f"--layers {layers}")
+
+    net, m = _network(model, layers, activation, output_activation, loss, seed, affordable)
     rng = np.random.default_rng(seed)
     if data is not None:
         if m is None:
@@ -410,7 +420,7 @@ def gradcheck(model, layers, activation, output_activation, loss, seed, data, ta
         X = rng.normal(size=(n_examples, net.n_inputs))
         Y = _random_targets(net, n_examples, rng)
     errors = check(net, X, Y, h=h)
-    click.echo(f"gradient check of {net!r}")
+    click.echo("gradient check of " + network_line(model or f"random weights (seed {seed})", net))
     t = Table(title=user_text(f"on {len(X)} {'examples of ' + data if data else 'random examples'} (h = {h:g})"))
     for col in ("layer", "weights", "relative error", ""):
         t.add_column(col, justify="right")
@@ -450,9 +460,15 @@ def explain(model, layers, activation, output_activation, loss, seed, x_text, y_
     --x is a raw example (standardised as the model's training data was) and --y may
     be a class label.
     """
+    from ..explain import MAX_WEIGHTS
     from ..explain import explain as run_explain
 
-    net, m = _network(model, layers, activation, output_activation, loss, seed)
+    def readable(sizes, n_parameters):  # refused before the network is built
+        if n_parameters > MAX_WEIGHTS:
+            raise InputError(f"--layers {layers} has {n_parameters:,} weights and biases, more than the "
+                             f"{MAX_WEIGHTS:,} explain prints readably; explain a smaller network")
+
+    net, m = _network(model, layers, activation, output_activation, loss, seed, readable)
     rng = np.random.default_rng(seed)
     x = _floats(x_text, "--x")
     if x is None:
