@@ -124,7 +124,8 @@ def print_metrics(m: dict, title: str) -> None:
     for col in ("class", "precision", "recall", "F1", "support"):
         t.add_column(col, justify="left" if col == "class" else "right")
     for row in m["per_class"]:
-        t.add_row(user_text(row["class"]), fmt(row["precision"]), fmt(row["recall"]), fmt(row["f1"]), str(row["support"]))
+        t.add_row(user_text(row["class"]), fmt(row["precision"]), fmt(row["recall"]), fmt(row["f1"]),
+                  str(row["support"]))
     t.add_section()
     t.add_row("macro", fmt(m["macro"]["precision"]), fmt(m["macro"]["recall"]), fmt(m["macro"]["f1"]),
               str(m["n_examples"]))

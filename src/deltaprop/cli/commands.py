@@ -127,11 +127,12 @@ def _info_rows(arrays: dict, meta: dict) -> list[tuple[str, str]]:
     arch = meta.get("architecture") or meta.get("network") or {}
     if arch:
         sizes = arch["layer_sizes"]
-        n_params = sum(int(a.size) for a in arrays.values() if a.dtype.kind == "f")
+        n_params = sum((int(a) + 1) * int(b) for a, b in zip(sizes, sizes[1:]))  # weights and biases
         rows.append(("layers", " -> ".join(map(str, sizes)) + f"  ({n_params} parameters)"))
         hidden = ", ".join(map(str, sizes[1:-1])) or "none"
         rows.append(("hidden layers", f"{hidden} ({', '.join(arch.get('activation', [])) or '-'})"))
-        rows.append(("output", f"{sizes[-1]} units, {arch['output_activation']}"))
+        units = "1 unit" if sizes[-1] == 1 else f"{sizes[-1]} units"
+        rows.append(("output", f"{units}, {arch['output_activation']}"))
         rows.append(("loss, dtype", f"{arch['loss']}, {arch['dtype']}"))
     if meta["kind"] == "checkpoint":
         state = meta.get("trainer_state", {})
