@@ -103,25 +103,25 @@ Examples:
 def info(model: str, as_json: bool) -> None:
     """Describe MODEL: architecture, training settings, data fingerprint, metrics, versions.
 
-    Works for files of ``deltaprop train``, of the estimators saved from Python, of bare
+    Works for files of 'deltaprop train', of the estimators saved from Python, of bare
     networks and for checkpoints. --json prints the whole metadata as strict JSON (a NaN,
     such as the learning rate a solver does not use, is written as null).
     """
     from rich.table import Table
 
-    arrays, meta = modelfile.read(model)
+    _, meta = modelfile.read(model)
     if as_json:
         echo_json(meta)
         return
     t = Table(title=user_text(f"{model} ({meta['kind']}, format version {meta['format_version']})"), show_header=False)
     t.add_column(style="bold")
     t.add_column()
-    for name, value in _info_rows(arrays, meta):
+    for name, value in _info_rows(meta):
         t.add_row(name, user_text(value))
     console().print(t)
 
 
-def _info_rows(arrays: dict, meta: dict) -> list[tuple[str, str]]:
+def _info_rows(meta: dict) -> list[tuple[str, str]]:
     """(name, value) rows of ``info``: every value is plain text, shown as it is (never as markup)."""
     rows = []
     arch = meta.get("architecture") or meta.get("network") or {}
@@ -407,6 +407,7 @@ def gradcheck(model, layers, activation, output_activation, loss, seed, data, ta
     if not (np.isfinite(h) and h > 0):
         raise click.BadParameter(f"the finite-difference step must be a positive number, got {h!r}",
                                  param_hint="'--step'")
+
     def affordable(sizes, n_parameters):  # a check that would take hours, refused before building it
         check_gradcheck_size(n_parameters, n_examples, n_parameters, option=f"--layers {layers}")
 
@@ -459,7 +460,7 @@ def explain(model, layers, activation, output_activation, loss, seed, x_text, y_
     For each unit: net_r, o_r and delta_r; for each weight: dJ/dw_rq = -delta_r u_rq
     and its new value w_rq - eta dJ/dw_rq; and J before and after the step. With MODEL,
     --x is a raw example (standardised as the model's training data was) and --y may
-    be a class label.
+    be a class label, or the index of a class (0 for the first) that is not a label.
     """
     from ..explain import MAX_WEIGHTS
     from ..explain import explain as run_explain
