@@ -83,7 +83,7 @@ def one_error_line(err):
 def test_train_without_data_runs_the_quick_start_on_digits(capsys):
     assert main(["train", "--epochs", "3"]) == 0
     out = capsys.readouterr().out
-    assert "Network([64, 30, 10]" in out
+    assert "digits: network 64-30-10, sigmoid -> sigmoid" in out  # the short header (issue 13)
     assert "test accuracy:" in out and "on 450 held-out examples" in out  # a quarter of digits' 1797
 
 

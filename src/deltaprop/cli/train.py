@@ -27,7 +27,7 @@ from ..training import Trainer
 from ..encoding import ClassEncoder, Encoding
 from ._exit import EXIT_INTERRUPTED
 from ._model import CLASSIFICATION, REGRESSION, Model, read_data
-from ._output import ProgressDisplay, echo_json, headline, metrics
+from ._output import ProgressDisplay, echo_json, headline, metrics, network_line
 
 #: What ``deltaprop train`` without DATA does: the notes' network (sigmoid units, squared
 #: error, 30 hidden units, gradient descent) on the built-in digits, tested on a held-out quarter.
@@ -313,7 +313,7 @@ def run(opts: dict, saved=None) -> int:
         trainer.load_state_dict(saved.state)
         say(f"resuming {opts['data']} from epoch {saved.epoch} of {opts['epochs']} ({opts['resume']})")
     else:
-        say(f"{ds.name}: {net!r}")
+        say(network_line(ds.name, net))
     t0 = time.perf_counter()
     try:
         history = trainer.fit(net, Xn, Yn, validation_data=validation, resume=saved is not None)
