@@ -456,12 +456,12 @@ def _resumed_options(ctx: click.Context, saved, options: dict, given: set) -> di
         if name not in given:
             merged[name] = value
         elif name not in RESUME_MAY_CHANGE and _normal(name, options[name]) != _normal(name, value):
-            changed.append(f"--{name.replace('_', '-')} (the checkpoint has {_shown(name, value)}, "
-                           f"the command line {_shown(name, options[name])})")
+            changed.append(f"--{name.replace('_', '-')} cannot change when resuming (the checkpoint has "
+                           f"{_shown(name, value)}, the command line {_shown(name, options[name])})")
     if changed:
-        raise InputError(f"{'; '.join(changed)} cannot change when resuming: the run continues with the settings in "
-                         "the checkpoint; give the same values or leave them out (only --epochs, "
-                         "--checkpoint-every and where to read and write may change)")
+        raise InputError(f"{'; '.join(changed)}: the run continues with the settings in the checkpoint; give the "
+                         "same values or leave them out (only --epochs, --checkpoint-every and where to read and "
+                         "write may change)")
     if options["data"] is None:
         data = recorded.get("data")
         if data not in BUILTIN_DATASETS:  # a path: never taken from a file someone may have edited
@@ -629,8 +629,9 @@ def _run(opts: dict, saved) -> int:
         kept = (f"the checkpoint {opts['checkpoint']!r} holds epoch {checkpoint.last_epoch}; continue with: "
                 f"deltaprop train {shlex.quote(opts['data'])} --resume {shlex.quote(opts['checkpoint'])}"
                 if checkpoint is not None and checkpoint.last_epoch is not None else
-                "nothing was saved; press Ctrl-C once to stop at the end of an epoch and keep its weights")
-        click.echo(f"deltaprop: interrupted during epoch {trainer.epoch + 1}; {kept}", err=True)
+                "nothing was saved; press Ctrl-C only once to stop at the end of an epoch and keep the weights "
+                "reached with -o PATH (or --checkpoint PATH to resume)")
+        click.echo(f"deltaprop: interrupted at once ({trainer.epoch} epochs completed); {kept}", err=True)
         return EXIT_INTERRUPTED
     finally:
         progress.close()
