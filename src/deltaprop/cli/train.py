@@ -590,8 +590,6 @@ def _run(opts: dict, saved) -> int:
         stratify = y[train_i] if classify and y.ndim == 1 else None
         fit_i, val_i = _split(len(Yn), fraction, int(rng.integers(2**31 - 1)), stratify, "--validation-fraction",
                               sort=False)
-        _check_enough(len(fit_i), len(Yn), fraction, "--validation-fraction",
-                      np.unique(y[train_i]) if classify and y.ndim == 1 else None)
         validation = (Xn[val_i], Yn[val_i])
         Xn, Yn = Xn[fit_i], Yn[fit_i]
     metric_name = "accuracy" if classify else "R^2"
@@ -727,7 +725,9 @@ def _summary(opts: dict, trainer: Trainer, history, n_fit: int) -> dict:
 def _check_finite_outputs(model: Model, parts: dict, trainer: Trainer) -> None:
     """A run whose trained network gives NaN or infinite outputs diverged, whatever its loss said."""
     for name, X in parts.items():
-        if len(X) and not np.all(np.isfinite(model.outputs(X))):
+        with np.errstate(over="ignore", invalid="ignore"):  # the overflow is the finding, reported below
+            finite = np.all(np.isfinite(model.outputs(X))) if len(X) else True
+        if not finite:
             raise DivergenceError(
                 f"training diverged: the trained network's outputs on the {name} data are NaN or infinite (epoch "
                 f"{trainer.epoch}, solver {trainer.solver!r}); use a smaller learning rate or standardise the inputs "
@@ -898,6 +898,8 @@ def _split(n: int, fraction: float, seed: int, stratify, option: str, *, sort: b
     """
     if not fraction:
         return np.arange(n), np.arange(0)
+    classes = np.unique(stratify) if stratify is not None and np.ndim(stratify) == 1 else None
+    _check_enough(n - math.ceil(fraction * n), n, fraction, option, classes)  # scikit-learn's test size
     from sklearn.model_selection import train_test_split
 
     index = np.arange(n)
@@ -908,8 +910,6 @@ def _split(n: int, fraction: float, seed: int, stratify, option: str, *, sort: b
             kept, held = train_test_split(index, test_size=fraction, random_state=seed)
         except ValueError as exc:
             raise InputError(f"{option} {fraction} cannot split {n} examples ({exc}); change it") from None
-    if option == "--test-fraction":
-        _check_enough(len(kept), n, fraction, option, np.unique(stratify) if stratify is not None else None)
     return (np.sort(kept), np.sort(held)) if sort else (kept, held)
 
 
