@@ -33,7 +33,7 @@ import warnings
 import click
 import numpy as np
 
-from .. import modelfile
+from .. import _threads, modelfile
 from .._json import to_json
 from .._memory import check_network_fits
 from .._schema import MAX_LAYER_SIZE
@@ -139,7 +139,7 @@ class Hidden(click.ParamType):
 
     def convert(self, value, param, ctx):
         parts = list(value) if isinstance(value, (list, tuple)) else str(value).replace(" ", "").split(",")
-        sizes = tuple(Whole(1).convert(p, None, None) if _is_size(p) else None for p in parts)
+        sizes = tuple(int(p) if _is_size(p) else None for p in parts)
         if not parts or parts == [""] or None in sizes:
             self.fail(f"{value!r} is not a list of layer sizes: give positive whole numbers in ASCII digits such "
                       f"as 30 or 30,30 (at most {MAX_LAYER_SIZE} units each)", param, ctx)
@@ -200,7 +200,8 @@ def _typed(value, default, shown: str, what: str):
             _usage(f"{shown}: {what} takes true or false")
         return text in ("true", "1")
     if isinstance(default, int):
-        if isinstance(value, int) and not isinstance(value, bool) or isinstance(value, str) and ASCII_INT.fullmatch(value):
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if whole or isinstance(value, str) and ASCII_INT.fullmatch(value):
             return int(value)
         _usage(f"{shown}: {what} takes a whole number such as {default}")
     if isinstance(default, float) or default is None:
@@ -384,8 +385,8 @@ def _check_together(opts: dict) -> None:
              "validation set; give a fraction in (0, 1) such as 0.1, or leave the option out (0.1)")
     solver = OPTIMIZERS[opts["solver"]]
     if isinstance(opts["batch_size"], int) and solver.full_batch:
-        _usage(f"--batch-size {opts['batch_size']} with --solver {solver.name}: {solver.name} uses the full batch every "
-             "step; leave --batch-size out or use --solver sgd or adam for mini-batches")
+        _usage(f"--batch-size {opts['batch_size']} with --solver {solver.name}: {solver.name} uses the full batch "
+               "every step; leave --batch-size out or use --solver sgd or adam for mini-batches")
     if opts["schedule"] != "constant" and solver.learning_rate is None:
         _usage(f"--schedule {opts['schedule']} with --solver {solver.name}: {solver.name} has no learning rate to "
              "schedule; use --schedule constant")
@@ -620,7 +621,7 @@ def _run(opts: dict, saved) -> int:
     first_epoch = trainer.epoch
     t0 = time.perf_counter()
     try:
-        with _blas_threads(net.sizes, _batch_rows(opts["batch_size"], len(Yn)), opts["threads"]):
+        with _threads.blas_threads(net.sizes, _batch_rows(opts["batch_size"], len(Yn)), threads=opts["threads"]):
             history = trainer.fit(net, Xn, Yn, validation_data=validation, resume=saved is not None)
     except KeyboardInterrupt:  # a second Ctrl-C: the epoch was cut short, its weights are half-updated
         progress.close()
@@ -758,23 +759,6 @@ def _warnings_as_lines(quiet: bool):
 
         warnings.showwarning = show
         yield
-
-
-def _blas_threads(sizes: list[int], batch_rows: int, threads: int | None):
-    """The BLAS thread limit for the fit: ``deltaprop._threads``'s policy, or ``threads`` itself.
-
-    Without the policy module (an older deltaprop), ``--threads N`` still limits the BLAS to
-    N threads through threadpoolctl and no option leaves the BLAS as it is.
-    """
-    try:
-        from .._threads import blas_threads
-    except ImportError:
-        if threads is None:
-            return contextlib.nullcontext(None)
-        from threadpoolctl import threadpool_limits
-
-        return threadpool_limits(threads, user_api="blas")
-    return blas_threads(sizes, batch_rows, threads=threads)
 
 
 def _batch_rows(batch_size, n: int) -> int:
