@@ -5,8 +5,8 @@ Training goes straight through :class:`~deltaprop.training.Trainer` on a
 checkpoints hold the trainer's own state, so a resumed run is bitwise the uninterrupted one.
 
 Every option value is checked before any data is read: each option's click type declares
-what it allows (ASCII numbers only, with their ranges), and :func:`_check_together` checks
-the options that depend on each other; a bad value is a usage error (exit 2) naming the
+what it allows (ASCII numbers only, with their ranges), and ``check_together`` checks
+the options that depend on each other (both in :mod:`deltaprop.cli._train_options`); a bad value is a usage error (exit 2) naming the
 option, the value and what is allowed. The same checks read a checkpoint's recorded options
 on ``--resume``, where a failure is one :class:`~deltaprop.errors.ModelFileError`.
 
@@ -19,14 +19,10 @@ built-in data set name is the one exception: it is a name, not a path), ``--quie
 from __future__ import annotations
 
 import contextlib
-import csv
-import gzip
-import inspect
 import math
 import os
 import re
 import shlex
-import sys
 import time
 import warnings
 
@@ -36,20 +32,22 @@ import numpy as np
 from .. import _threads, modelfile
 from .._json import to_json
 from .._memory import check_network_fits
-from .._schema import MAX_LAYER_SIZE
 from ..activations import ACTIVATIONS
 from ..callbacks import Checkpoint, StopOnSignal, load_checkpoint
-from ..data import BUILTIN_DATASETS, load_dataset
+from ..data import BUILTIN_DATASETS
 from ..encoding import ClassEncoder, Encoding
-from ..errors import DataFileError, DivergenceError, InputError, MissingFileError, ModelFileError
+from ..errors import DivergenceError, InputError, ModelFileError
 from ..losses import LOSSES
 from ..network import Network
 from ..optimizers import OPTIMIZERS
 from ..schedules import SCHEDULES
 from ..training import Trainer
 from ._exit import EXIT_INTERRUPTED
-from ._model import CLASSIFICATION, REGRESSION, Model, is_table, read_data
+from ._model import CLASSIFICATION, REGRESSION, Model
 from ._output import ProgressDisplay, echo_json, headline, metrics
+from ._train_data import read_training_data
+from ._train_options import (ASCII_REAL, HIDDEN_ACTIVATIONS, MAX_EPOCHS, BatchSize, Delimiter, Hidden, Real, Whole,
+                             check_enough, check_files, check_together, hidden_sizes)
 
 #: What ``deltaprop train`` without DATA does: the notes' network (sigmoid units, squared
 #: error, 30 hidden units, gradient descent) on the built-in digits, tested on a held-out quarter.
@@ -65,156 +63,9 @@ NOT_RECORDED = ("output", "checkpoint", "quiet", "json", "resume", "config", "da
 CONFIG_ALIASES = {"beta1": "beta_1", "beta2": "beta_2", "patience": "n_iter_no_change", "eta": "learning_rate"}
 #: Options that are not settings of the run and are never read from a config file.
 NOT_IN_CONFIG = ("config", "resume")
-#: The most epochs a run may ask for (a billion epochs of one example each is days of work).
-MAX_EPOCHS = 10**9
-#: Hidden units' activations: those whose derivative is a function of the unit's own output
-#: (softmax couples its units and serves only as an output activation).
-HIDDEN_ACTIVATIONS = sorted(name for name, record in ACTIVATIONS.items() if record.grad is not None)
-#: A whole number as the command line and config files may write it: ASCII digits only
-#: (Python's int() also takes "1_000" and Arabic-Indic digits).
-ASCII_INT = re.compile(r"[+-]?[0-9]+")
-ASCII_REAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 #: From this many training values (examples x features), a float64 run gets a note that
 #: --dtype float32 is faster (README "Command line": Fashion-MNIST measured with both).
 FLOAT32_NOTE_VALUES = 10_000_000
-
-
-# ------------------------------------------------------------------------------ option types
-class Whole(click.ParamType):
-    """A whole number written in ASCII digits, from ``lo`` to ``hi``."""
-
-    name = "INTEGER"
-
-    def __init__(self, lo: int, hi: int = MAX_LAYER_SIZE):
-        self.lo, self.hi = lo, hi
-        self.allowed = f"a whole number from {lo} to {hi}" if hi < 2**62 else f"a whole number of at least {lo}"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, str) and ASCII_INT.fullmatch(value.strip()):
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or not self.lo <= value <= self.hi:
-            self.fail(f"{value!r} is not {self.allowed}", param, ctx)
-        return value
-
-
-class Real(click.ParamType):
-    """A finite number written in ASCII, in the interval ``lo .. hi`` (ends open or closed)."""
-
-    name = "FLOAT"
-
-    def __init__(self, lo: float = -math.inf, hi: float = math.inf, *, lo_open: bool = False, hi_open: bool = False):
-        self.lo, self.hi, self.lo_open, self.hi_open = lo, hi, lo_open, hi_open
-        if hi == math.inf:
-            self.allowed = f"a finite number {'above' if lo_open else 'of at least'} {lo:g}"
-        else:
-            self.allowed = f"a number in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, str) and ASCII_REAL.fullmatch(value.strip()):
-            value = float(value)
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-        if ok:
-            ok = (value > self.lo if self.lo_open else value >= self.lo) and \
-                 (value < self.hi if self.hi_open else value <= self.hi)
-        if not ok:
-            self.fail(f"{value!r} is not {self.allowed}", param, ctx)
-        return float(value)
-
-
-class BatchSize(click.ParamType):
-    name = "INTEGER|auto"
-
-    def convert(self, value, param, ctx):
-        if value is None or value == "auto":
-            return value
-        if not _is_size(value):
-            self.fail(f"{value!r} is not a positive whole number (ASCII digits) or 'auto'", param, ctx)
-        return int(value)
-
-
-class Hidden(click.ParamType):
-    """``30,30`` (or a list of sizes from a config file or checkpoint) as a tuple of positive sizes."""
-
-    name = "SIZES"
-
-    def convert(self, value, param, ctx):
-        parts = list(value) if isinstance(value, (list, tuple)) else str(value).replace(" ", "").split(",")
-        sizes = tuple(int(p) if _is_size(p) else None for p in parts)
-        if not parts or parts == [""] or None in sizes:
-            self.fail(f"{value!r} is not a list of layer sizes: give positive whole numbers in ASCII digits such "
-                      f"as 30 or 30,30 (at most {MAX_LAYER_SIZE} units each)", param, ctx)
-        return sizes
-
-
-def _is_size(part) -> bool:
-    if isinstance(part, bool):
-        return False
-    if isinstance(part, int):
-        return 1 <= part <= MAX_LAYER_SIZE
-    return isinstance(part, str) and ASCII_INT.fullmatch(part) is not None and 1 <= int(part) <= MAX_LAYER_SIZE
-
-
-class Delimiter(click.ParamType):
-    """One character separating a table's fields; ``\\t`` or ``tab`` for a tab."""
-
-    name = "CHAR"
-
-    def convert(self, value, param, ctx):
-        text = {"\\t": "\t", "tab": "\t"}.get(value, value)
-        if not isinstance(text, str) or len(text) != 1 or text in "\r\n\"" or text.isalnum():
-            self.fail(f"{value!r} is not one separator character such as ';', '|' or '\\t' (tab)", param, ctx)
-        return text
-
-
-def _option_types(init) -> dict:
-    """``name -> default`` of an optimizer's or schedule's keyword options (their types come from it)."""
-    return {k: p.default for k, p in inspect.signature(init).parameters.items() if p.default is not p.empty}
-
-
-def _key_values(pairs, option: str, defaults: dict, owner: str) -> dict | None:
-    """``KEY=VALUE`` options (or a TOML table) as a dict, each value of its option's type.
-
-    The type is the one of the option's default in ``defaults`` (a float takes any finite
-    ASCII number, an int whole numbers, a bool true/false); an unknown key or a value of
-    the wrong type is a usage error naming ``option``, the key and what it takes.
-    """
-    items = list(pairs.items()) if isinstance(pairs, dict) else []
-    for pair in () if isinstance(pairs, dict) else pairs or ():
-        key, sep, value = str(pair).partition("=")
-        if not sep or not key.strip():
-            _usage(f"{option} {pair!r} is not KEY=VALUE, such as {option} {next(iter(defaults), 'key')}=...")
-        items.append((key.strip(), value.strip()))
-    out = {}
-    for key, value in items:
-        if key not in defaults:
-            _usage(f"{option} {key}={value}: {key!r} is not an option of {owner}; valid: "
-                   f"{', '.join(defaults) or 'none'}")
-        out[key] = _typed(value, defaults[key], f"{option} {key}={value}", f"{key} of {owner}")
-    return out or None
-
-
-def _typed(value, default, shown: str, what: str):
-    if isinstance(default, bool):
-        text = str(value).lower()
-        if text not in ("true", "false", "1", "0"):
-            _usage(f"{shown}: {what} takes true or false")
-        return text in ("true", "1")
-    if isinstance(default, int):
-        whole = isinstance(value, int) and not isinstance(value, bool)
-        if whole or isinstance(value, str) and ASCII_INT.fullmatch(value):
-            return int(value)
-        _usage(f"{shown}: {what} takes a whole number such as {default}")
-    if isinstance(default, float) or default is None:
-        try:
-            return Real().convert(value, None, None)
-        except click.BadParameter:
-            _usage(f"{shown}: {what} takes a finite number such as {default if default is not None else 1.0}")
-    return str(value)
-
-
-def _usage(message: str):
-    """A bad option value: click's usage error (exit 2), one line."""
-    raise click.UsageError(message, ctx=click.get_current_context(silent=True))
 
 
 def _load_config(ctx: click.Context, param: click.Parameter, path: str | None) -> str | None:
@@ -363,80 +214,9 @@ def train(ctx: click.Context, **options) -> int:
         options = _resumed_options(ctx, saved, options, given)
     elif options["data"] is None:  # the quick start, unless the command line or the config file says otherwise
         options.update({k: v for k, v in QUICK_START.items() if k not in given})
-    _check_together(options)
-    _check_files(options)
+    check_together(options)
+    check_files(options)
     return run(options, saved)
-
-
-def _check_together(opts: dict) -> None:
-    """The checks that involve more than one option (each option's own range is its type's).
-
-    Parses ``solver_options`` / ``schedule_options`` into dicts of typed values (in place).
-
-    Raises
-    ------
-    click.UsageError
-        Naming the options, the values and what is allowed (exit 2).
-    InputError
-        The hidden layers alone would not fit in memory (the estimate of ``check_network_fits``).
-    """
-    if opts["early_stopping"] and opts["validation_fraction"] == 0:
-        _usage(f"--validation-fraction {opts['validation_fraction']:g} with --early-stopping: early stopping needs a "
-             "validation set; give a fraction in (0, 1) such as 0.1, or leave the option out (0.1)")
-    solver = OPTIMIZERS[opts["solver"]]
-    if isinstance(opts["batch_size"], int) and solver.full_batch:
-        _usage(f"--batch-size {opts['batch_size']} with --solver {solver.name}: {solver.name} uses the full batch "
-               "every step; leave --batch-size out or use --solver sgd or adam for mini-batches")
-    if opts["schedule"] != "constant" and solver.learning_rate is None:
-        _usage(f"--schedule {opts['schedule']} with --solver {solver.name}: {solver.name} has no learning rate to "
-             "schedule; use --schedule constant")
-    init = solver.init or solver.minimize
-    defaults = {k: v for k, v in _option_types(init).items() if k in solver.options}
-    opts["solver_options"] = _key_values(opts["solver_options"], "--solver-option", defaults, f"solver {solver.name!r}")
-    schedule = SCHEDULES[opts["schedule"]]
-    defaults = {k: v for k, v in _option_types(schedule.init).items() if k in schedule.options}
-    opts["schedule_options"] = _key_values(opts["schedule_options"], "--schedule-option", defaults,
-                                           f"schedule {schedule.name!r}")
-    delimiter = opts.get("delimiter")
-    if delimiter is not None and opts["data"] is not None and not is_table(opts["data"]):
-        _usage(f"--delimiter {delimiter!r} applies to CSV/TSV tables and '-' only, not to {opts['data']!r}")
-    hidden = _hidden(opts["hidden"])
-    # The hidden layers alone, before the data says the sizes of the first and last layers.
-    check_network_fits([1, *hidden, 1], opts["dtype"], option="--hidden")
-
-
-def _hidden(values) -> list[int]:
-    """``--hidden`` as converted by :class:`Hidden` (one tuple per use of the option), as one list."""
-    return [int(n) for group in values for n in (group if isinstance(group, (list, tuple)) else (group,))]
-
-
-def _check_files(opts: dict) -> None:
-    """Refuse before reading anything when an output would replace an input or another output."""
-    for option in ("output", "checkpoint"):  # fail now, not after training
-        if opts[option]:
-            folder = os.path.dirname(os.path.abspath(opts[option]))
-            if not os.path.isdir(folder):
-                raise MissingFileError(f"cannot write --{option} {opts[option]!r}: the directory {folder!r} "
-                                       "does not exist; create it first")
-    data = opts["data"]
-    inputs = [("DATA", data)] if data not in (None, "-", *BUILTIN_DATASETS) else []
-    inputs += [(name, opts[key]) for name, key in (("--config", "config"), ("--resume", "resume")) if opts[key]]
-    pairs = [("-o", opts["output"], name, path) for name, path in inputs]
-    pairs += [("--checkpoint", opts["checkpoint"], name, path) for name, path in inputs if name != "--resume"]
-    pairs.append(("-o", opts["output"], "--checkpoint", opts["checkpoint"]))
-    for out_name, out, in_name, path in pairs:
-        if out and path and _same_file(out, path):
-            _usage(f"{out_name} {out!r} is the same file as {in_name} {path!r}; writing it would replace "
-                   f"{'the data' if in_name == 'DATA' else 'it'}: choose another file for {out_name}")
-
-
-def _same_file(a: str, b: str) -> bool:
-    try:
-        if os.path.exists(a) and os.path.exists(b):
-            return os.path.samefile(a, b)
-    except OSError:
-        pass
-    return os.path.realpath(a) == os.path.realpath(b)
 
 
 # ------------------------------------------------------------------------------ resuming
@@ -511,7 +291,7 @@ def _recorded_settings(ctx: click.Context, saved, path: str) -> dict:
     if missing:
         fail(".options", f"lacks {', '.join(missing)}")
     try:
-        _check_together({"delimiter": None, **out})
+        check_together({"delimiter": None, **out})
     except (click.UsageError, InputError) as exc:
         fail(".options", f"do not hold together: {getattr(exc, 'message', exc)}")
     return out
@@ -520,7 +300,7 @@ def _recorded_settings(ctx: click.Context, saved, path: str) -> dict:
 def _normal(name: str, value):
     """A setting in one comparable form (hidden sizes as one list, KEY=VALUE options as a dict)."""
     if name == "hidden":
-        return _hidden(value)
+        return hidden_sizes(value)
     if name in ("solver_options", "schedule_options"):
         pairs = value.items() if isinstance(value, dict) else (str(p).partition("=")[::2] for p in value or ())
         return {k.strip(): _number_or_text(v) for k, v in pairs} or None
@@ -536,7 +316,7 @@ def _number_or_text(value):
 
 def _shown(name: str, value) -> str:
     if name == "hidden":
-        return ",".join(map(str, _hidden(value)))
+        return ",".join(map(str, hidden_sizes(value)))
     return repr(_normal(name, value))
 
 
@@ -554,7 +334,7 @@ def run(opts: dict, saved=None) -> int:
 def _run(opts: dict, saved) -> int:
     quiet = opts["quiet"]
     say = (lambda *a, **k: None) if quiet or opts["json"] else click.echo
-    ds = _read(opts)
+    ds = read_training_data(opts)
     if ds.y is None:
         index_hint = " (for a .npy array: its column index, such as --target -1)" if opts["target"] is None else ""
         raise InputError(f"data {opts['data']!r} has no target; name the target column with --target{index_hint}")
@@ -577,7 +357,7 @@ def _run(opts: dict, saved) -> int:
     # One generator draws, in the estimators' order, the weights, the validation split's seed and
     # the trainer's shuffles: the same seed gives the network MLPClassifier/MLPRegressor would fit.
     rng = np.random.default_rng(opts["seed"])
-    sizes = [X.shape[1], *_hidden(opts["hidden"]), Yn.shape[1]]
+    sizes = [X.shape[1], *hidden_sizes(opts["hidden"]), Yn.shape[1]]
     check_network_fits(sizes, opts["dtype"], option="--hidden")
     net = Network(sizes, activation=opts["activation"], output_activation=output_activation, loss=opts["loss"],
                   seed=rng, dtype=opts["dtype"])
@@ -768,100 +548,6 @@ def _batch_rows(batch_size, n: int) -> int:
     return n if batch_size is None else min(int(batch_size), n)
 
 
-# ------------------------------------------------------------------------------ reading the data
-def _read(opts: dict):
-    """DATA as a Dataset: ``--target`` by name or index, ``--delimiter``, and hints about the header."""
-    source = opts["data"]
-    if source in BUILTIN_DATASETS:
-        return read_data(source, target=opts["target"], data_dir=opts["data_dir"])
-    header = _peek_header(source, opts["delimiter"]) if is_table(source) else None
-    target = _target_argument(opts["target"], source, header)
-    hints = _header_hints(header, opts["delimiter"], source)
-    try:
-        ds = load_dataset(source, target=target, delimiter=opts["delimiter"], data_dir=opts["data_dir"])
-    except (DataFileError, InputError) as exc:
-        if hints:
-            raise type(exc)(f"{exc}; {hints[0]}") from None
-        raise
-    if hints and not opts["quiet"]:
-        warnings.warn(hints[-1], UserWarning, stacklevel=1)
-    return ds
-
-
-def _target_argument(target, source: str, header: list[str] | None):
-    """``--target 3`` is the column of index 3 unless the table has a column named "3"."""
-    if target is None or not ASCII_INT.fullmatch(target.strip()):
-        return target
-    if header is not None and target in header:
-        return target
-    name = source.lower().removesuffix(".gz")
-    if source == "-" or name.endswith((".csv", ".tsv", ".tab", ".txt", ".npy")):
-        return int(target)
-    return target
-
-
-def _peek_header(source: str, delimiter: str | None) -> list[str] | None:
-    """The first line's cells of a CSV/TSV table, read without consuming standard input (None if unknown)."""
-    head = b""
-    try:
-        if source == "-":
-            stream = sys.stdin
-            if stream is None:
-                return None
-            if stream.seekable():
-                at = stream.tell()
-                line = stream.readline(1 << 16)
-                stream.seek(at)
-                head = line.encode("utf-8", "replace")
-            elif hasattr(getattr(stream, "buffer", None), "peek"):
-                head = stream.buffer.peek(1 << 16)[: 1 << 16]
-        elif os.path.isfile(source):
-            opener = gzip.open if source.lower().endswith(".gz") else open
-            with opener(source, "rb") as f:
-                head = f.read(1 << 16)
-    except (OSError, ValueError, EOFError):
-        return None
-    text = head.decode("utf-8-sig", "replace")
-    if "\n" not in text:
-        return None
-    first = text.split("\n", 1)[0].rstrip("\r")
-    name = source.lower().removesuffix(".gz")
-    sep = delimiter or ("\t" if name.endswith((".tsv", ".tab")) else ",")
-    try:
-        return [c.strip() for c in next(csv.reader([first], delimiter=sep))]
-    except (csv.Error, StopIteration):
-        return None
-
-
-def _header_hints(header: list[str] | None, delimiter: str | None, source: str) -> list[str]:
-    """What may be wrong with a table's first row: another separator, or no header at all."""
-    if not header:
-        return []
-    if len(header) == 1 and delimiter is None:
-        counts = {c: header[0].count(c) for c in ";\t|:"}
-        sep = max(counts, key=counts.get)
-        if counts[sep]:
-            spelled = "'\\t'" if sep == "\t" else shlex.quote(sep)
-            return [f"its header reads as one column; if its fields are separated by {sep!r}, pass --delimiter "
-                    f"{spelled}"]
-    if len(header) > 1 and all(ASCII_REAL.fullmatch(c) for c in header[:-1]):
-        shown = ",".join(header)[:60]
-        return [f"the first row of {'standard input' if source == '-' else repr(source)} ({shown}) was read as the "
-                "header, but its cells look like values: deltaprop reads column names from the first row; add a "
-                "header line such as " + ",".join([f"x{j}" for j in range(min(len(header) - 1, 3))] +
-                                                  (["..."] if len(header) > 4 else []) + ["target"])]
-    return []
-
-
-def _check_enough(kept: int, n: int, fraction: float, option: str, classes) -> None:
-    """Refuse a split that leaves too few examples to train on (fewer than 2, or than the classes)."""
-    need = max(2, 0 if classes is None else len(classes))
-    if kept < need:
-        _usage(f"{option} {fraction:g} leaves {kept} of {n} examples to train on; at least {need} are needed "
-               f"({'one per class' if classes is not None and len(classes) > 2 else 'two'}): use a smaller "
-               "fraction such as 0.1")
-
-
 def _task(forced: str | None, ds, y: np.ndarray) -> str:
     if forced == "classify":
         return CLASSIFICATION
@@ -883,7 +569,7 @@ def _split(n: int, fraction: float, seed: int, stratify, option: str, *, sort: b
     if not fraction:
         return np.arange(n), np.arange(0)
     classes = np.unique(stratify) if stratify is not None and np.ndim(stratify) == 1 else None
-    _check_enough(n - math.ceil(fraction * n), n, fraction, option, classes)  # scikit-learn's test size
+    check_enough(n - math.ceil(fraction * n), n, fraction, option, classes)  # scikit-learn's test size
     from sklearn.model_selection import train_test_split
 
     index = np.arange(n)
@@ -926,7 +612,7 @@ def _recorded_options(opts: dict) -> dict:
         if k in ("solver_options", "schedule_options"):
             v = [f"{key}={value}" for key, value in (v or {}).items()]
         elif k == "hidden":
-            v = _hidden(v)
+            v = hidden_sizes(v)
         elif k == "data" and isinstance(v, str) and v not in BUILTIN_DATASETS and os.path.exists(v):
             v = os.path.abspath(v)
         out[k] = v
