@@ -145,7 +145,7 @@ def _key_values(pairs, option: str, defaults: dict, owner: str) -> dict | None:
     for key, value in items:
         if key not in defaults:
             usage_error(f"{option} {key}={value}: {key!r} is not an option of {owner}; valid: "
-                   f"{', '.join(defaults) or 'none'}")
+                        f"{', '.join(defaults) or 'none'}")
         out[key] = _typed(value, defaults[key], f"{option} {key}={value}", f"{key} of {owner}")
     return out or None
 
@@ -187,15 +187,15 @@ def check_together(opts: dict) -> None:
         The hidden layers alone would not fit in memory (the estimate of ``check_network_fits``).
     """
     if opts["early_stopping"] and opts["validation_fraction"] == 0:
-        usage_error(f"--validation-fraction {opts['validation_fraction']:g} with --early-stopping: early stopping needs a "
-             "validation set; give a fraction in (0, 1) such as 0.1, or leave the option out (0.1)")
+        usage_error(f"--validation-fraction {opts['validation_fraction']:g} with --early-stopping: early stopping "
+                    "needs a validation set; give a fraction in (0, 1) such as 0.1, or leave the option out (0.1)")
     solver = OPTIMIZERS[opts["solver"]]
     if isinstance(opts["batch_size"], int) and solver.full_batch:
         usage_error(f"--batch-size {opts['batch_size']} with --solver {solver.name}: {solver.name} uses the full batch "
-               "every step; leave --batch-size out or use --solver sgd or adam for mini-batches")
+                    "every step; leave --batch-size out or use --solver sgd or adam for mini-batches")
     if opts["schedule"] != "constant" and solver.learning_rate is None:
         usage_error(f"--schedule {opts['schedule']} with --solver {solver.name}: {solver.name} has no learning rate to "
-             "schedule; use --schedule constant")
+                    "schedule; use --schedule constant")
     init = solver.init or solver.minimize
     defaults = {k: v for k, v in _option_types(init).items() if k in solver.options}
     opts["solver_options"] = _key_values(opts["solver_options"], "--solver-option", defaults, f"solver {solver.name!r}")
@@ -233,7 +233,7 @@ def check_files(opts: dict) -> None:
     for out_name, out, in_name, path in pairs:
         if out and path and _same_file(out, path):
             usage_error(f"{out_name} {out!r} is the same file as {in_name} {path!r}; writing it would replace "
-                   f"{'the data' if in_name == 'DATA' else 'it'}: choose another file for {out_name}")
+                        f"{'the data' if in_name == 'DATA' else 'it'}: choose another file for {out_name}")
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -250,5 +250,5 @@ def check_enough(kept: int, n: int, fraction: float, option: str, classes) -> No
     need = max(2, 0 if classes is None else len(classes))
     if kept < need:
         usage_error(f"{option} {fraction:g} leaves {kept} of {n} examples to train on; at least {need} are needed "
-               f"({'one per class' if classes is not None and len(classes) > 2 else 'two'}): use a smaller "
-               "fraction such as 0.1")
+                    f"({'one per class' if classes is not None and len(classes) > 2 else 'two'}): use a smaller "
+                    "fraction such as 0.1")

@@ -5,10 +5,11 @@ Training goes straight through :class:`~deltaprop.training.Trainer` on a
 checkpoints hold the trainer's own state, so a resumed run is bitwise the uninterrupted one.
 
 Every option value is checked before any data is read: each option's click type declares
-what it allows (ASCII numbers only, with their ranges), and ``check_together`` checks
-the options that depend on each other (both in :mod:`deltaprop.cli._train_options`); a bad value is a usage error (exit 2) naming the
-option, the value and what is allowed. The same checks read a checkpoint's recorded options
-on ``--resume``, where a failure is one :class:`~deltaprop.errors.ModelFileError`.
+what it allows (ASCII numbers only, with their ranges), and ``check_together`` checks the
+options that depend on each other (both in :mod:`deltaprop.cli._train_options`); a bad
+value is a usage error (exit 2) naming the option, the value and what is allowed. The same
+checks read a checkpoint's recorded options on ``--resume``, where a failure is one
+:class:`~deltaprop.errors.ModelFileError`.
 
 A checkpoint never decides where a resumed run writes or what it reads: ``-o``,
 ``--checkpoint`` (default: back into the checkpoint given to ``--resume``), DATA (a recorded
