@@ -208,7 +208,7 @@ def check_together(opts: dict) -> None:
         usage_error(f"--delimiter {delimiter!r} applies to CSV/TSV tables and '-' only, not to {opts['data']!r}")
     hidden = hidden_sizes(opts["hidden"])
     # The hidden layers alone, before the data says the sizes of the first and last layers.
-    check_network_fits([1, *hidden, 1], opts["dtype"], option="--hidden")
+    check_network_fits([1, *hidden, 1], opts["dtype"], option="--hidden", shown=",".join(map(str, hidden)))
 
 
 def hidden_sizes(values) -> list[int]:
