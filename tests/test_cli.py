@@ -85,6 +85,8 @@ def test_train_without_data_runs_the_quick_start_on_digits(capsys):
     out = capsys.readouterr().out
     assert "digits: network 64-30-10, sigmoid -> sigmoid" in out  # the short header (issue 13)
     assert "test accuracy:" in out and "on 450 held-out examples" in out  # a quarter of digits' 1797
+    # The notes' rule: gradient descent on the summed gradient, at a rate that suits that sum.
+    assert "(gd, learning rate 0.0022, loss: sum;" in out
 
 
 @pytest.mark.slow
