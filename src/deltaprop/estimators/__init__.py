@@ -1,0 +1,18 @@
+"""scikit-learn estimators around the deltaprop network and trainer.
+
+:class:`MLPClassifier` and :class:`MLPRegressor` take scikit-learn's parameter names and
+meanings where they exist, follow the estimator contract (``__init__`` only stores its
+arguments, ``fit`` validates them and returns ``self``, learned state ends in ``_``) and
+pass scikit-learn's own estimator checks. They are thin: a fit builds a
+:class:`~deltaprop.network.Network`, hands it to a :class:`~deltaprop.training.Trainer`,
+and copies the run's history into scikit-learn's attribute names.
+
+Modules: ``_base`` (the shared :class:`_BaseMLP`: parameters, ``_fit``, the trainer, model
+files), ``_classifier``, ``_regressor``.
+"""
+
+from ._base import _generator
+from ._classifier import MLPClassifier
+from ._regressor import MLPRegressor
+
+__all__ = ["MLPClassifier", "MLPRegressor"]
