@@ -41,6 +41,7 @@ from ..losses import get_loss
 from ..network import Network
 from ..optimizers import get_optimizer
 from ..training import Trainer
+from ._defaults import AUTO, Settings, resolve
 
 __all__ = ["SOLVERS", "LEARNING_RATE_SCHEDULES"]
 
@@ -98,16 +99,13 @@ def _hidden_sizes(hidden_layer_sizes) -> list[int]:
 class _BaseMLP(BaseEstimator):
     """What the classifier and the regressor share: parameters, the network, the trainer."""
 
-    # Subclasses say which output activation and loss their defaults are.
-    _default_output_activation: str
-
     def __init__(
         self,
         hidden_layer_sizes=(100,),
-        activation="logistic",
+        activation="auto",
         *,
-        solver="rprop",
-        alpha=0.01,
+        solver="auto",
+        alpha="auto",
         batch_size="auto",
         learning_rate="constant",
         learning_rate_init=None,
@@ -115,20 +113,20 @@ class _BaseMLP(BaseEstimator):
         max_iter=200,
         shuffle=True,
         random_state=None,
-        tol=1e-4,
+        tol="auto",
         verbose=False,
         warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         max_fun=15000,
         output_activation=None,
-        loss="squared_error",
+        loss="auto",
         reduction=None,
         dtype="float64",
         callbacks=None,
@@ -173,30 +171,38 @@ class _BaseMLP(BaseEstimator):
         self.client = client
 
     # ------------------------------------------------------------------ parameters
-    def _checked_params(self) -> dict:
-        """Validate every parameter (in ``fit``, never in ``__init__``); return normalised values."""
-        p = {
-            "hidden": _hidden_sizes(self.hidden_layer_sizes),
-            "activation": get_activation(self.activation).name,
-            "output_activation": get_activation(
-                self._default_output_activation if self.output_activation is None else self.output_activation,
-                argument="output_activation",
-            ).name,
-            "loss": get_loss(self.loss).name,
-            "solver": _check_choice(self.solver, SOLVERS, "solver"),
-            "learning_rate": _check_choice(self.learning_rate, LEARNING_RATE_SCHEDULES, "learning_rate"),
+    def _checked_params(self, n_examples: int | None = None, *, target_kind: str | None = None,
+                        incremental: bool = False) -> dict:
+        """Validate every parameter (in ``fit``, never in ``__init__``); return normalised values.
+
+        Parameters left at ``"auto"`` are resolved for ``n_examples`` rows and the classifier's
+        ``target_kind`` by :func:`~deltaprop.estimators._defaults.resolve` (None rows: data not
+        in memory, the large-data rule). The returned dict holds the resolved ``solver``,
+        ``activation``, ``output_activation``, ``loss``, ``alpha``, ``tol``,
+        ``n_iter_no_change``, ``early_stopping`` and ``init``.
+        """
+        given = {
+            "solver": self.solver if self.solver == AUTO else _check_choice(self.solver, SOLVERS, "solver"),
+            "activation": self.activation if self.activation == AUTO else get_activation(self.activation).name,
+            "output_activation": None if self.output_activation is None else get_activation(
+                self.output_activation, argument="output_activation").name,
+            "loss": self.loss if self.loss == AUTO else get_loss(self.loss).name,
+            "alpha": self.alpha, "tol": self.tol, "n_iter_no_change": self.n_iter_no_change,
+            "early_stopping": self.early_stopping,
         }
-        _check_number(self.alpha, "alpha", low=0)
+        if self.alpha != AUTO:
+            _check_number(self.alpha, "alpha", low=0)
         _check_number(self.power_t, "power_t", low=0)
         _check_number(self.max_iter, "max_iter", low=1, integer=True)
-        if self.tol is not None:
+        if self.tol is not None and self.tol != AUTO:
             _check_number(self.tol, "tol", low=0)
         _check_number(self.momentum, "momentum", low=0, high=1)
         _check_number(self.validation_fraction, "validation_fraction", low=0, high=1, low_open=True, high_open=True)
         _check_number(self.beta_1, "beta_1", low=0, high=1, high_open=True)
         _check_number(self.beta_2, "beta_2", low=0, high=1, high_open=True)
         _check_number(self.epsilon, "epsilon", low=0, low_open=True)
-        _check_number(self.n_iter_no_change, "n_iter_no_change", low=1, integer=True)
+        if self.n_iter_no_change != AUTO:
+            _check_number(self.n_iter_no_change, "n_iter_no_change", low=1, integer=True)
         _check_number(self.max_fun, "max_fun", low=1, integer=True)
         if self.learning_rate_init is not None:
             _check_number(self.learning_rate_init, "learning_rate_init", low=0, low_open=True)
@@ -207,15 +213,35 @@ class _BaseMLP(BaseEstimator):
         if self.reduction is not None:
             _check_choice(self.reduction, ("sum", "mean"), "reduction")
         for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise InputTypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
+            value = getattr(self, name)
+            if not isinstance(value, (bool, np.bool_)) and not (name == "early_stopping" and value == AUTO):
+                raise InputTypeError(f"{name} must be True or False, got {value!r}")
         for name in ("solver_options", "schedule_options"):
             if getattr(self, name) is not None and not isinstance(getattr(self, name), dict):
                 raise InputTypeError(f"{name} must be a dict of trainer options, got {getattr(self, name)!r}")
+        task = "classification" if isinstance(self, ClassifierMixin) else "regression"
+        settings = resolve(given, task, n_examples, target_kind=target_kind,
+                           validation_fraction=self.validation_fraction, incremental=incremental)
+        p = {**settings.as_dict(), "hidden": _hidden_sizes(self.hidden_layer_sizes),
+             "learning_rate": _check_choice(self.learning_rate, LEARNING_RATE_SCHEDULES, "learning_rate")}
+        p["activation"] = get_activation(p["activation"]).name
+        p["output_activation"] = get_activation(p["output_activation"], argument="output_activation").name
+        p["loss"] = get_loss(p["loss"]).name
         p["reduction"] = get_optimizer(p["solver"])[0].reduction if self.reduction is None else self.reduction
         if p["activation"] == "softmax":
             raise InputError("activation='softmax' is for the output layer only; set output_activation='softmax'")
         return p
+
+    def _record_settings(self, p: dict, n_examples: int | None) -> None:
+        """The resolved settings as fitted attributes, so that a user sees what ran.
+
+        ``settings_`` holds every value the rule chose (:class:`~deltaprop.estimators._defaults.Settings`)
+        and the ``n_examples`` it chose them for; ``solver_``, ``activation_``, ``alpha_``,
+        ``tol_`` and ``early_stopping_`` repeat the commonest ones.
+        """
+        self.settings_ = {**{k: p[k] for k in Settings.__dataclass_fields__}, "n_examples": n_examples}
+        self.solver_, self.activation_, self.alpha_ = p["solver"], p["activation"], p["alpha"]
+        self.tol_, self.early_stopping_ = p["tol"], p["early_stopping"]
 
     # ------------------------------------------------------------------ fitting
     def _fit(self, X, y, sample_weight=None, *, incremental: bool, classes=None):
@@ -223,11 +249,14 @@ class _BaseMLP(BaseEstimator):
             if self.engine != "local":
                 return fit_estimator(self, X, y, sample_weight, incremental=incremental, classes=classes)
             X, y, sample_weight = select_engine(X, y, sample_weight, engine="local")
-        p = self._checked_params()
-        if incremental and self.early_stopping:
+        if incremental and self.early_stopping is True:
             raise InputError("partial_fit does not support early_stopping=True; use fit, or turn it off")
         first = not hasattr(self, "network_") or not (incremental or self.warm_start)
         X, y = self._validate_fit_data(X, y, reset=first)
+        # The rule's n is the first fit's rows, so that a continued fit keeps its settings.
+        n_rule = X.shape[0] if first else (getattr(self, "settings_", None) or {}).get("n_examples", X.shape[0])
+        p = self._checked_params(n_rule, target_kind=self._target_kind(y, classes, first=first), incremental=incremental)
+        self._record_settings(p, n_rule)
         Y = self._encode_targets(y, first=first, classes=classes, activation=p["output_activation"])
         sw = self._sample_weights(sample_weight, X, y, incremental=incremental)
         rng = _generator(self.random_state)
@@ -239,7 +268,7 @@ class _BaseMLP(BaseEstimator):
                 "fit from scratch (warm_start=False) after changing hidden_layer_sizes"
             )
         validation = None
-        if self.early_stopping:
+        if p["early_stopping"]:
             X, Y, sw, validation = self._validation_split(X, Y, y, sw, rng)
         trainer = self._make_trainer(p, X.shape[0], sw, rng)
         data = self._training_data(X, Y, _normalised(sw, p["reduction"]))
@@ -257,10 +286,10 @@ class _BaseMLP(BaseEstimator):
         self._trainer_state = trainer.state_dict()
         weight_sum = X.shape[0] if sw is None else float(sw.sum())
         self._record(history, n_new, p["reduction"], X.shape[0], weight_sum, validation)
-        if not incremental and history.stop_reason == "max_epochs" and self.tol is not None:
+        if not incremental and history.stop_reason == "max_epochs" and p["tol"] is not None:
             warnings.warn(
                 f"{type(self).__name__} stopped at max_iter={self.max_iter} epochs while the loss was still "
-                f"improving by more than tol={self.tol}; raise max_iter (or tol) to let it converge",
+                f"improving by more than tol={p['tol']}; raise max_iter (or tol) to let it converge",
                 ConvergenceWarning,
                 stacklevel=3,
             )
@@ -275,14 +304,15 @@ class _BaseMLP(BaseEstimator):
             loss=p["loss"],
             seed=rng,
             dtype=self.dtype,
+            init=p["init"],
         )
         self.n_outputs_ = n_outputs
         self.n_layers_ = len(p["hidden"]) + 2
         self.out_activation_ = _SKLEARN_ACTIVATION_NAMES.get(p["output_activation"], p["output_activation"])
         self.t_ = 0
         self.loss_curve_ = []
-        self.validation_loss_curve_ = [] if self.early_stopping else None
-        self.validation_scores_ = [] if self.early_stopping else None
+        self.validation_loss_curve_ = [] if p["early_stopping"] else None
+        self.validation_scores_ = [] if p["early_stopping"] else None
         self._trainer_state = None
 
     def _training_data(self, X, Y, sw) -> tuple:
@@ -318,6 +348,10 @@ class _BaseMLP(BaseEstimator):
     def _stratify_validation(self, y) -> bool:
         return False
 
+    def _target_kind(self, y, classes, *, first: bool) -> str | None:
+        """The classifier's targets for the rule ("binary", "multiclass", "multilabel"); None here."""
+        return None
+
     def _make_trainer(self, p: dict, n_train: int, sw, rng: np.random.Generator):
         """The :class:`~deltaprop.training.Trainer` these parameters describe.
 
@@ -325,7 +359,7 @@ class _BaseMLP(BaseEstimator):
         trainer's "mean" divides by the number of examples n instead, so with sample weights
         they are rescaled to sum to n (:func:`_normalised`) and alpha by ``n / sum_i s_i``.
         """
-        alpha = float(self.alpha)
+        alpha = float(p["alpha"])
         if sw is not None and p["reduction"] == "mean":
             alpha *= n_train / float(sw.sum())
         solver_options = dict(self.solver_options or {})
@@ -359,10 +393,10 @@ class _BaseMLP(BaseEstimator):
             power_t=self.power_t,
             schedule_options=self.schedule_options,
             solver_options=solver_options or None,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            early_stopping=self.early_stopping,
-            metric=self._validation_metric if self.early_stopping else None,
+            tol=p["tol"],
+            n_iter_no_change=p["n_iter_no_change"],
+            early_stopping=p["early_stopping"],
+            metric=self._validation_metric if p["early_stopping"] else None,
             shuffle=self.shuffle,
             callbacks=callbacks,
             seed=rng,
@@ -394,7 +428,7 @@ class _BaseMLP(BaseEstimator):
         self.n_iter_ = n_new
         self.t_ += n_new * n_train
         self.loss_ = self.loss_curve_[-1]
-        if self.early_stopping:
+        if validation is not None:
             X_val, _, sw_val = validation
             val_per_example = 1.0 if reduction == "mean" else 1.0 / (X_val.shape[0] if sw_val is None else sw_val.sum())
             self.validation_loss_curve_.extend(float(v) * val_per_example for v in history.val_loss)
@@ -446,7 +480,7 @@ class _BaseMLP(BaseEstimator):
     #: Fitted attributes a model file restores as they were (plain numbers, lists or None).
     _HISTORY_ATTRIBUTES = (
         "n_iter_", "t_", "loss_", "best_loss_", "loss_curve_", "validation_loss_curve_",
-        "validation_scores_", "best_validation_score_",
+        "validation_scores_", "best_validation_score_", "settings_",
     )
 
     def _to_modelfile(self) -> tuple[dict[str, np.ndarray], dict]:
@@ -518,6 +552,10 @@ class _BaseMLP(BaseEstimator):
         est.out_activation_ = _SKLEARN_ACTIVATION_NAMES.get(net.output_activation, net.output_activation)
         for a in cls._HISTORY_ATTRIBUTES:
             setattr(est, a, meta["history"].get(a))
+        if est.settings_ is not None:  # files written before the defaults rule have none
+            s = est.settings_
+            est.solver_, est.activation_, est.alpha_ = s["solver"], s["activation"], s["alpha"]
+            est.tol_, est.early_stopping_ = s["tol"], s["early_stopping"]
         est._trainer_state = None
         est._restore_extra_meta(meta)
         return est

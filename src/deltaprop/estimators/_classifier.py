@@ -170,16 +170,15 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     True
     """
 
-    _default_output_activation = "sigmoid"
     score = _BaseMLP.score  # before ClassifierMixin's: blockwise on Dask arrays
 
     def __init__(
         self,
         hidden_layer_sizes=(100,),
-        activation="logistic",
+        activation="auto",
         *,
-        solver="rprop",
-        alpha=0.3,
+        solver="auto",
+        alpha="auto",
         batch_size="auto",
         learning_rate="constant",
         learning_rate_init=None,
@@ -187,20 +186,20 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         max_iter=200,
         shuffle=True,
         random_state=None,
-        tol=1e-4,
+        tol="auto",
         verbose=False,
         warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         max_fun=15000,
         output_activation=None,
-        loss="squared_error",
+        loss="auto",
         reduction=None,
         dtype="float64",
         callbacks=None,
@@ -270,6 +269,16 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def _stratify_validation(self, y) -> bool:
         return y.ndim == 1
+
+    def _target_kind(self, y, classes, *, first: bool) -> str:
+        """"binary", "multiclass" or "multilabel": the default outputs depend on it (see ``_defaults``)."""
+        if y.ndim == 2:
+            return "multilabel"
+        if not first:
+            n_classes = self.classes_.size
+        else:
+            n_classes = np.unique(y if classes is None else np.asarray(classes)).size
+        return "binary" if n_classes <= 2 else "multiclass"
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y, sample_weight=None):

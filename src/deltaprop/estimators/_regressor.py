@@ -47,7 +47,6 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     True
     """
 
-    _default_output_activation = "identity"
     score = _BaseMLP.score  # before RegressorMixin's: blockwise on Dask arrays
 
     def __sklearn_tags__(self):
