@@ -595,6 +595,12 @@ def _check_inputs(X, y=None) -> None:
     Runs before scikit-learn's ``validate_data``, which does the rest of the checking but
     reports NaN, ragged rows, text or mismatched lengths without saying where or what to do.
     """
+    if hasattr(X, "tocsr") or hasattr(X, "todense"):  # scipy.sparse matrices and arrays
+        raise InputTypeError(
+            f"X is a sparse {type(X).__name__}; the estimators train on dense arrays: pass X.toarray() "
+            "(mind the memory: n_examples x n_features values)"
+        )
+    _check_frame_missing(X)
     check_table(X, name="X")
     if y is None:
         return
@@ -606,6 +612,28 @@ def _check_inputs(X, y=None) -> None:
     n_X, n_y = shape_X[0], y_arr.shape[0]
     if n_X != n_y:
         raise InputError(f"X has {n_X} examples but y has {n_y} targets; pass one target per example")
+
+
+def _check_frame_missing(X) -> None:
+    """A DataFrame with missing values (pandas NA, NaN or None) names the columns and rows.
+
+    Nullable columns (``Int64``, ``boolean``, ``string``, ...) would otherwise become object
+    arrays whose NA scikit-learn reports without a column.
+    """
+    if not (hasattr(X, "columns") and hasattr(X, "isna")):
+        return
+    missing = X.isna()
+    per_column = missing.sum(axis=0)
+    bad = [c for c, k in per_column.items() if k]
+    if not bad:
+        return
+    column = bad[0]
+    rows = np.flatnonzero(np.asarray(missing[column]))
+    others = f" (and in columns {', '.join(map(repr, bad[1:4]))}{', ...' if len(bad) > 4 else ''})" if len(bad) > 1 else ""
+    raise InputError(
+        f"X column {column!r} holds {rows.size} missing value(s) (pandas NA or NaN), first in row {int(rows[0])}{others}; "
+        "fill them (X.fillna(...), or sklearn.impute.SimpleImputer in a pipeline) or drop those rows"
+    )
 
 
 def _float_dtype(dtype) -> np.dtype:

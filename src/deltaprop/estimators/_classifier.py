@@ -225,8 +225,15 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         X, y = validate_data(self, X, y, reset=reset, multi_output=True, dtype=_float_dtype(self.dtype))
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
         kind = type_of_target(y)
+        if kind in ("continuous", "continuous-multioutput"):
+            example = np.asarray(y, dtype=float).ravel()
+            example = example[example != np.round(example)][:1].tolist() or example[:1].tolist()
+            raise InputError(
+                f"Unknown label type: y is {kind} (values such as {example[0]!r}); MLPClassifier predicts class "
+                "labels: use MLPRegressor for real-valued targets, or pass the classes as integers or strings"
+            )
+        check_classification_targets(y)
         if kind not in ("binary", "multiclass", "multilabel-indicator"):
             raise InputError(
                 f"y is {kind}; MLPClassifier handles binary, multiclass and multilabel-indicator "
@@ -256,6 +263,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         if self.class_weight is not None:
             if incremental and isinstance(self.class_weight, str):
                 raise InputError("class_weight='balanced' needs all the data; pass a dict of weights to partial_fit")
+            if isinstance(self.class_weight, dict):
+                unknown = [k for k in self.class_weight if k not in set(self.classes_.tolist())]
+                if unknown:
+                    raise InputError(
+                        f"class_weight names {unknown!r}, which are not classes of y ({self.classes_.tolist()!r}); "
+                        "key class_weight by the labels in y"
+                    )
             cw = compute_sample_weight(self.class_weight, y)
             sw = cw if sw is None else sw * cw
         if sw is not None and not incremental and not self._multilabel:
