@@ -7,10 +7,9 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine, make_multilabel_classification
+from sklearn.datasets import load_breast_cancer, load_iris, make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
-from sklearn.neural_network import MLPClassifier as SklearnClassifier
+from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.neural_network import MLPRegressor as SklearnRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -398,19 +397,6 @@ def test_sgd_takes_the_same_steps_as_scikit_learn_from_the_same_weights(rng):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
     np.testing.assert_allclose(ours.loss_curve_[-8:], theirs.loss_curve_[-8:], rtol=1e-10)
     assert ours.n_iter_ == theirs.n_iter_ == 8 and ours.t_ == theirs.t_
-
-
-@pytest.mark.slow
-def test_default_classifier_is_at_least_as_accurate_as_scikit_learns_default():
-    """5-fold CV on standardised digits, breast cancer and wine (the README's table)."""
-    folds = StratifiedKFold(5, shuffle=True, random_state=0)
-    for load in (load_digits, load_breast_cancer, load_wine):
-        X, y = load(return_X_y=True)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            ours = cross_val_score(make_pipeline(StandardScaler(), MLPClassifier(random_state=0)), X, y, cv=folds)
-            theirs = cross_val_score(make_pipeline(StandardScaler(), SklearnClassifier(random_state=0)), X, y, cv=folds)
-        assert ours.mean() >= theirs.mean(), load.__name__
 
 
 # --------------------------------------------------------------------------- options off their defaults
