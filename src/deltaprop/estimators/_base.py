@@ -9,13 +9,11 @@ and copies the run's history into scikit-learn's attribute names.
 
 What differs from scikit-learn, and why:
 
-* The defaults are the notes' model: logistic (sigmoid) hidden units and, for the
-  classifier, sigmoid outputs trained with squared error. scikit-learn does not allow
-  that output/loss pair; here any output activation and loss may be chosen.
-* The default solver is RPROP (full batch), measured to train this model best out of the
-  box on standardised data (see the README's table). scikit-learn's adam, sgd and lbfgs
-  are available by name, and so are the notes' summed gradient descent (``"gd"``) and
-  Quickprop.
+* The defaults are one rule chosen by the data's size and the solver
+  (:mod:`deltaprop.estimators._defaults`, measured in ``benchmarks/defaults.md``): full-batch
+  RPROP for small data, scikit-learn's own model for large data and whenever one of its
+  solvers is named. Any output activation and loss may be chosen, including the notes'
+  sigmoid outputs with squared error, which scikit-learn does not allow.
 * Weight orientation: :attr:`coefs_` are scikit-learn's ``(n_in, n_out)`` matrices, the
   transposes of the network's ``W`` (shape ``(units, inputs)``, row r is w_r).
 """
