@@ -116,6 +116,7 @@ def test_an_output_without_a_loss_takes_its_canonical_loss_and_a_loss_its_output
     assert notes.output_activation == "sigmoid"  # the notes' model: sigmoid outputs, squared error
     assert resolve({"loss": "squared_error"}, "regression", 100).output_activation == "identity"
     assert resolve({"loss": "binary_cross_entropy"}, "classification", 100).output_activation == "sigmoid"
+    assert resolve({"output_activation": "sigmoid"}, "regression", 100).loss == "squared_error"
 
 
 def test_relu_hidden_units_start_from_scikit_learns_initialisation_with_any_solver():

@@ -1017,7 +1017,7 @@ def fit_estimator(estimator, X, y, sample_weight=None, *, incremental: bool, cla
     estimator
     """
     dask, da, _ = _import_dask()
-    if estimator.early_stopping:
+    if estimator.early_stopping is True:  # "auto" resolves to False on Dask
         raise InputError(
             "early_stopping=True is not available when fitting on Dask; set early_stopping=False "
             "and choose max_iter and tol, or fit on NumPy data"
@@ -1073,7 +1073,6 @@ def _fit_on_cluster(dask, da, estimator, X, y, sample_weight):
             "X and y must both be Dask collections to fit on Dask (one was in memory); convert the other "
             "with dask.array.from_array, or pass engine='local'"
         )
-    p = estimator._checked_params()
     if X.ndim != 2:
         raise InputError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
     if X.dtype.kind not in "biuf":
@@ -1087,7 +1086,6 @@ def _fit_on_cluster(dask, da, estimator, X, y, sample_weight):
     estimator.n_features_in_ = d
     if hasattr(estimator, "feature_names_in_") and first:
         del estimator.feature_names_in_
-    activation = p["output_activation"]
     # What the first fit learns from all of y (classes, or the target range), from a few
     # reduced numbers: the estimator's own encoder then sees a tiny stand-in for y.
     if hasattr(estimator, "classes_") or type(estimator).__name__ == "MLPClassifier":
@@ -1100,6 +1098,12 @@ def _fit_on_cluster(dask, da, estimator, X, y, sample_weight):
         if y.ndim == 1:
             y = y[:, None]
         summary = np.vstack(dask.compute(y.min(axis=0), y.max(axis=0))).astype(np.float64)
+    # The defaults rule (deltaprop.estimators._defaults) for n rows and these targets, as in memory.
+    n_rule = n if first else (getattr(estimator, "settings_", None) or {}).get("n_examples", n)
+    p = estimator._checked_params(n_rule, target_kind=estimator._target_kind(summary, None, first=first),
+                                  incremental=True)  # no automatic early stopping: no hold-out on Dask
+    estimator._record_settings(p, n_rule)
+    activation = p["output_activation"]
     if first:
         n_outputs = estimator._encode_targets(summary, first=True, classes=None, activation=activation).shape[1]
     else:
@@ -1132,10 +1136,10 @@ def _fit_on_cluster(dask, da, estimator, X, y, sample_weight):
     history = trainer.fit(estimator.network_, X, Y, train_sw)
     estimator._trainer_state = trainer.state_dict()
     estimator._record(history, history.n_epochs, p["reduction"], n, weight_sum, None)
-    if history.stop_reason == "max_epochs":
+    if history.stop_reason == "max_epochs" and p["tol"] is not None:
         warnings.warn(
             f"{type(estimator).__name__} stopped at max_iter={estimator.max_iter} epochs while the loss was still "
-            f"improving by more than tol={estimator.tol}; raise max_iter (or tol) to let it converge",
+            f"improving by more than tol={p['tol']}; raise max_iter (or tol) to let it converge",
             ConvergenceWarning,
             stacklevel=4,
         )

@@ -27,9 +27,10 @@ scikit-learn solver, starts from scikit-learn's initialisation (``Network(init="
 uniform biases as well as weights); the others keep the notes' Glorot weights with zero biases.
 
 A parameter the user sets keeps its value; only those left at ``"auto"`` (``None`` for
-``output_activation``) are filled in. An output activation given without a loss takes its
-canonical loss (softmax: cross-entropy, sigmoid: binary cross-entropy), a loss given without
-an output its canonical output (the classifier's squared error: the notes' sigmoid outputs).
+``output_activation``) are filled in. A classifier's output activation given without a loss
+takes its canonical loss (softmax: cross-entropy, sigmoid: binary cross-entropy, others:
+squared error; the regressor's is always squared error), a loss given without an output its
+canonical output (the classifier's squared error: the notes' sigmoid outputs).
 """
 
 from __future__ import annotations
@@ -97,7 +98,9 @@ def _rule(task: str, solver: str, large: bool, target_kind: str | None) -> dict:
                 n_iter_no_change=50, early_stopping=True)
 
 
-def _canonical_loss(output_activation: str) -> str:
+def _canonical_loss(output_activation: str, task: str) -> str:
+    if task == "regression":  # values, at any output: the notes' squared error
+        return "squared_error"
     return {"softmax": "cross_entropy", "sigmoid": "binary_cross_entropy"}.get(output_activation, "squared_error")
 
 
@@ -140,10 +143,10 @@ def resolve(params: dict, task: str, n_examples: int | None, *, target_kind: str
     values = {**rule, **{k: v for k, v in given.items() if k in rule}}
     output, loss = given.get("output_activation"), given.get("loss")
     if output is not None and loss is None:
-        loss = _canonical_loss(get_activation(output, argument="output_activation").name)
+        loss = _canonical_loss(get_activation(output, argument="output_activation").name, task)
     elif loss is not None and output is None:
         values["output_activation"] = _canonical_output(get_loss(loss).name, task)
-    values["loss"] = loss if loss is not None else _canonical_loss(values["output_activation"])
+    values["loss"] = loss if loss is not None else _canonical_loss(values["output_activation"], task)
     if params.get("early_stopping", AUTO) == AUTO and values["early_stopping"]:
         held_out = math.ceil(validation_fraction * n_examples) if n_examples is not None else 0
         values["early_stopping"] = not incremental and held_out >= MIN_VALIDATION
