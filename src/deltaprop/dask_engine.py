@@ -1065,7 +1065,7 @@ def _fit_on_cluster(dask, da, estimator, X, y, sample_weight):
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.utils.multiclass import check_classification_targets
 
-    from .estimators import _generator
+    from .estimators._random import _generator  # not the package: it imports this engine
 
     client = get_client(getattr(estimator, "client", None))
     if not (is_dask_collection(X) and is_dask_collection(y)):

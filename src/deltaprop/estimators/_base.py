@@ -40,6 +40,7 @@ from ..network import Network
 from ..optimizers import get_optimizer
 from ..training import Trainer
 from ._defaults import AUTO, Settings, resolve
+from ._random import _generator, _int_seed
 
 __all__ = ["SOLVERS", "LEARNING_RATE_SCHEDULES"]
 
@@ -570,21 +571,6 @@ class _LogProgress:
 
     def on_epoch_end(self, trainer, net, epoch, logs):
         logging.getLogger("deltaprop").info("epoch %d: %s", epoch + 1, logs)
-
-
-def _generator(random_state) -> np.random.Generator:
-    """``random_state`` (None, int, Generator or RandomState) as a numpy Generator."""
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(2**32, dtype=np.uint64))
-    if random_state is None or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
-        return np.random.default_rng(random_state)
-    raise InputTypeError(f"random_state must be None, an int or a numpy Generator, got {random_state!r}")
-
-
-def _int_seed(rng: np.random.Generator) -> int:
-    return int(rng.integers(2**31 - 1))
 
 
 def _check_inputs(X, y=None) -> None:
