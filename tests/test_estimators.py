@@ -1,7 +1,6 @@
 """MLPClassifier and MLPRegressor: scikit-learn's contract, labels, outputs, model files."""
 
 import json
-import logging
 import warnings
 
 import numpy as np
@@ -300,7 +299,7 @@ def test_partial_fit_keeps_the_optimizer_state_between_calls(iris):
         np.testing.assert_allclose(a, b, rtol=1e-13)
 
 
-def test_callbacks_and_verbose_logging_see_every_epoch(iris, caplog):
+def test_callbacks_and_verbose_printing_see_every_epoch(iris, capsys):
     X, y = iris
     seen = []
 
@@ -308,10 +307,10 @@ def test_callbacks_and_verbose_logging_see_every_epoch(iris, caplog):
         def on_epoch_end(self, trainer, net, epoch, logs):
             seen.append(logs["loss"])
 
-    with caplog.at_level(logging.INFO, logger="deltaprop"):
-        clf = MLPClassifier(hidden_layer_sizes=(4,), callbacks=[Count()], verbose=True, random_state=0).fit(X, y)
+    clf = MLPClassifier(hidden_layer_sizes=(4,), callbacks=[Count()], verbose=True, random_state=0).fit(X, y)
     assert seen == pytest.approx(clf.loss_curve_)
-    assert len([r for r in caplog.records if r.name == "deltaprop"]) == clf.n_iter_
+    lines = capsys.readouterr().out.splitlines()  # scikit-learn's "Iteration n, loss = ..." lines
+    assert lines == [f"Iteration {n}, loss = {J:.8f}" for n, J in enumerate(clf.loss_curve_, start=1)]
 
 
 @pytest.mark.parametrize(
@@ -472,3 +471,14 @@ def test_n_iter_no_change_stops_after_as_many_epochs_as_scikit_learn(rng, n_iter
     ours = MLPRegressor(**common).fit(X, y)
     theirs = SklearnRegressor(**common).fit(X, y)
     assert ours.n_iter_ == theirs.n_iter_ == n_iter_no_change + 2
+
+
+def test_verbose_prints_per_example_losses_and_validation_scores_as_scikit_learn(iris, capsys):
+    X, y = iris
+    reg = MLPRegressor(hidden_layer_sizes=(4,), solver="sgd", batch_size=30, max_iter=3, early_stopping=True,
+                       verbose=True, tol=None, random_state=0).fit(X, y.astype(float))  # fmt: skip
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0::2] == [f"Iteration {n}, loss = {J:.8f}" for n, J in enumerate(reg.loss_curve_, start=1)]
+    assert lines[1::2] == [f"Validation score: {s:.6f}" for s in reg.validation_scores_]
+    MLPRegressor(hidden_layer_sizes=(4,), max_iter=2, tol=None, random_state=0).fit(X, y.astype(float))
+    assert capsys.readouterr().out == ""  # the library prints only when asked

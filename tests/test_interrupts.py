@@ -51,7 +51,7 @@ def train_argv(data: str, checkpoint: str | None = None) -> list[str]:
     # adam on shuffled mini-batches: the resume must restore the optimizer state *and*
     # the random generator that shuffles each epoch.
     argv = ["train", data, "--target", "label", "--solver", "adam", "--batch-size", "16", "--hidden", "8",
-            "--epochs", str(EPOCHS), "--seed", "3"]
+            "--epochs", str(EPOCHS), "--seed", "3", "--log-every", "1"]
     if checkpoint:
         argv += ["--checkpoint", checkpoint, "--checkpoint-every", "1"]
     return argv
@@ -106,7 +106,7 @@ def resume(data: str, checkpoint: Path, output: Path, capsys) -> list[bytes]:
     """Resume in-process; check it ran only the epochs after the checkpoint's; the final weights."""
     start = load_checkpoint(checkpoint).epoch
     capsys.readouterr()
-    assert main(["train", data, "--resume", str(checkpoint), "-o", str(output)]) == 0
+    assert main(["train", data, "--resume", str(checkpoint), "-o", str(output), "--log-every", "1"]) == 0
     epochs_run = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch ")]
     # A run restarted from scratch with the same seed would end with the same weights too.
     assert epochs_run[0].startswith(f"epoch {start + 1}/{EPOCHS} ") and len(epochs_run) == EPOCHS - start
@@ -142,7 +142,7 @@ def test_ctrl_c_saves_a_checkpoint_exits_cleanly_and_resumes_bitwise(uninterrupt
     assert KILL_AFTER <= saved.epoch < EPOCHS
     assert saved.state["history"]["stop_reason"] == "interrupted"
     assert err == (f"deltaprop: interrupted after epoch {saved.epoch}; checkpoint saved to {str(ckpt)!r}; "
-                   f"continue with: deltaprop train --resume {ckpt}\n")
+                   f"continue with: deltaprop train {data} --resume {ckpt}\n")
     assert not out.exists()
     assert resume(data, ckpt, out, capsys) == expected
 

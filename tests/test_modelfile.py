@@ -763,6 +763,7 @@ def test_an_edited_and_resigned_model_file_is_one_model_file_error_naming_the_fi
     (("trainer_state", "layer_shapes"), [[4, 3], [1, 4], [4], [2]], r"field 'trainer_state\.layer_shapes'"),
     (("trainer_state", "settings", "epochs"), float("nan"), r"field 'trainer_state\.settings\.epochs' is nan"),
     (("trainer_state", "schedule", "learning_rate"), "fast", r"field 'trainer_state\.schedule\.learning_rate'"),
+    (("trainer_state", "step"), 0, r"field 'trainer_state\.step' is 0, fewer than the \d+ epochs completed"),
 ])
 def test_an_edited_and_resigned_checkpoint_is_one_model_file_error_naming_the_field(
         tmp_path, saved_files, path, value, message):

@@ -168,3 +168,75 @@ def test_missing_matplotlib_names_the_extra_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(dp.MissingDependencyError, match=r"deltaprop\[plot\]"):
         plot_history(HISTORY)
+
+
+# ------------------------------------------------------------------------------ wide networks: the summary
+def drawn(fig):
+    """The Agg renderer of ``fig`` after drawing it (the layout and text extents are then final)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def test_a_784_30_10_network_is_drawn_as_boxes_and_heatmaps_not_every_edge(tmp_path):
+    from matplotlib.collections import LineCollection
+    from matplotlib.image import AxesImage
+
+    net = dp.Network([784, 30, 10], seed=0)
+    fig = plot_network(net, tmp_path / "net.png", figsize=(6.4, 4.8), dpi=100)
+    assert png_size(tmp_path / "net.png") == (640, 480)
+    main_ax = fig.axes[0]
+    assert not any(isinstance(c, LineCollection) for c in main_ax.collections)  # no 23,840 edges
+    assert len(fig.axes) == 1 and len(main_ax.child_axes) == 4  # two heatmaps, two colour bars, inside the axes
+    images = [a for ax in main_ax.child_axes for a in ax.get_children() if isinstance(a, AxesImage)]
+    assert [im.get_array().shape for im in images] == [(30, 785), (10, 31)]  # [W | b] per layer
+    np.testing.assert_array_equal(images[0].get_array()[:, :784], net.weights[0])
+    texts = [t.get_text() for t in main_ax.texts]
+    assert len(texts) == 5 and "hidden (j)\n30 units\nsigmoid" in texts  # no per-weight labels
+
+
+def test_summary_boxes_and_labels_overlap_neither_each_other_nor_the_title(tmp_path):
+    fig = plot_network(dp.Network([784, 30, 10], seed=0), figsize=(6.4, 4.8), dpi=100)
+    renderer = drawn(fig)
+    ax = fig.axes[0]
+    boxes = [t.get_window_extent(renderer) for t in ax.texts] + [p.get_window_extent(renderer) for p in ax.patches]
+    title = ax.title.get_window_extent(renderer)
+    assert all(not b.overlaps(title) for b in boxes)
+    labels = [t.get_window_extent(renderer) for t in ax.texts]
+    assert not any(a.overlaps(b) for i, a in enumerate(labels) for b in labels[i + 1:])
+    heatmaps = [a.get_window_extent(renderer) for a in ax.child_axes]
+    assert not any(a.overlaps(b) for i, a in enumerate(heatmaps) for b in heatmaps[i + 1:])
+
+
+def test_twenty_hidden_units_are_drawn_one_by_one_without_touching(tmp_path):
+    fig = plot_network(dp.Network([4, 20, 3], seed=0), dpi=100)
+    renderer = drawn(fig)
+    ax = fig.axes[0]
+    hidden = ax.collections[3]  # edges, bias edges, then one scatter per layer
+    centres = ax.transData.transform(hidden.get_offsets())
+    diameter = np.sqrt(hidden.get_sizes()[0]) * fig.dpi / 72
+    assert len(centres) == 20 and np.diff(-centres[:, 1]).min() > 1.2 * diameter
+    title = ax.title.get_window_extent(renderer)
+    top = ax.transData.transform(ax.collections[-1].get_offsets()).max(axis=0)[1] + diameter / 2  # bias nodes
+    assert title.y0 > top
+
+
+def test_summary_is_a_choice_either_way():
+    from matplotlib.collections import LineCollection
+
+    small_as_summary = plot_network(dp.Network([2, 3, 1], seed=0), summary=True)
+    assert len(small_as_summary.axes[0].child_axes) == 4
+    wide_in_full = plot_network(dp.Network([30, 4, 1], seed=0), summary=False)
+    edges = [c for c in wide_in_full.axes[0].collections if isinstance(c, LineCollection)][0]
+    assert len(edges.get_segments()) == 30 * 4 + 4
+
+
+def test_cli_plot_of_a_784_30_10_model_is_the_summary(tmp_path):
+    from deltaprop.cli import main
+
+    dp.save(dp.Network([784, 30, 10], seed=0), tmp_path / "net.safetensors")
+    out = tmp_path / "net.png"
+    assert main(["plot", str(tmp_path / "net.safetensors"), "--kind", "network", "-o", str(out)]) == 0
+    assert png_size(out) == (640, 480) and out.stat().st_size > 20_000  # heatmaps, not an empty frame

@@ -72,3 +72,14 @@ def test_history_round_trips_through_plain_data():
     d = h.to_dict()
     assert d["loss"] == [1.5, 1.0] and type(d["loss"][0]) is float
     assert History.from_dict(d) == h
+
+
+def test_history_repr_is_one_short_line_not_every_float():
+    h = History(loss=list(np.linspace(2.0, 0.1, 5000)), val_loss=[0.3] * 5000, val_metric=[0.5] * 4999 + [0.75],
+                time=[0.01] * 5000, learning_rate=[0.1] * 5000, best_epoch=4999, stop_reason="max_epochs")
+    text = repr(h)
+    assert text == ("History(epochs=5000, loss=0.1 (best 0.1 at epoch 4999), val_loss=0.3, val_metric=0.75 "
+                    "(best 0.75), best_epoch=4999, stop_reason='max_epochs')")
+    assert repr(History()) == "History(epochs=0, stop_reason=None)"
+    diverged = History(loss=[1.0, 0.5, float("nan")], best_epoch=1, stop_reason="diverged")
+    assert repr(diverged) == "History(epochs=3, loss=nan (best 0.5 at epoch 1), stop_reason='diverged')"

@@ -59,7 +59,7 @@ def run_epochs(trainer, net: Network, data, val, s: Settings, run: Run, *, targe
 
 def _train_steps(trainer, net: Network, data, val, s: Settings, run: Run, target: int) -> None:
     """The init/update optimizers: one :meth:`Stepper.epoch` per epoch, bookkeeping after it."""
-    on_step = None
+    on_step = None  # the stepper calls it after every step when there are step callbacks
     if s.hooks.step:
         def on_step(J: float, n: int) -> None:
             run.step += 1

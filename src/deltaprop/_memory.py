@@ -141,11 +141,15 @@ def check_fits(n_bytes: int, *, what: str, fix: str) -> None:
                          f"{format_bytes(available)} is available; {fix}")
 
 
-def check_network_fits(layer_sizes, dtype="float64", *, option: str = "layer_sizes") -> None:
+def check_network_fits(layer_sizes, dtype="float64", *, option: str = "layer_sizes", shown: str | None = None) -> None:
     """Refuse a network whose training would not fit in memory, before anything is allocated.
 
     Called first thing by :class:`~deltaprop.Network`; sizes that are not a list of
     positive integers are left for the network's own checks to report.
+
+    ``shown``, when given, is how the option was written (e.g. ``"100000,100000"`` for the
+    CLI's ``--hidden``, checked before the data gives the input and output sizes: the count
+    is then a lower bound).
 
     Raises
     ------
@@ -165,10 +169,13 @@ def check_network_fits(layer_sizes, dtype="float64", *, option: str = "layer_siz
     if len(sizes) < 2 or min(sizes) < 1 or sizes != list(layer_sizes):
         return
     n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
-    shown = str(sizes) if len(sizes) <= 8 else f"[{sizes[0]}, ..., {sizes[-1]}] ({len(sizes)} layers)"
+    if shown is not None:
+        described = f"{option} {shown} (at least {n_params:,} parameters"
+    else:
+        listed = str(sizes) if len(sizes) <= 8 else f"[{sizes[0]}, ..., {sizes[-1]}] ({len(sizes)} layers)"
+        described = f"{option}={listed} ({n_params:,} parameters"
     check_fits(network_bytes(sizes, itemsize),
-               what=f"a network with {option}={shown} ({n_params:,} parameters, kept with its gradient, "
-                    "optimizer state and batch buffers)",
+               what=f"a network with {described}, kept with its gradient, optimizer state and batch buffers)",
                fix="use fewer or smaller layers")
 
 

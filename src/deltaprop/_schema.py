@@ -486,7 +486,7 @@ def check_trainer_state(tree: dict, arrays: dict, sizes: list, fail: Callable[[s
             fail("trainer_state.val_index", "is not a vector of non-negative row numbers")
     _check_optimizer_state(tree, per_parameter, fail)
     _check_schedule_state(tree, fail)
-    if tree["step"] < tree["epoch"] and opt != "lbfgs":
+    if tree["step"] < tree["epoch"] and tree["solver"] != "lbfgs":
         fail("trainer_state.step", f"is {tree['step']}, fewer than the {tree['epoch']} epochs completed")
     if len(tree["history"]["loss"]) != tree["epoch"]:
         fail("trainer_state.history.loss", f"has {len(tree['history']['loss'])} values for {tree['epoch']} epochs")

@@ -59,6 +59,29 @@ class History:
     def n_epochs(self) -> int:
         return len(self.loss)
 
+    def __repr__(self) -> str:
+        """One line: epochs, final and best loss, the best epoch and why the run stopped (not every float).
+
+        Examples
+        --------
+        >>> History(loss=[0.9, 0.5, 0.6], best_epoch=1, stop_reason="tol")
+        History(epochs=3, loss=0.6 (best 0.5 at epoch 1), stop_reason='tol')
+        """
+        if not self.loss:
+            return f"History(epochs=0, stop_reason={self.stop_reason!r})"
+        loss = np.asarray(self.loss, dtype=np.float64)
+        finite = np.flatnonzero(np.isfinite(loss))  # a diverged run ends in inf or NaN
+        best = f" (best {_short(loss[finite].min())} at epoch {finite[np.argmin(loss[finite])]})" if finite.size else ""
+        parts = [f"epochs={self.n_epochs}", f"loss={_short(loss[-1])}{best}"]
+        if self.val_loss:
+            parts.append(f"val_loss={_short(self.val_loss[-1])}")
+        if self.val_metric:
+            parts.append(f"val_metric={_short(self.val_metric[-1])} (best {_short(max(self.val_metric))})")
+        if self.best_epoch is not None and (self.val_loss or self.val_metric):
+            parts.append(f"best_epoch={self.best_epoch}")
+        parts.append(f"stop_reason={self.stop_reason!r}")
+        return f"History({', '.join(parts)})"
+
     def to_dict(self) -> dict:
         """Plain data (lists of floats, ints, strings) for model files and checkpoints."""
         d = asdict(self)
@@ -70,6 +93,11 @@ class History:
     def from_dict(cls, d: dict) -> "History":
         return cls(**{name: list(d.get(name, [])) for name in cls._LISTS},
                    best_epoch=d.get("best_epoch"), stop_reason=d.get("stop_reason"))
+
+
+def _short(value: float) -> str:
+    """A loss or score with 6 significant digits."""
+    return f"{float(value):.6g}"
 
 
 @dataclass

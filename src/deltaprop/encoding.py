@@ -190,7 +190,9 @@ class ClassEncoder:
 
     def to_meta(self) -> dict:
         """The ``label_map`` section; ``classes`` with their dtype, so strings, ints, floats or bools return."""
-        return {"classes": self.classes.tolist(), "dtype": self.classes.dtype.str, "multilabel": bool(self.multilabel),
+        # Labels fitted from pandas are an object array: store the text (or numbers) they hold.
+        classes = np.asarray(self.classes.tolist()) if self.classes.dtype == object else self.classes
+        return {"classes": classes.tolist(), "dtype": classes.dtype.str, "multilabel": bool(self.multilabel),
                 "encoding": "one-output" if self.n_outputs == 1 and not self.multilabel else "one-hot",
                 "low": self.low, "high": self.high}
 

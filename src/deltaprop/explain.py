@@ -487,11 +487,16 @@ class Explanation:
     def __str__(self) -> str:
         from rich import box
         from rich.console import Console
+        from rich.table import Table
 
         buf = io.StringIO()
         console = Console(file=buf, width=100_000, color_system=None, force_terminal=False,
                           highlight=False, emoji=False, soft_wrap=False)  # fmt: skip
-        console.print(self.to_rich(box=box.ASCII))
+        group = self.to_rich(box=box.ASCII)
+        for part in group.renderables:
+            if isinstance(part, Table):
+                part.pad_edge = True  # a space between each border "|" and the value next to it
+        console.print(group)
         return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
 
     def _repr_markdown_(self) -> str:

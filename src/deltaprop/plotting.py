@@ -3,7 +3,9 @@
 * :func:`plot_history`: training loss, validation loss and validation metric per epoch.
 * :func:`plot_decision_boundary`: a classifier's regions on 2-D data, with the examples.
 * :func:`plot_network`: the network as a diagram, edges coloured by the sign of the weight
-  and drawn as wide as its magnitude, with bias nodes (as R's neuralnet ``plot.nn`` draws).
+  and drawn as wide as its magnitude, with bias nodes (as R's neuralnet ``plot.nn`` draws);
+  wide networks (784-30-10) as a summary: layer boxes, one bundle per weight matrix and a
+  heatmap of each layer's weights.
 
 matplotlib is imported only inside these functions. They build a
 ``matplotlib.figure.Figure`` directly rather than through ``pyplot``, so no global state
@@ -26,13 +28,19 @@ from ._optional import import_optional
 from .errors import InputError, InputTypeError
 from .network import Network, network_of
 
-__all__ = ["plot_history", "plot_decision_boundary", "plot_network", "IMAGE_FORMATS"]
+__all__ = ["plot_history", "plot_decision_boundary", "plot_network", "IMAGE_FORMATS", "SUMMARY_UNITS",
+           "SUMMARY_EDGES"]
 
 #: The file formats the plots are written in, chosen by the path's suffix.
 IMAGE_FORMATS = ("png", "svg")
 
 POSITIVE = "#1f77b4"  # blue: w > 0
 NEGATIVE = "#d62728"  # red: w < 0
+
+#: plot_network draws a summary instead of every edge above this many units in a layer...
+SUMMARY_UNITS = 20
+#: ... or above this many weights in all.
+SUMMARY_EDGES = 400
 
 
 # --------------------------------------------------------------------------- plumbing
@@ -295,12 +303,20 @@ def plot_network(
     output_names=None,
     figsize: tuple[float, float] | None = None,
     dpi: float = 100,
+    summary: bool | None = None,
 ):
-    """A diagram of the network in the style of R neuralnet's ``plot.nn``.
+    """A diagram of the network: every unit and edge (R neuralnet's ``plot.nn``), or a summary of wide layers.
 
     Units are circles in columns (inputs, hidden layers, outputs); each layer's bias is a
     node labelled 1 above the layer it feeds. An edge's colour is the weight's sign (blue
     positive, red negative) and its width grows with ``|w|`` (relative to the largest).
+
+    A network with a layer of more than :data:`SUMMARY_UNITS` units or more than
+    :data:`SUMMARY_EDGES` weights (784-30-10, say) would be a solid bar of edges; it is
+    drawn as a summary instead: one box per layer (units, activation) joined by a bundle
+    per weight matrix (its shape, the share of positive weights), and below them a heatmap
+    of each layer's ``[W | b]`` (rows: units r, columns: inputs q, then the bias; blue
+    positive, red negative, on one colour scale).
 
     Parameters
     ----------
@@ -311,11 +327,15 @@ def plot_network(
     ax : matplotlib Axes, optional
     show_weights : bool, optional
         Print each weight on its edge; by default only for networks of at most 60
-        parameters.
+        parameters. (The summary has no edges to label: its heatmaps show the weights.)
+    summary : bool, optional
+        Draw the summary (True) or every edge (False); by default the summary for wide
+        layers, as described above.
     input_names, output_names : sequence of str, optional
         Labels of the input and output units (default ``x_q`` and ``o_l``).
     figsize : (float, float), optional
-        Inches; by default it grows with the number of layers and units.
+        Inches; by default it grows with the number of layers and units (summary: with
+        the number of layers).
     dpi : float, default 100
 
     Returns
@@ -336,6 +356,13 @@ def plot_network(
     sizes = net.sizes
     in_names = _names(input_names, sizes[0], "input_names", "$x_{%d}$")
     out_names = _names(output_names, sizes[-1], "output_names", "$o_{%d}$")
+    if summary is None:
+        summary = max(sizes) > SUMMARY_UNITS or sum(W.size for W in net.weights) > SUMMARY_EDGES
+    if summary:
+        fig, ax = _figure(ax, figsize or (max(8.0, 3.2 * len(sizes)), 6.0), dpi)
+        _draw_summary(ax, net)
+        _save(fig, out, dpi)
+        return fig
     if show_weights is None:
         show_weights = net.n_parameters <= 60
     widest = max(sizes)
@@ -408,6 +435,66 @@ def plot_network(
     ax.set_title("network " + "-".join(map(str, sizes)) + f" ({net.loss_function.name})")
     _save(fig, out, dpi)
     return fig
+
+
+def _draw_summary(ax, net: Network) -> None:
+    """Layer boxes joined by bundles (top) and one ``[W | b]`` heatmap per layer (bottom), in ``ax``.
+
+    ``ax`` spans the unit square (axis off); the heatmaps and their colour bars are inset
+    axes of it, so a caller's single axes holds the whole summary. Each heatmap has its own
+    symmetric colour scale (the first layer's weights are often ten times smaller).
+    """
+    from matplotlib.colors import LinearSegmentedColormap
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+    from matplotlib.ticker import MaxNLocator
+
+    sizes = net.sizes
+    n_cols = len(sizes)
+    xs = 0.1 + 0.8 * np.arange(n_cols) / (n_cols - 1)  # box centres
+    box_w = min(0.14, 0.35 * 0.8 / (n_cols - 1))
+    box_y, box_h = 0.68, 0.22
+    n_hidden = n_cols - 2
+    for t, n in enumerate(sizes):
+        if t == 0:
+            caption = f"input\n{n} units"
+        else:
+            name = "output (l)" if t == n_cols - 1 else ("hidden (j)" if n_hidden == 1 else f"hidden {t} (j)")
+            caption = f"{name}\n{n} units\n{net.activations[t - 1].name}"
+        ax.add_patch(FancyBboxPatch((xs[t] - box_w / 2, box_y), box_w, box_h, boxstyle="round,pad=0.01",
+                                    facecolor="white", edgecolor="black", zorder=3))  # fmt: skip
+        ax.text(xs[t], box_y + box_h / 2, caption, ha="center", va="center", fontsize=9, zorder=4)
+
+    # Blue for w > 0 and red for w < 0, as the edges of the full diagram.
+    cmap = LinearSegmentedColormap.from_list("deltaprop_weights", [NEGATIVE, "white", POSITIVE])
+    heat_y, heat_h = 0.07, 0.42
+    for t, (W, b) in enumerate(zip(net.weights, net.biases)):
+        n_out, n_in = W.shape
+        # The bundle: one arrow for all n_out x n_in edges, wider for more of them.
+        ax.add_patch(FancyArrowPatch((xs[t] + box_w / 2 + 0.01, box_y + box_h / 2),
+                                     (xs[t + 1] - box_w / 2 - 0.01, box_y + box_h / 2),
+                                     arrowstyle="-|>", mutation_scale=12, linewidth=1.5 + 1.5 * np.log10(W.size),
+                                     color="0.6", zorder=2))  # fmt: skip
+        ax.text((xs[t] + xs[t + 1]) / 2, box_y + box_h / 2 + 0.04, f"$W_{t + 1}$: {n_out} x {n_in}\n"
+                f"{float((W > 0).mean()):.0%} > 0", ha="center", va="bottom", fontsize=8)  # fmt: skip
+        # The heatmap under the bundle: row r is unit r's weight vector w_r, then its bias b_r.
+        Wb = np.column_stack([W, b])
+        scale = float(np.abs(Wb).max()) or 1.0
+        x0, x1 = xs[t] + 0.04, xs[t + 1] - 0.08  # room for the next heatmap's row numbers
+        heat = ax.inset_axes([x0, heat_y, x1 - x0, heat_h])
+        image = heat.imshow(Wb, cmap=cmap, vmin=-scale, vmax=scale, aspect="auto", interpolation="nearest",
+                            extent=(0.5, n_in + 1.5, n_out + 0.5, 0.5))  # 1-based units and inputs, as the notes
+        heat.axvline(n_in + 0.5, color="black", linewidth=0.6)  # the bias column follows
+        heat.set_title(f"$W_{t + 1}$ | $b_{t + 1}$: units r x inputs q, bias", fontsize=8)
+        heat.tick_params(labelsize=7)
+        for axis in (heat.xaxis, heat.yaxis):
+            axis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        bar = ax.inset_axes([x1 + 0.01, heat_y, 0.01, heat_h])
+        ax.figure.colorbar(image, cax=bar, ticks=[-scale, 0, scale], format="%.2g")
+        bar.tick_params(labelsize=6)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_axis_off()
+    ax.set_title("network " + "-".join(map(str, sizes)) + f" ({net.loss_function.name})")
 
 
 def _names(names, n: int, argument: str, pattern: str) -> list[str]:

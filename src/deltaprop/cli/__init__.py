@@ -2,7 +2,9 @@
 
 ``main(argv=None) -> int`` runs a command and returns its exit code, so tests drive it
 in-process. Every failure becomes one line ``deltaprop: error: ...`` on stderr and a named
-exit code; ``deltaprop --debug COMMAND`` prints the traceback instead.
+exit code; ``deltaprop --debug COMMAND`` prints the traceback instead. That holds for
+errors no check foresaw too (a hostile model file, ``MemoryError``, a closed standard
+input or output): :func:`main` is the one place that turns them into a line.
 
 Commands live in :mod:`deltaprop.cli.train` (``train``) and :mod:`deltaprop.cli.commands`
 (``evaluate``, ``predict``, ``gradcheck``, ``explain``, ``plot``, ``info``, ``export``).
@@ -10,13 +12,14 @@ Commands live in :mod:`deltaprop.cli.train` (``train``) and :mod:`deltaprop.cli.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import traceback
 
 import click
 
 from .._version import __version__
-from ..errors import DeltapropError, DivergenceError, MissingDependencyError
+from ..errors import DeltapropError, DivergenceError, InputError, MissingDependencyError
 from ._exit import (EXIT_DIVERGED, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_MISSING_DEPENDENCY, EXIT_OK,
                     EXIT_USAGE)
 
@@ -30,6 +33,13 @@ class _Interrupted(Exception):
 
 
 class _Group(click.Group):
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        # Ctrl-C while the command line is parsed (start-up): click would print an empty line first.
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except KeyboardInterrupt:
+            raise _Interrupted() from None
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -47,7 +57,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
     \b
     Quick start:
-      deltaprop train                                     # the notes' network on the built-in digits
+      deltaprop train               # the notes' network on the built-in digits
       deltaprop train data.csv --target label -o model.safetensors
       deltaprop evaluate model.safetensors test.csv
       deltaprop predict model.safetensors new.csv -o predictions.csv
@@ -69,6 +79,8 @@ _register()
 def main(argv: list[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``) and return the exit code.
 
+    Without arguments it prints the usage (on stderr, exit code 2, as click does).
+
     Examples
     --------
     >>> from deltaprop.cli import main
@@ -78,12 +90,24 @@ def main(argv: list[str] | None = None) -> int:
     """
     state = {"debug": False}
     try:
+        with _closed_streams_named():
+            return _run(argv, state)
+    except KeyboardInterrupt:  # Ctrl-C before click took over, or while closing
+        click.echo("deltaprop: interrupted", err=True)
+        return EXIT_INTERRUPTED
+
+
+def _run(argv: list[str] | None, state: dict) -> int:
+    try:
         result = cli.main(args=argv, prog_name="deltaprop", standalone_mode=False, obj=state)
     except click.exceptions.Exit as exc:  # --help, --version
         return exc.exit_code
     except click.exceptions.Abort:  # Ctrl-C while click itself was prompting or parsing
         click.echo("deltaprop: interrupted", err=True)
         return EXIT_INTERRUPTED
+    except click.exceptions.NoArgsIsHelpError as exc:  # plain "deltaprop": the usage, as written
+        click.echo(exc.format_message(), err=True)
+        return exc.exit_code
     except click.ClickException as exc:
         hint = ""
         if isinstance(exc, click.UsageError) and exc.ctx is not None:
@@ -104,7 +128,48 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, (MissingDependencyError, ImportError)):
             return EXIT_MISSING_DEPENDENCY
         return EXIT_ERROR
+    except MemoryError as exc:
+        if state["debug"]:
+            traceback.print_exc()
+        detail = f" ({_one_line(exc)})" if str(exc) else ""
+        click.echo(f"deltaprop: error: out of memory{detail}; use less data, a smaller network or --dtype float32",
+                   err=True)
+        return EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 - the last net: a file or input no check foresaw
+        if state["debug"]:
+            traceback.print_exc()
+        click.echo(f"deltaprop: error: unexpected {type(exc).__name__}: {_one_line(exc)} (a damaged or hostile "
+                   f"file, or a bug: 'deltaprop --debug ...' shows where)", err=True)
+        return EXIT_ERROR
     return result if isinstance(result, int) else EXIT_OK
+
+
+class _ClosedStream:
+    """Stands in for ``sys.stdin``/``sys.stdout`` when the process was started with it closed
+    (``<&-``, ``>&-``; Python then sets it to None): any use is an :class:`InputError` naming it."""
+
+    def __init__(self, name: str, fix: str):
+        self._name, self._fix = name, fix
+
+    def __getattr__(self, attribute: str):
+        raise InputError(f"{self._name} is closed; {self._fix}")
+
+    def isatty(self) -> bool:
+        return False
+
+
+@contextlib.contextmanager
+def _closed_streams_named():
+    """Within: a closed standard input or output is a :class:`_ClosedStream`, restored after."""
+    saved = sys.stdin, sys.stdout
+    if sys.stdin is None:
+        sys.stdin = _ClosedStream("standard input", "pipe the data in, or give a file instead of '-'")
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream("standard output", "redirect it to a file, or write with -o FILE")
+    try:
+        yield
+    finally:
+        sys.stdin, sys.stdout = saved
 
 
 def _one_line(exc: BaseException | str) -> str:

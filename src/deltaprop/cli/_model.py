@@ -14,6 +14,7 @@ import gzip
 import io
 import os
 import sys
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,7 +22,7 @@ import numpy as np
 from .. import modelfile
 from ..data import BUILTIN_DATASETS, Dataset, load_dataset
 from ..encoding import ClassEncoder, Encoding, output_targets
-from ..errors import InputError
+from ..errors import DeltapropError, InputError, ModelFileError
 from ..network import Network
 
 CLASSIFICATION = "classification"
@@ -91,7 +92,8 @@ class Model:
         """Labels (classification) or values, shape (N,) or (N, n_outputs)."""
         self.check_features(X)
         if self.is_estimator:
-            return np.asarray(self.obj.predict(np.asarray(X, dtype=np.float64)))
+            with _columns_matched_by_name():
+                return np.asarray(self.obj.predict(np.asarray(X, dtype=np.float64)))
         o = self.outputs(X)
         if self.task == CLASSIFICATION:
             return self.class_encoder().labels(o)
@@ -104,7 +106,8 @@ class Model:
             raise InputError(f"model {self.path!r} is a regressor; --proba applies to classifiers only")
         self.check_features(X)
         if self.is_estimator:
-            return self.obj.predict_proba(np.asarray(X, dtype=np.float64))
+            with _columns_matched_by_name():
+                return self.obj.predict_proba(np.asarray(X, dtype=np.float64))
         return self.class_encoder().proba(self.outputs(X))
 
     def check_features(self, X: np.ndarray) -> None:
@@ -116,15 +119,50 @@ class Model:
                              f"{self.n_features}{listed}; pass data with the model's features")
 
 
+class _columns_matched_by_name(warnings.catch_warnings):
+    """Silence scikit-learn's "X does not have valid feature names" for an estimator fitted on a DataFrame.
+
+    :func:`data_for_model` has already put DATA's columns in the model's order by name, so
+    the plain array handed on is right; the warning would only alarm the user.
+    """
+
+    def __enter__(self):
+        super().__enter__()
+        warnings.filterwarnings("ignore", message="X does not have valid feature names", category=UserWarning)
+
+
 def load_model(path: str) -> Model:
-    """Read a model file (network, estimator, or a ``deltaprop train`` model) with its metadata."""
+    """Read a model file (network, estimator, or a ``deltaprop train`` model) with its metadata.
+
+    An estimator's label map or target scaling becomes the :class:`Model`'s encoding too, so
+    ``explain --y setosa`` and ``gradcheck --data`` treat it as a ``deltaprop train`` model.
+
+    Raises
+    ------
+    ModelFileError
+        The file is damaged or hostile; also when its checked metadata still cannot be
+        used (the loader's schema should have refused it: this is the CLI's second net).
+    """
     _, meta = modelfile.read(path)
     obj = modelfile.load(path)
+    try:
+        return _model(path, obj, meta)
+    except DeltapropError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+        raise ModelFileError(f"cannot use model file {path!r}: its metadata does not fit its network "
+                             f"({type(exc).__name__}: {exc}); re-save the model or restore a good copy") from exc
+
+
+def _model(path: str, obj, meta: dict) -> Model:
     kind = meta["kind"]
-    if kind == "MLPClassifier":
-        return Model(path, obj, meta, task=CLASSIFICATION)
-    if kind == "MLPRegressor":
-        return Model(path, obj, meta, task=REGRESSION)
+    if kind in ("MLPClassifier", "MLPRegressor"):
+        task = CLASSIFICATION if kind == "MLPClassifier" else REGRESSION
+        net = obj.network_
+        section = {"label_map": meta.get("label_map"), "target_scaling": meta.get("target_scaling")}
+        pre = Encoding.from_meta(section, classify=task == CLASSIFICATION, output_activation=net.output_activation,
+                                 n_outputs=net.n_outputs)
+        return Model(path, obj, meta, pre, task)
     task = meta.get("task")
     if task is None:  # a bare network saved from Python: classes are its outputs when it has several
         task = CLASSIFICATION if obj.n_outputs > 1 and obj.output_activation in ("softmax", "sigmoid") else REGRESSION
@@ -184,21 +222,28 @@ def read_data(source: str, *, target=None, has_target: bool = True, data_dir=Non
 def data_for_model(model: Model, source: str, *, target=None, need_target: bool, data_dir=None) -> Dataset:
     """DATA read for ``model``: the target column found, the features in the model's order.
 
-    The target is ``target`` if given, else the model's target column when the table has
-    it, else the last column (``need_target``); without ``need_target`` a column named like
-    the model's target is dropped if present. Features are picked by name when the table
-    has every feature the model was trained on.
+    The target is ``target`` if given; else, in a table with a header, the model's target
+    column, or the one column that is not among the model's features (a model saved from
+    Python does not know its target's name); else the last column (``need_target``).
+    Without ``need_target`` the target column so found is dropped. Features are picked and
+    ordered by name when the table has every feature the model was trained on.
+
+    Raises
+    ------
+    InputError
+        The feature count differs from the model's, or a table's header names other
+        feature columns than the model was trained on (a renamed column: expected vs found).
     """
     columns = table_columns(source) if is_table(source) else None
+    if target is None and columns is not None:
+        target = _target_column(model, columns)
     if need_target:
-        if target is None and columns is not None and model.target_name in columns:
-            target = model.target_name
         ds = read_data(source, target=target, data_dir=data_dir)
         if ds.y is None:
             raise InputError(f"data {source!r} has no target to evaluate against; name its column with --target")
-    elif columns is not None and (target or model.target_name) in columns:
-        ds = read_data(source, target=target or model.target_name, data_dir=data_dir)
-        ds.y = None
+        if model.task == REGRESSION and np.asarray(ds.y).dtype.kind not in "biuf":
+            raise InputError(f"the target column {ds.target_name!r} of data {source!r} is not numeric, but model "
+                             f"{model.path!r} is a regressor; name its target column with --target")
     elif target is not None:
         ds = read_data(source, target=target, data_dir=data_dir)
         ds.y = None
@@ -206,11 +251,35 @@ def data_for_model(model: Model, source: str, *, target=None, need_target: bool,
         ds = read_data(source, has_target=source in BUILTIN_DATASETS, data_dir=data_dir)
         ds.y = None
     names = model.feature_names
-    if names and ds.X.shape[1] != len(names) and set(names) <= set(ds.feature_names):
-        index = [ds.feature_names.index(n) for n in names]
-        ds.X, ds.feature_names = ds.X[:, index], list(names)
-    elif names and set(names) == set(ds.feature_names) and names != ds.feature_names:
+    if names and set(names) <= set(ds.feature_names) and ds.feature_names != names:
         index = [ds.feature_names.index(n) for n in names]
         ds.X, ds.feature_names = ds.X[:, index], list(names)
     model.check_features(ds.X)
+    if columns is not None and names and ds.feature_names != names and not _generated(names):
+        missing = [n for n in names if n not in ds.feature_names]
+        found = [c for c in ds.feature_names if c not in names]
+        raise InputError(f"data {source!r} has feature columns {_names(found)} where model {model.path!r} "
+                         f"expects {_names(missing)} (its features: {_names(names)}); rename the columns or "
+                         f"pass the data the model was trained on")
     return ds
+
+
+def _target_column(model: Model, columns: list[str]) -> str | None:
+    if model.target_name in columns:
+        return model.target_name
+    names = model.feature_names
+    if names and set(names) <= set(columns):
+        others = [c for c in columns if c not in names]
+        if len(others) == 1:
+            return others[0]
+    return None
+
+
+def _generated(names: list[str]) -> bool:
+    """Names the readers make up for a table without a header (``x0, x1, ...`` of ``.npy``)."""
+    return names == [f"x{j}" for j in range(len(names))]
+
+
+def _names(names: list[str], most: int = 8) -> str:
+    shown = ", ".join(repr(n) for n in names[:most])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > most else "")

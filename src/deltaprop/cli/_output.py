@@ -21,8 +21,31 @@ def console():
     return Console(file=sys.stdout, highlight=False, soft_wrap=False)
 
 
+def user_text(text):
+    """``text`` as a rich ``Text`` shown exactly as it is: column names, labels and file names are
+    never read as markup, so ``mass [kg]`` keeps its unit and ``[/]x`` cannot raise MarkupError."""
+    from rich.text import Text
+
+    return Text(str(text))
+
+
 def echo_json(obj) -> None:
-    click.echo(json.dumps(obj, indent=2, default=json_default))
+    """``obj`` as strict JSON (RFC 8259): NaN and infinities, which it has no words for, become null."""
+    loose = json.dumps(obj, default=json_default)
+    strict = json.loads(loose, parse_constant=lambda name: None)  # NaN, Infinity, -Infinity
+    click.echo(json.dumps(strict, indent=2, allow_nan=False))
+
+
+def network_line(name: str, net) -> str:
+    """One short line describing ``net`` (the header of ``deltaprop train``): sizes, activations, loss, dtype.
+
+    ``repr(net)`` lists every size and keyword and wraps on a terminal; this stays under
+    80 columns for the networks people train (``4-30-3 sigmoid -> sigmoid, squared_error, float64``).
+    """
+    sizes = "-".join(map(str, net.sizes))
+    hidden = net.hidden_activation if isinstance(net.hidden_activation, str) else ",".join(net.hidden_activation)
+    return (f"{name}: network {sizes}, {hidden} -> {net.output_activation}, "
+            f"{net.loss_function.name}, {net.dtype.name}")
 
 
 def fmt(value, digits: int = 4) -> str:
@@ -91,17 +114,18 @@ def print_metrics(m: dict, title: str) -> None:
 
     out = console()
     if m["task"] != CLASSIFICATION:
-        t = Table(title=title)
+        t = Table(title=user_text(title))
         for col in ("examples", "MSE", "MAE", "R^2"):
             t.add_column(col, justify="right")
         t.add_row(str(m["n_examples"]), fmt(m["mse"]), fmt(m["mae"]), fmt(m["r2"]))
         out.print(t)
         return
-    t = Table(title=f"{title}: accuracy {m['accuracy']:.4f} on {m['n_examples']} examples")
+    t = Table(title=user_text(f"{title}: accuracy {m['accuracy']:.4f} on {m['n_examples']} examples"))
     for col in ("class", "precision", "recall", "F1", "support"):
         t.add_column(col, justify="left" if col == "class" else "right")
     for row in m["per_class"]:
-        t.add_row(str(row["class"]), fmt(row["precision"]), fmt(row["recall"]), fmt(row["f1"]), str(row["support"]))
+        t.add_row(user_text(row["class"]), fmt(row["precision"]), fmt(row["recall"]), fmt(row["f1"]),
+                  str(row["support"]))
     t.add_section()
     t.add_row("macro", fmt(m["macro"]["precision"]), fmt(m["macro"]["recall"]), fmt(m["macro"]["f1"]),
               str(m["n_examples"]))
@@ -109,9 +133,9 @@ def print_metrics(m: dict, title: str) -> None:
     cm = Table(title="confusion matrix (rows: true class, columns: predicted)")
     cm.add_column("true \\ predicted")
     for c in m["labels"]:
-        cm.add_column(str(c), justify="right")
+        cm.add_column(user_text(c), justify="right")
     for c, row in zip(m["labels"], m["confusion_matrix"]):
-        cm.add_row(str(c), *map(str, row))
+        cm.add_row(user_text(c), *map(str, row))
     out.print(cm)
 
 
@@ -135,15 +159,32 @@ class ProgressDisplay:
             return
         out = console()
         if out.is_terminal:
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-            self._bar = Progress(
-                TextColumn("epoch {task.completed}/{task.total}"), BarColumn(bar_width=20),
-                TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-                console=out,
-            )  # fmt: skip
+            self._bar = self.progress_bar(out)
             self._task = self._bar.add_task("train", total=self.total, completed=trainer.epoch, status="")
             self._bar.start()
+
+    @staticmethod
+    def progress_bar(out):
+        """The rich bar: epoch, bar, status, time elapsed and left, on one line of ``out``'s width.
+
+        On a narrow terminal (80 columns) the status is cut with an ellipsis first; the bar
+        keeps 10 to 20 cells and the counts and times are never cut.
+        """
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.table import Column
+
+        def whole():
+            return Column(no_wrap=True)
+
+        return Progress(
+            TextColumn("epoch {task.completed}/{task.total}", table_column=whole()),
+            BarColumn(bar_width=None, table_column=Column(ratio=1, min_width=10, max_width=20, no_wrap=True)),
+            TextColumn("{task.fields[status]}",
+                       table_column=Column(ratio=3, min_width=4, no_wrap=True, overflow="ellipsis")),
+            TimeElapsedColumn(table_column=whole()), TextColumn("left", table_column=whole()),
+            TimeRemainingColumn(table_column=whole()),
+            console=out, expand=True,
+        )  # fmt: skip
 
     def on_epoch_end(self, trainer, net, epoch: int, logs: dict) -> None:
         if self.quiet:
@@ -154,7 +195,13 @@ class ProgressDisplay:
         if logs.get("val_metric") is not None:
             status += f"  val {self.metric_name} {logs['val_metric']:.4f}"
         if self._bar is not None:
-            self._bar.update(self._task, completed=epoch + 1, status=status)
+            # Shorter for the bar's line: the validation metric before the validation loss.
+            short = f"loss {fmt(logs['loss'])}"
+            if logs.get("val_metric") is not None:
+                short += f"  val {self.metric_name} {logs['val_metric']:.4f}"
+            if logs.get("val_loss") is not None:
+                short += f"  val loss {fmt(logs['val_loss'])}"
+            self._bar.update(self._task, completed=epoch + 1, status=short)
         else:
             click.echo(f"epoch {epoch + 1}/{self.total}  {status}  ({logs['time']:.3f} s)")
 

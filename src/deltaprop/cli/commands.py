@@ -11,13 +11,14 @@ import numpy as np
 
 from .. import modelfile
 from .._files import atomic_write_bytes
+from .._memory import check_gradcheck_size
 from ..activations import ACTIVATIONS
 from ..errors import InputError
 from ..losses import LOSSES
 from ..network import Network
 from ._exit import EXIT_ERROR
 from ._model import CLASSIFICATION, Model, data_for_model, load_model
-from ._output import console, echo_json, fmt, metrics, print_metrics
+from ._output import console, echo_json, fmt, metrics, network_line, print_metrics, user_text
 
 EXIT_CHECK_FAILED = EXIT_ERROR  # a failed gradient check
 
@@ -25,7 +26,7 @@ model_argument = click.argument("model", type=click.Path(dir_okay=False))
 
 
 # ------------------------------------------------------------------------------ evaluate
-@click.command(epilog="""
+@click.command(short_help="Score MODEL on DATA (accuracy, P/R/F1, or MSE, MAE, R^2).", epilog="""
 \b
 Examples:
   deltaprop evaluate model.safetensors test.csv
@@ -52,7 +53,7 @@ def evaluate(model: str, data: str, target: str | None, as_json: bool, data_dir)
 
 
 # ------------------------------------------------------------------------------ predict
-@click.command(epilog="""
+@click.command(short_help="Write MODEL's predictions for DATA as CSV.", epilog="""
 \b
 Examples:
   deltaprop predict model.safetensors new.csv -o predictions.csv
@@ -92,7 +93,7 @@ def predict(model: str, data: str, output: str, proba: bool, target: str | None,
 
 
 # ------------------------------------------------------------------------------ info
-@click.command(epilog="""
+@click.command(short_help="Describe MODEL: layers, settings, classes, metrics.", epilog="""
 \b
 Examples:
   deltaprop info model.safetensors
@@ -100,93 +101,172 @@ Examples:
 @model_argument
 @click.option("--json", "as_json", is_flag=True, help="Print the file's metadata as JSON.")
 def info(model: str, as_json: bool) -> None:
-    """Describe MODEL: architecture, training settings, data fingerprint, metrics, versions."""
+    """Describe MODEL: architecture, training settings, data fingerprint, metrics, versions.
+
+    Works for files of 'deltaprop train', of the estimators saved from Python, of bare
+    networks and for checkpoints. --json prints the whole metadata as strict JSON (a NaN,
+    such as the learning rate a solver does not use, is written as null).
+    """
     from rich.table import Table
 
-    arrays, meta = modelfile.read(model)
+    _, meta = modelfile.read(model)
     if as_json:
         echo_json(meta)
         return
-    t = Table(title=f"{model} ({meta['kind']}, format version {meta['format_version']})", show_header=False)
+    t = Table(title=user_text(f"{model} ({meta['kind']}, format version {meta['format_version']})"), show_header=False)
     t.add_column(style="bold")
     t.add_column()
-    arch = meta.get("architecture") or meta.get("network") or {}
-    if arch:
-        n_params = sum(int(a.size) for a in arrays.values() if a.dtype.kind == "f")
-        t.add_row("layers", " -> ".join(map(str, arch["layer_sizes"])) + f"  ({n_params} parameters)")
-        t.add_row("activations", f"{', '.join(arch.get('activation', [])) or '-'}; output {arch['output_activation']}")
-        t.add_row("loss, dtype", f"{arch['loss']}, {arch['dtype']}")
-    if meta["kind"] == "checkpoint":
-        state = meta.get("trainer_state", {})
-        t.add_row("checkpoint", f"epoch {state.get('epoch')}, solver {state.get('solver')}")
-    task = meta.get("task") or {"MLPClassifier": CLASSIFICATION, "MLPRegressor": "regression"}.get(meta["kind"])
-    if task:
-        t.add_row("task", task)
-    classes = (meta.get("preprocessing") or {}).get("label_map") or meta.get("classes")
-    if classes:
-        values = classes["values"] if "values" in classes else classes["classes"]
-        more = " ..." if len(values) > 20 else ""
-        t.add_row("classes", f"{len(values)}: " + ", ".join(map(str, values[:20])) + more)
-    features = meta.get("features") or meta.get("feature_names_in")
-    if features:
-        t.add_row("features", f"{len(features)}: " + ", ".join(features[:8]) + (" ..." if len(features) > 8 else ""))
-    if meta.get("target"):
-        t.add_row("target", str(meta["target"]))
-    std = (meta.get("preprocessing") or {}).get("standardize")
-    t.add_row("standardised inputs", "yes (training mean and deviation)" if std else "no")
-    training = meta.get("training") or meta.get("params")
-    if training:
-        shown = {k: v for k, v in training.items() if k != "trainer" and v is not None}
-        t.add_row("training", ", ".join(f"{k}={v}" for k, v in shown.items()))
-    history = meta.get("history") or {}
-    if history.get("loss"):
-        t.add_row("history", f"{len(history['loss'])} epochs, final loss {fmt(history['loss'][-1], 6)}, "
-                             f"stopped: {history.get('stop_reason')}, best epoch {history.get('best_epoch')}")
-    elif history.get("loss_curve_"):
-        t.add_row("history", f"{len(history['loss_curve_'])} epochs, final loss {fmt(history['loss_curve_'][-1], 6)}")
-    if meta.get("data"):
-        d = meta["data"]
-        t.add_row("data", f"{d['source']}: {d['n_examples']} examples ({d['n_train']} train, {d['n_test']} test)")
-    if meta.get("data_fingerprint"):
-        t.add_row("data fingerprint", meta["data_fingerprint"])
-    for part, m in (meta.get("metrics") or {}).items():
-        line = (f"accuracy {m['accuracy']:.4f}, macro F1 {m['macro']['f1']:.4f}" if m["task"] == CLASSIFICATION
-                else f"MSE {fmt(m['mse'])}, MAE {fmt(m['mae'])}, R^2 {fmt(m['r2'])}")
-        t.add_row(f"{part} metrics", f"{line} ({m['n_examples']} examples)")
-    if "seed" in meta:
-        t.add_row("seed", str(meta["seed"]))
-    t.add_row("versions", ", ".join(f"{k} {v}" for k, v in meta.get("versions", {}).items()))
+    for name, value in _info_rows(meta):
+        t.add_row(name, user_text(value))
     console().print(t)
 
 
+def _info_rows(meta: dict) -> list[tuple[str, str]]:
+    """(name, value) rows of ``info``: every value is plain text, shown as it is (never as markup)."""
+    rows = []
+    arch = meta.get("architecture") or meta.get("network") or {}
+    if arch:
+        sizes = arch["layer_sizes"]
+        n_params = sum((int(a) + 1) * int(b) for a, b in zip(sizes, sizes[1:]))  # weights and biases
+        rows.append(("layers", " -> ".join(map(str, sizes)) + f"  ({n_params} parameters)"))
+        hidden = ", ".join(map(str, sizes[1:-1])) or "none"
+        rows.append(("hidden layers", f"{hidden} ({', '.join(arch.get('activation', [])) or '-'})"))
+        units = "1 unit" if sizes[-1] == 1 else f"{sizes[-1]} units"
+        rows.append(("output", f"{units}, {arch['output_activation']}"))
+        rows.append(("loss, dtype", f"{arch['loss']}, {arch['dtype']}"))
+    if meta["kind"] == "checkpoint":
+        state = meta.get("trainer_state", {})
+        rows.append(("checkpoint", f"epoch {state.get('epoch')}, solver {state.get('solver')}"))
+    task = meta.get("task") or {"MLPClassifier": CLASSIFICATION, "MLPRegressor": "regression"}.get(meta["kind"])
+    if task:
+        rows.append(("task", task))
+    classes = (meta.get("preprocessing") or {}).get("label_map") or meta.get("label_map") or meta.get("classes")
+    if classes:
+        values = classes["values"] if "values" in classes else classes["classes"]
+        more = ", ..." if len(values) > 20 else ""
+        rows.append(("classes", f"{len(values)}: " + ", ".join(map(str, values[:20])) + more))
+    features = meta.get("features") or meta.get("feature_names_in")
+    if features:
+        rows.append(("features", f"{len(features)}: " + ", ".join(map(str, features[:8]))
+                     + (", ..." if len(features) > 8 else "")))
+    if meta.get("target"):
+        rows.append(("target", str(meta["target"])))
+    std = (meta.get("preprocessing") or {}).get("standardize")
+    rows.append(("standardised inputs", "yes (training mean and deviation)" if std else "no"))
+    rows += _settings_rows(meta)
+    history = meta.get("history") or {}
+    if history.get("loss"):
+        rows.append(("history", f"{len(history['loss'])} epochs, final loss {fmt(history['loss'][-1], 6)}, "
+                                f"stopped: {history.get('stop_reason')}, best epoch {history.get('best_epoch')}"))
+    elif history.get("loss_curve_"):
+        rows.append(("history", f"{len(history['loss_curve_'])} epochs, final loss "
+                                f"{fmt(history['loss_curve_'][-1], 6)}"))
+    if meta.get("data"):
+        d = meta["data"]
+        rows.append(("data", f"{d['source']}: {d['n_examples']} examples ({d['n_train']} train, {d['n_test']} test)"))
+    if meta.get("data_fingerprint"):
+        rows.append(("data fingerprint", meta["data_fingerprint"]))
+    for part, m in (meta.get("metrics") or {}).items():
+        line = (f"accuracy {fmt(m['accuracy'])}, macro F1 {fmt(m['macro']['f1'])}" if m["task"] == CLASSIFICATION
+                else f"MSE {fmt(m['mse'])}, MAE {fmt(m['mae'])}, R^2 {fmt(m['r2'])}")
+        rows.append((f"{part} metrics", f"{line} ({m['n_examples']} examples)"))
+    if "seed" in meta:
+        rows.append(("seed", str(meta["seed"])))
+    rows.append(("versions", ", ".join(f"{k} {v}" for k, v in meta.get("versions", {}).items())))
+    return rows
+
+
+def _settings_rows(meta: dict) -> list[tuple[str, str]]:
+    """The training settings that change the result, from ``deltaprop train``'s trainer record
+    (``training.trainer``) or an estimator's ``params`` (scikit-learn's names), then all of them."""
+    from ..optimizers import get_optimizer
+
+    training = meta.get("training") or {}
+    trainer, params = training.get("trainer"), meta.get("params")
+    if trainer:
+        s = {k: trainer.get(k) for k in ("solver", "learning_rate", "reduction", "weight_decay", "epochs",
+                                          "batch_size", "early_stopping", "validation_fraction", "tol")}
+        s["patience"] = trainer.get("n_iter_no_change")
+    elif params:
+        s = {"solver": params.get("solver"), "learning_rate": params.get("learning_rate_init"),
+             "reduction": params.get("reduction"), "weight_decay": params.get("alpha"),
+             "epochs": params.get("max_iter"), "batch_size": params.get("batch_size"),
+             "early_stopping": params.get("early_stopping"), "validation_fraction": params.get("validation_fraction"),
+             "tol": params.get("tol"), "patience": params.get("n_iter_no_change")}
+    else:
+        return []
+    try:
+        opt = get_optimizer(s["solver"])[0]
+    except (ValueError, TypeError):  # an unknown solver: show what the file says
+        opt = None
+    rows = [("solver", f"{s['solver']}, {s['epochs']} epochs, batch size {_batch(s['batch_size'])}")]
+    lr, reduction = s["learning_rate"], s["reduction"] or (opt.reduction if opt else None)
+    if isinstance(lr, float) and lr != lr:  # NaN: recorded for a solver without a learning rate
+        lr = None
+    if opt is not None and opt.learning_rate is None and lr is None:
+        rate = f"not used by {s['solver']}"
+    else:
+        rate = f"{fmt(lr) if lr is not None else fmt(opt.learning_rate) if opt else '-'}"
+        if lr is None and opt is not None:
+            rate += " (the solver's default)"
+    rows.append(("learning rate", rate))
+    if reduction is not None:
+        rows.append(("loss over a batch", {"sum": "sum over its examples (the notes' rule)",
+                                           "mean": "mean over its examples"}.get(reduction, str(reduction))))
+    decay = s["weight_decay"]
+    rows.append(("weight decay", f"{fmt(decay)} (alpha/2 sum of squared weights)" if decay else "none"))
+    if s["early_stopping"]:
+        rows.append(("early stopping", f"yes: {fmt(s['validation_fraction'])} of the training data held out, "
+                                       f"patience {s['patience']} epochs, best weights kept"))
+    else:
+        stop = "no" if s["tol"] is None else f"no; stops when the loss improves by less than {fmt(s['tol'])} " \
+                                             f"for {s['patience']} epochs"
+        rows.append(("early stopping", stop))
+    shown = {k: v for k, v in ({**training, **(params or {})}).items() if k != "trainer" and v is not None}
+    if trainer:
+        shown.update({k: v for k, v in trainer.items() if v is not None})
+    rows.append(("all settings", ", ".join(f"{k}={v}" for k, v in shown.items())))
+    return rows
+
+
+def _batch(size) -> str:
+    return "all examples" if size is None else str(size)
+
+
 # ------------------------------------------------------------------------------ export
-@click.command(epilog="""
+@click.command(short_help="Write MODEL's forward pass as an ONNX graph.", epilog="""
 \b
-Example:
-  deltaprop export model.safetensors --onnx model.onnx""")
+Examples:
+  deltaprop export model.safetensors --onnx model.onnx
+  deltaprop export digits.safetensors --onnx digits.onnx --input-dtype uint8""")
 @model_argument
 @click.option("--onnx", "onnx_path", required=True, type=click.Path(dir_okay=False), help="The ONNX file to write.")
 @click.option("--opset", type=int, default=17, show_default=True, help="ONNX operator set version.")
-def export(model: str, onnx_path: str, opset: int) -> None:
-    """Write MODEL's forward pass as ONNX, with its input standardisation built in.
+@click.option("--input-dtype", type=click.Choice(["float32", "float64", "uint8"]), default="float32",
+              show_default=True, help="The element type of the input X (cast inside the graph).")
+def export(model: str, onnx_path: str, opset: int, input_dtype: str) -> None:
+    """Write MODEL as ONNX that gives what `deltaprop predict` gives.
 
-    The graph maps raw inputs "X" (N, n_features) to the network's outputs "o"; for a
-    classifier with one output per class the predicted class is the argmax of "o", with
-    one output (two classes) the second class where "o" is above the middle of its target
-    values. A regressor with bounded outputs gives its scaled targets (the model file's
-    ``target_scaling`` maps them back).
+    The graph maps raw inputs "X" (N, n_features), float32 by default, through the model's
+    input standardisation and network to "label" and "probabilities" (a classifier; the
+    class names are in the metadata as "classes") or "variable" (a regressor, targets
+    un-scaled), plus the raw network outputs "o".
     """
+    from ..encoding import Encoding
     from ..export import export_onnx
 
     m = load_model(model)
-    scaler = m.pre.inputs
-    export_onnx(m.obj, onnx_path, opset=opset, input_mean=None if scaler is None else scaler.mean,
-                input_scale=None if scaler is None else scaler.scale)
-    click.echo(f"wrote {onnx_path}: inputs X (N, {m.n_features}) -> outputs o (N, {m.network.n_outputs})")
+    encoding = None
+    if not m.is_estimator:  # an estimator carries its own classes or target scaling
+        classes = m.class_encoder() if m.task == CLASSIFICATION else None
+        encoding = Encoding(m.pre.inputs, classes=classes, targets=None if classes else m.pre.targets)
+    proto = export_onnx(m.obj, onnx_path, opset=opset, input_dtype=input_dtype, encoding=encoding)
+    outputs = ", ".join(o.name for o in proto.graph.output)
+    click.echo(f"wrote {onnx_path}: input X (N, {m.n_features}) {input_dtype} -> outputs {outputs}")
 
 
 # ------------------------------------------------------------------------------ plot
-@click.command(epilog="""
+@click.command(short_help="Plot MODEL: loss curves, decision regions, network.", epilog="""
 \b
 Examples:
   deltaprop plot model.safetensors --kind history -o loss.png
@@ -261,13 +341,19 @@ def _layer_sizes(text: str) -> list[int]:
     return sizes
 
 
-def _network(model: str | None, layers: str, activation: str, output_activation: str, loss: str, seed: int):
-    """The model file's network (and its Model), or a fresh one from the options."""
+def _network(model: str | None, layers: str, activation: str, output_activation: str, loss: str, seed: int,
+             check_sizes=None):
+    """The model file's network (and its Model), or a fresh one from the options.
+
+    ``check_sizes(sizes, n_parameters)`` may refuse --layers before anything is allocated.
+    """
     if model is not None:
         m = load_model(model)
         return m.network, m
-    net = Network(_layer_sizes(layers), activation=activation, output_activation=output_activation, loss=loss,
-                  seed=seed)
+    sizes = _layer_sizes(layers)
+    if check_sizes is not None:
+        check_sizes(sizes, sum((a + 1) * b for a, b in zip(sizes, sizes[1:])))
+    net = Network(sizes, activation=activation, output_activation=output_activation, loss=loss, seed=seed)
     return net, None
 
 
@@ -295,7 +381,7 @@ def network_options(f):
     return f
 
 
-@click.command(epilog="""
+@click.command(short_help="Check backpropagation against finite differences.", epilog="""
 \b
 Examples:
   deltaprop gradcheck                                   # the notes' 2-3-1 sigmoid network
@@ -304,11 +390,15 @@ Examples:
 @click.argument("model", required=False, type=click.Path(dir_okay=False))
 @network_options
 @click.option("--data", help="Check on these examples (with MODEL) instead of random ones.")
+@click.option("--target", help="The target column of --data [default: the model's target column, else the last].")
 @click.option("--examples", "n_examples", type=click.IntRange(min=1), default=5, show_default=True,
               help="Number of random examples (or the first rows of --data).")
-@click.option("--h", "h", type=float, default=1e-6, show_default=True, help="Finite-difference step.")
+@click.option("--step", "h", type=float, default=1e-6, show_default=True,
+              help="Finite-difference step h of (J(w + h) - J(w - h)) / 2h.")
+@click.option("--h", "h_alias", type=float, hidden=True)  # the option's name before --step; kept working
 @click.option("--tolerance", type=float, default=1e-6, show_default=True, help="Largest relative error that passes.")
-def gradcheck(model, layers, activation, output_activation, loss, seed, data, n_examples, h, tolerance) -> int:
+def gradcheck(model, layers, activation, output_activation, loss, seed, data, target, n_examples, h, h_alias,
+              tolerance) -> int:
     """Compare backpropagation's gradient with central finite differences, layer by layer.
 
     Checks MODEL, or a fresh network built from --layers and the activation and loss
@@ -319,22 +409,27 @@ def gradcheck(model, layers, activation, output_activation, loss, seed, data, n_
 
     from ..gradcheck import gradcheck as check
 
-    net, m = _network(model, layers, activation, output_activation, loss, seed)
+    h = h if h_alias is None else h_alias
+    if not (np.isfinite(h) and h > 0):
+        raise click.BadParameter(f"the finite-difference step must be a positive number, got {h!r}",
+                                 param_hint="'--step'")
+
+    def affordable(sizes, n_parameters):  # a check that would take hours, refused before building it
+        check_gradcheck_size(n_parameters, n_examples, n_parameters, option=f"--layers {layers}")
+
+    net, m = _network(model, layers, activation, output_activation, loss, seed, affordable)
     rng = np.random.default_rng(seed)
     if data is not None:
         if m is None:
             raise InputError("--data needs a MODEL to read the data for; without one, gradcheck uses random data")
-        if m.is_estimator:
-            raise InputError(f"gradcheck --data reads models trained by deltaprop train; {model!r} holds a "
-                             f"{type(m.obj).__name__}, checked on random data without --data")
-        ds = data_for_model(m, data, target=None, need_target=True)
+        ds = data_for_model(m, data, target=target, need_target=True)
         X, Y = m.pre.transform_inputs(ds.X[:n_examples]), m.pre.transform_targets(ds.y[:n_examples])
     else:
         X = rng.normal(size=(n_examples, net.n_inputs))
         Y = _random_targets(net, n_examples, rng)
     errors = check(net, X, Y, h=h)
-    click.echo(f"gradient check of {net!r}")
-    t = Table(title=f"on {len(X)} {'examples of ' + data if data else 'random examples'} (h = {h:g})")
+    click.echo("gradient check of " + network_line(model or f"random weights (seed {seed})", net))
+    t = Table(title=user_text(f"on {len(X)} {'examples of ' + data if data else 'random examples'} (h = {h:g})"))
     for col in ("layer", "weights", "relative error", ""):
         t.add_column(col, justify="right")
     for i, e in enumerate(errors):
@@ -350,10 +445,10 @@ def gradcheck(model, layers, activation, output_activation, loss, seed, data, n_
 
 
 # ------------------------------------------------------------------------------ explain
-@click.command(epilog="""
+@click.command(short_help="Show one step of backpropagation in the notes' notation.", epilog="""
 \b
 Examples:
-  deltaprop explain                                        # a 2-2-1 network, one random example
+  deltaprop explain                                        # the 2-3-1 sigmoid network, a random example
   deltaprop explain --x 0.6,-0.3 --y 1 --learning-rate 0.5 --format markdown
   deltaprop explain --layers 3,2,2 --activation tanh --format latex
   deltaprop explain xor.safetensors --x 1,0 --y 1""")
@@ -371,11 +466,17 @@ def explain(model, layers, activation, output_activation, loss, seed, x_text, y_
     For each unit: net_r, o_r and delta_r; for each weight: dJ/dw_rq = -delta_r u_rq
     and its new value w_rq - eta dJ/dw_rq; and J before and after the step. With MODEL,
     --x is a raw example (standardised as the model's training data was) and --y may
-    be a class label.
+    be a class label, or the index of a class (0 for the first) that is not a label.
     """
+    from ..explain import MAX_WEIGHTS
     from ..explain import explain as run_explain
 
-    net, m = _network(model, layers, activation, output_activation, loss, seed)
+    def readable(sizes, n_parameters):  # refused before the network is built
+        if n_parameters > MAX_WEIGHTS:
+            raise InputError(f"--layers {layers} has {n_parameters:,} weights and biases, more than the "
+                             f"{MAX_WEIGHTS:,} explain prints readably; explain a smaller network")
+
+    net, m = _network(model, layers, activation, output_activation, loss, seed, readable)
     rng = np.random.default_rng(seed)
     x = _floats(x_text, "--x")
     if x is None:
@@ -398,12 +499,17 @@ def explain(model, layers, activation, output_activation, loss, seed, x_text, y_
 def _target(y_text: str | None, net: Network, m: Model | None, rng) -> np.ndarray:
     if y_text is None:
         return _random_targets(net, 1, rng)[0]
-    if m is not None and m.classes is not None and not m.is_estimator:
+    if m is not None and m.classes is not None and m.pre.classes is not None:
+        # A class label first ("setosa", or 3 for integer labels), then a class index (0 for the first class).
         labels = [str(c) for c in m.classes]
+        k = len(labels)
         if y_text in labels:
             return m.pre.transform_targets(m.classes[[labels.index(y_text)]])[0]
+        if y_text.strip().isascii() and y_text.strip().isdigit() and int(y_text) < k:
+            return m.pre.transform_targets(m.classes[[int(y_text)]])[0]
         if net.n_outputs > 1 and "," not in y_text:
-            raise InputError(f"--y {y_text!r} is not one of the model's classes ({', '.join(labels[:20])})")
+            raise InputError(f"--y {y_text!r} is neither one of the model's classes ({', '.join(labels[:20])}"
+                             f"{', ...' if k > 20 else ''}) nor a class index 0 to {k - 1}")
     y = _floats(y_text, "--y")
     if y.size != net.n_outputs:
         raise InputError(f"--y has {y.size} values but the network has {net.n_outputs} outputs; give one per output")

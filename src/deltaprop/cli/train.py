@@ -3,90 +3,70 @@
 Training goes straight through :class:`~deltaprop.training.Trainer` on a
 :class:`~deltaprop.network.Network`: every option is one Trainer or Network argument, and
 checkpoints hold the trainer's own state, so a resumed run is bitwise the uninterrupted one.
+
+Every option value is checked before any data is read: each option's click type declares
+what it allows (ASCII numbers only, with their ranges), and ``check_together`` checks the
+options that depend on each other (both in :mod:`deltaprop.cli._train_options`); a bad
+value is a usage error (exit 2) naming the option, the value and what is allowed. The same
+checks read a checkpoint's recorded options on ``--resume``, where a failure is one
+:class:`~deltaprop.errors.ModelFileError`.
+
+A checkpoint never decides where a resumed run writes or what it reads: ``-o``,
+``--checkpoint`` (default: back into the checkpoint given to ``--resume``), DATA (a recorded
+built-in data set name is the one exception: it is a name, not a path), ``--quiet`` and
+``--json`` come from the command line only.
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
+import re
+import shlex
 import time
+import warnings
 
 import click
 import numpy as np
 
-from .. import modelfile
+from .. import _threads, modelfile
 from .._json import to_json
+from .._memory import check_network_fits
 from ..activations import ACTIVATIONS
-from ..data import BUILTIN_DATASETS
 from ..callbacks import Checkpoint, StopOnSignal, load_checkpoint
-from ..errors import InputError, MissingFileError
+from ..data import BUILTIN_DATASETS
+from ..encoding import ClassEncoder, Encoding
+from ..errors import DivergenceError, InputError, ModelFileError
 from ..losses import LOSSES
 from ..network import Network
 from ..optimizers import OPTIMIZERS
 from ..schedules import SCHEDULES
 from ..training import Trainer
-from ..encoding import ClassEncoder, Encoding
 from ._exit import EXIT_INTERRUPTED
-from ._model import CLASSIFICATION, REGRESSION, Model, read_data
-from ._output import ProgressDisplay, echo_json, headline, metrics
+from ._model import CLASSIFICATION, REGRESSION, Model
+from ._output import ProgressDisplay, echo_json, headline, metrics, network_line
+from ._train_data import read_training_data
+from ._train_options import (ASCII_REAL, HIDDEN_ACTIVATIONS, MAX_EPOCHS, BatchSize, Delimiter, Hidden, Real, Whole,
+                             check_enough, check_files, check_together, hidden_sizes)
 
 #: What ``deltaprop train`` without DATA does: the notes' network (sigmoid units, squared
 #: error, 30 hidden units, gradient descent) on the built-in digits, tested on a held-out quarter.
 QUICK_START = {"data": "digits", "solver": "gd", "reduction": "mean", "learning_rate": 3.0, "epochs": 100,
                "standardize": True, "test_fraction": 0.25}
-#: Options a resumed run may change (anything else must stay as the checkpoint recorded it).
-RESUME_MAY_CHANGE = ("data", "data_dir", "epochs", "output", "checkpoint", "checkpoint_every", "quiet", "json",
-                     "resume", "config")
+#: Options a resumed run may set to another value than the checkpoint recorded (the rest are
+#: the run's settings: given again, they must equal the recorded values).
+RESUME_MAY_CHANGE = ("epochs", "checkpoint_every", "delimiter")
+#: Options a checkpoint does not record and a resumed run never takes from it: where to read
+#: and write, and how to print. They come from this command line (or its config file) only.
+NOT_RECORDED = ("output", "checkpoint", "quiet", "json", "resume", "config", "data_dir", "log_every", "threads")
 #: Config-file spellings of the flags whose parameter name differs.
 CONFIG_ALIASES = {"beta1": "beta_1", "beta2": "beta_2", "patience": "n_iter_no_change", "eta": "learning_rate"}
 #: Options that are not settings of the run and are never read from a config file.
 NOT_IN_CONFIG = ("config", "resume")
-
-
-class BatchSize(click.ParamType):
-    name = "INTEGER|auto"
-
-    def convert(self, value, param, ctx):
-        if value is None or isinstance(value, int) and not isinstance(value, bool) or value == "auto":
-            return value
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a positive integer or 'auto'", param, ctx)
-
-
-def _hidden(values) -> list[int]:
-    """``--hidden 30,30`` or ``--hidden 30 --hidden 30`` (or a TOML list) as [30, 30]."""
-    sizes = []
-    for v in values:
-        for part in str(v).replace(" ", "").split(","):
-            if part:
-                if not part.isdigit() or int(part) < 1:
-                    raise InputError(f"--hidden takes positive layer sizes such as 30 or 30,30; got {v!r}")
-                sizes.append(int(part))
-    return sizes
-
-
-def _key_values(pairs, option: str) -> dict | None:
-    """``KEY=VALUE`` options (or a TOML table) as a dict with numbers parsed."""
-    if isinstance(pairs, dict):
-        return dict(pairs) or None
-    out = {}
-    for pair in pairs or ():
-        key, sep, value = str(pair).partition("=")
-        if not sep or not key:
-            raise InputError(f"{option} takes KEY=VALUE, got {pair!r}")
-        for cast in (int, float):
-            try:
-                value = cast(value)
-                break
-            except ValueError:
-                pass
-        out[key.strip()] = value
-    return out or None
-
-
-def _names(table) -> list[str]:
-    return sorted(table)
+#: From this many training values (examples x features), a float64 run gets a note that
+#: --dtype float32 is faster (README "Command line": Fashion-MNIST measured with both).
+FLOAT32_NOTE_VALUES = 10_000_000
 
 
 def _load_config(ctx: click.Context, param: click.Parameter, path: str | None) -> str | None:
@@ -133,69 +113,84 @@ Examples:
   deltaprop train                                   # the notes' network on the built-in digits
   deltaprop train iris -o iris.safetensors --hidden 8 --solver adam --epochs 300
   deltaprop train data.csv --target species --standardize -o model.safetensors
-  deltaprop train data.csv --target price --task regress --solver lbfgs
+  deltaprop train data.csv --target 3                # the target by index (0 = first column)
+  deltaprop train data.csv --delimiter ';' --target price --task regress --solver lbfgs
   deltaprop train data.csv --config run.toml --epochs 50        # flags override the file
   deltaprop train data.csv --checkpoint run.ckpt --checkpoint-every 10 -o model.safetensors
-  deltaprop train --resume run.ckpt -o model.safetensors        # continue an interrupted run
+  deltaprop train data.csv --checkpoint run.ckpt --resume run.ckpt -o model.safetensors
+                                                    # the same command again continues the run
 """
 
 
 @click.command(epilog=EXAMPLES)
 @click.argument("data", required=False)
-@click.option("--target", help="The target column of a table (name or index; default: the last column).")
+@click.option("--target", help="The target column of a table: its name, or its index (0 = first, -1 = last; "
+                                "default: the last column).")
+@click.option("--delimiter", type=Delimiter(), help="The field separator of a CSV table [default: ',', tab for .tsv].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the trained model to this file.")
 @click.option("--task", type=click.Choice(["classify", "regress"]),
               help="Default: classify string or integer targets, regress on real-valued ones.")
-@click.option("--hidden", multiple=True, default=("30",), show_default=True,
+@click.option("--hidden", type=Hidden(), multiple=True, default=("30",), show_default=True,
               help="Hidden layer sizes: --hidden 30,30 or repeat the option.")
-@click.option("--activation", type=click.Choice(_names(ACTIVATIONS)), default="sigmoid", show_default=True,
+@click.option("--activation", type=click.Choice(HIDDEN_ACTIVATIONS), default="sigmoid", show_default=True,
               help="Hidden units' activation.")
-@click.option("--output-activation", type=click.Choice(_names(ACTIVATIONS)),
+@click.option("--output-activation", type=click.Choice(sorted(ACTIVATIONS)),
               help="Output units' activation [default: sigmoid to classify, identity to regress].")
-@click.option("--loss", type=click.Choice(_names(LOSSES)), default="squared_error", show_default=True)
-@click.option("--solver", type=click.Choice(_names(OPTIMIZERS)), default="rprop", show_default=True)
-@click.option("--learning-rate", "--eta", "learning_rate", type=float, help="eta [default: the solver's].")
-@click.option("--epochs", type=int, default=200, show_default=True, help="Total epochs of the run.")
+@click.option("--loss", type=click.Choice(sorted(LOSSES)), default="squared_error", show_default=True)
+@click.option("--solver", type=click.Choice(sorted(OPTIMIZERS)), default="rprop", show_default=True)
+@click.option("--learning-rate", "--eta", "learning_rate", type=Real(0.0, lo_open=True),
+              help="eta [default: the solver's].")
+@click.option("--epochs", type=Whole(1, MAX_EPOCHS), default=200, show_default=True, help="Total epochs of the run.")
 @click.option("--batch-size", type=BatchSize(), help="Mini-batch size for sgd/adam, or 'auto' = min(200, N).")
 @click.option("--reduction", type=click.Choice(["sum", "mean"]),
               help="Sum or average a batch's gradient [default: sum for gd, mean otherwise].")
-@click.option("--momentum", type=float, default=0.0, show_default=True, help="Momentum of gd/sgd.")
+@click.option("--momentum", type=Real(0.0, 1.0), default=0.0, show_default=True, help="Momentum of gd/sgd.")
 @click.option("--nesterov/--no-nesterov", default=False, show_default=True, help="Nesterov momentum.")
-@click.option("--beta1", "beta_1", type=float, default=0.9, show_default=True, help="Adam's beta_1.")
-@click.option("--beta2", "beta_2", type=float, default=0.999, show_default=True, help="Adam's beta_2.")
-@click.option("--epsilon", type=float, default=1e-8, show_default=True, help="Adam's epsilon.")
-@click.option("--weight-decay", type=float, default=0.0, show_default=True, help="L2 penalty alpha on the weights.")
-@click.option("--clip-norm", type=float, help="Clip the gradient to this Euclidean norm.")
-@click.option("--schedule", type=click.Choice(_names(SCHEDULES)), default="constant", show_default=True,
+@click.option("--beta1", "beta_1", type=Real(0.0, 1.0, hi_open=True), default=0.9, show_default=True,
+              help="Adam's beta_1.")
+@click.option("--beta2", "beta_2", type=Real(0.0, 1.0, hi_open=True), default=0.999, show_default=True,
+              help="Adam's beta_2.")
+@click.option("--epsilon", type=Real(0.0, lo_open=True), default=1e-8, show_default=True, help="Adam's epsilon.")
+@click.option("--weight-decay", type=Real(0.0), default=0.0, show_default=True, help="L2 penalty alpha on the weights.")
+@click.option("--clip-norm", type=Real(0.0, lo_open=True), help="Clip the gradient to this Euclidean norm.")
+@click.option("--schedule", type=click.Choice(sorted(SCHEDULES)), default="constant", show_default=True,
               help="Learning-rate schedule.")
-@click.option("--power-t", type=float, default=0.5, show_default=True, help="Exponent of the invscaling schedule.")
+@click.option("--power-t", type=Real(0.0), default=0.5, show_default=True, help="Exponent of the invscaling schedule.")
 @click.option("--schedule-option", "schedule_options", multiple=True, metavar="KEY=VALUE",
               help="step_size, drop (step); factor, min_learning_rate (adaptive).")
 @click.option("--solver-option", "solver_options", multiple=True, metavar="KEY=VALUE",
               help="e.g. delta0=0.1 (rprop), mu=1.75 (quickprop), max_fun=15000 (lbfgs).")
-@click.option("--tol", type=float, help="Stop when the loss (or validation score) stalls by this much.")
-@click.option("--patience", "n_iter_no_change", type=int, default=10, show_default=True,
+@click.option("--tol", type=Real(0.0), help="Stop when the loss (or validation score) stalls by this much.")
+@click.option("--patience", "n_iter_no_change", type=Whole(1, MAX_EPOCHS), default=10, show_default=True,
               help="Epochs without improvement before stopping (n_iter_no_change).")
 @click.option("--early-stopping/--no-early-stopping", default=False, show_default=True,
               help="Stop when the validation score stalls; keep the best epoch's weights.")
-@click.option("--validation-fraction", type=float,
+@click.option("--validation-fraction", type=Real(0.0, 1.0, hi_open=True),
               help="Hold out this fraction of the training data for validation [default: 0.1 with early stopping].")
 @click.option("--shuffle/--no-shuffle", default=True, show_default=True, help="Reshuffle mini-batches each epoch.")
-@click.option("--test-fraction", type=float, default=0.0, show_default=True,
+@click.option("--test-fraction", type=Real(0.0, 1.0, hi_open=True), default=0.0, show_default=True,
               help="Hold out this fraction as a test set, reported and stored in the model file.")
 @click.option("--standardize/--no-standardize", default=False, show_default=True,
               help="Standardise the inputs with the training data's mean and deviation (saved with the model).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the weights, splits and shuffling.")
-@click.option("--dtype", type=click.Choice(["float64", "float32"]), default="float64", show_default=True)
+@click.option("--seed", type=Whole(0, 2**128), default=0, show_default=True,
+              help="Seed of the weights, splits and shuffling.")
+@click.option("--dtype", type=click.Choice(["float64", "float32"]), default="float64", show_default=True,
+              help="Precision of the network; float32 is several times faster on large data.")
+@click.option("--threads", type=Whole(1, 1024),
+              help="BLAS threads for the matrix products [default: chosen from the size of the work].")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Folder with the Fashion-MNIST IDX files.")
 @click.option("--config", type=click.Path(dir_okay=False), is_eager=True, callback=_load_config,
               help="A TOML file with these options (flags override it).")
-@click.option("--checkpoint", type=click.Path(dir_okay=False), help="Save the training state to this file.")
-@click.option("--checkpoint-every", type=click.IntRange(min=1), default=10, show_default=True,
+@click.option("--checkpoint", type=click.Path(dir_okay=False),
+              help="Save the training state to this file [with --resume: the checkpoint resumed from].")
+@click.option("--checkpoint-every", type=Whole(1, MAX_EPOCHS), default=10, show_default=True,
               help="Epochs between checkpoints.")
-@click.option("--resume", type=click.Path(dir_okay=False), help="Continue the run saved in this checkpoint.")
+@click.option("--resume", type=click.Path(dir_okay=False),
+              help="Continue the run saved in this checkpoint (the same command again, or fewer options).")
+@click.option("--log-every", type=Whole(1, MAX_EPOCHS),
+              help="Print every N-th epoch when output is not a terminal [default: about 10 lines a run].")
 @click.option("--json", "json_", is_flag=True, help="Print the final metrics as JSON.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-q", "--quiet/--no-quiet", default=False, help="Print nothing but errors (no warnings either).")
 @click.pass_context
 def train(ctx: click.Context, **options) -> int:
     """Train a network on DATA and save it.
@@ -206,57 +201,144 @@ def train(ctx: click.Context, **options) -> int:
     (sigmoid units, squared error, gradient descent with eta = 3) learns the built-in
     digits and its test accuracy is printed.
 
-    Ctrl-C with --checkpoint finishes the epoch, saves the checkpoint and exits with
-    code 130; --resume continues bitwise as if never interrupted.
+    Ctrl-C finishes the epoch and exits with code 130: with --checkpoint the checkpoint is
+    saved and --resume continues bitwise as if never interrupted; without it, -o keeps the
+    weights reached (marked as interrupted in the file).
     """
     options["json"] = options.pop("json_")
     source = {name: ctx.get_parameter_source(name if name != "json" else "json_") for name in options}
-    given = {name for name, where in source.items() if where is click.core.ParameterSource.COMMANDLINE}
+    given = {name for name, where in source.items()
+             if where in (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.DEFAULT_MAP)}
     saved = None
     if options["resume"]:
         saved = load_checkpoint(options["resume"])
-        options = _resumed_options(saved, options, given)
+        options = _resumed_options(ctx, saved, options, given)
     elif options["data"] is None:  # the quick start, unless the command line or the config file says otherwise
-        chosen = {name for name, where in source.items() if where is not click.core.ParameterSource.DEFAULT}
-        options.update({k: v for k, v in QUICK_START.items() if k not in chosen})
+        options.update({k: v for k, v in QUICK_START.items() if k not in given})
+    check_together(options)
+    check_files(options)
     return run(options, saved)
 
 
-def _resumed_options(saved, options: dict, explicit: set) -> dict:
-    recorded = saved.metadata.get("cli", {}).get("options")
-    if recorded is None:
-        raise InputError(f"checkpoint {options['resume']!r} was not written by deltaprop train; "
-                         "resume it from Python with deltaprop.callbacks.load_checkpoint")
-    changed = sorted(n for n in explicit if n not in RESUME_MAY_CHANGE)
+# ------------------------------------------------------------------------------ resuming
+def _resumed_options(ctx: click.Context, saved, options: dict, given: set) -> dict:
+    """The run's options: the checkpoint's recorded settings, then what this command line says.
+
+    Settings given again must equal the recorded ones (except :data:`RESUME_MAY_CHANGE`);
+    :data:`NOT_RECORDED` options come from this command line only, and the checkpoint is
+    written back to the file resumed from unless ``--checkpoint`` names another.
+    """
+    path = options["resume"]
+    recorded = _recorded_settings(ctx, saved, path)
+    merged = dict(options)
+    changed = []
+    for name, value in recorded.items():
+        if name in NOT_RECORDED or name == "data":
+            continue
+        if name not in given:
+            merged[name] = value
+        elif name not in RESUME_MAY_CHANGE and _normal(name, options[name]) != _normal(name, value):
+            changed.append(f"--{name.replace('_', '-')} cannot change when resuming (the checkpoint has "
+                           f"{_shown(name, value)}, the command line {_shown(name, options[name])})")
     if changed:
-        flags = ", ".join("--" + n.replace("_", "-") for n in changed)
-        raise InputError(f"{flags} cannot change when resuming: the run continues with the settings in the "
-                         f"checkpoint; leave {'them' if len(changed) > 1 else 'it'} out (only --epochs, -o, "
-                         "--checkpoint, --checkpoint-every and --quiet may change)")
-    merged = dict(recorded)
-    for name in RESUME_MAY_CHANGE:
-        if name in explicit or name not in merged:
-            merged[name] = options[name]
-    if merged["data"] == "-" and "data" not in explicit:
-        raise InputError("the checkpointed run read its data from standard input; pass it again as DATA '-'")
-    if merged["checkpoint"] is None:
-        merged["checkpoint"] = options["resume"]
+        raise InputError(f"{'; '.join(changed)}: the run continues with the settings in the checkpoint; give the "
+                         "same values or leave them out (only --epochs, --checkpoint-every and where to read and "
+                         "write may change)")
+    if options["data"] is None:
+        data = recorded.get("data")
+        if data not in BUILTIN_DATASETS:  # a path: never taken from a file someone may have edited
+            shown = f" (it trained on {data!r})" if isinstance(data, str) else ""
+            raise InputError(f"--resume {path!r} needs the DATA the run trained on{shown}: pass it again, as in "
+                             f"deltaprop train DATA --resume {path}; a checkpoint's recorded paths are never used")
+        merged["data"] = data
+    merged["checkpoint"] = options["checkpoint"] or path
     return merged
+
+
+def _recorded_settings(ctx: click.Context, saved, path: str) -> dict:
+    """The checkpoint's ``cli`` section, checked: each option through its own click type."""
+
+    def fail(field: str, problem: str):
+        raise ModelFileError(f"cannot resume from checkpoint {path!r}: its field 'metadata.cli{field}' {problem}; it "
+                             "was not written by deltaprop train or was edited; use an unedited checkpoint")
+
+    cli = saved.metadata.get("cli")
+    if cli is None:
+        raise InputError(f"checkpoint {path!r} was not written by deltaprop train; "
+                         "resume it from Python with deltaprop.callbacks.load_checkpoint")
+    if not isinstance(cli, dict) or set(cli) != {"options", "fingerprint"}:
+        fail("", "is not an object holding exactly 'options' and 'fingerprint'")
+    if not isinstance(cli["fingerprint"], str) or not re.fullmatch(r"sha256:[0-9a-f]{64}", cli["fingerprint"]):
+        fail(".fingerprint", "is not a data fingerprint 'sha256:' + 64 hex digits")
+    if not isinstance(cli["options"], dict):
+        fail(".options", "is not an object")
+    params = {("json" if p.name == "json_" else p.name): p for p in ctx.command.params}
+    out = {}
+    for name, value in cli["options"].items():
+        if name not in params:
+            fail(f".options.{name}", "is not an option of deltaprop train")
+        if name in NOT_RECORDED:
+            continue  # older checkpoints recorded them; they are never used
+        if name in ("data", "target"):
+            if value is not None and not (isinstance(value, str) and 0 < len(value) <= 4096):
+                fail(f".options.{name}", f"is {value!r}; expected a name")
+            out[name] = value
+            continue
+        try:
+            out[name] = params[name].type_cast_value(ctx, value)
+        except (click.BadParameter, TypeError) as exc:
+            fail(f".options.{name}", getattr(exc, "message", str(exc)))
+    missing = sorted(set(params) - set(out) - set(NOT_RECORDED) - {"delimiter"})
+    if missing:
+        fail(".options", f"lacks {', '.join(missing)}")
+    try:
+        check_together({"delimiter": None, **out})
+    except (click.UsageError, InputError) as exc:
+        fail(".options", f"do not hold together: {getattr(exc, 'message', exc)}")
+    return out
+
+
+def _normal(name: str, value):
+    """A setting in one comparable form (hidden sizes as one list, KEY=VALUE options as a dict)."""
+    if name == "hidden":
+        return hidden_sizes(value)
+    if name in ("solver_options", "schedule_options"):
+        pairs = value.items() if isinstance(value, dict) else (str(p).partition("=")[::2] for p in value or ())
+        return {k.strip(): _number_or_text(v) for k, v in pairs} or None
+    if name == "target" and value is not None:
+        return str(value)
+    return to_json(value)
+
+
+def _number_or_text(value):
+    text = str(value).strip()
+    return float(text) if ASCII_REAL.fullmatch(text) else text
+
+
+def _shown(name: str, value) -> str:
+    if name == "hidden":
+        return ",".join(map(str, hidden_sizes(value)))
+    return repr(_normal(name, value))
 
 
 # ------------------------------------------------------------------------------ the run
 def run(opts: dict, saved=None) -> int:
-    for option in ("output", "checkpoint"):  # fail now, not after training
-        if opts[option]:
-            folder = os.path.dirname(os.path.abspath(opts[option]))
-            if not os.path.isdir(folder):
-                raise MissingFileError(f"cannot write --{option} {opts[option]!r}: the directory {folder!r} "
-                                       "does not exist; create it first")
+    """Read the data, train, report and save, with the options already checked by :func:`train`.
+
+    Warnings of the library and its dependencies print as one line each on stderr
+    (``deltaprop: warning: ...``), silenced by ``--quiet``; Ctrl-C finishes the epoch.
+    """
+    with _warnings_as_lines(opts["quiet"]):
+        return _run(opts, saved)
+
+
+def _run(opts: dict, saved) -> int:
     quiet = opts["quiet"]
     say = (lambda *a, **k: None) if quiet or opts["json"] else click.echo
-    ds = read_data(opts["data"], target=opts["target"], data_dir=opts["data_dir"])
+    ds = read_training_data(opts)
     if ds.y is None:
-        raise InputError(f"data {opts['data']!r} has no target; name the target column with --target")
+        index_hint = " (for a .npy array: its column index, such as --target -1)" if opts["target"] is None else ""
+        raise InputError(f"data {opts['data']!r} has no target; name the target column with --target{index_hint}")
     X, y = np.asarray(ds.X, dtype=np.float64), np.asarray(ds.y)
     fingerprint = modelfile.data_fingerprint(X, y)
     if saved is not None and saved.metadata["cli"]["fingerprint"] != fingerprint:
@@ -269,15 +351,17 @@ def run(opts: dict, saved=None) -> int:
     if classify and np.unique(y[train_i]).size < 2:
         raise InputError(f"the target has only one class ({np.unique(y[train_i]).tolist()[0]!r}); a classifier needs "
                          "at least two")
+    # The one place where the preprocessing is fitted (on the training part only).
     pre = Encoding.fit(X[train_i], y[train_i], standardize=opts["standardize"], classify=classify,
                        output_activation=output_activation)
     Xn, Yn = pre.transform_inputs(X[train_i]), pre.transform_targets(y[train_i])
     # One generator draws, in the estimators' order, the weights, the validation split's seed and
     # the trainer's shuffles: the same seed gives the network MLPClassifier/MLPRegressor would fit.
     rng = np.random.default_rng(opts["seed"])
-    hidden = _hidden(opts["hidden"])
-    net = Network([X.shape[1], *hidden, Yn.shape[1]], activation=opts["activation"],
-                  output_activation=output_activation, loss=opts["loss"], seed=rng, dtype=opts["dtype"])
+    sizes = [X.shape[1], *hidden_sizes(opts["hidden"]), Yn.shape[1]]
+    check_network_fits(sizes, opts["dtype"], option="--hidden")
+    net = Network(sizes, activation=opts["activation"], output_activation=output_activation, loss=opts["loss"],
+                  seed=rng, dtype=opts["dtype"])
     if saved is not None:
         net = saved.network
     fraction = opts["validation_fraction"]
@@ -291,21 +375,22 @@ def run(opts: dict, saved=None) -> int:
         validation = (Xn[val_i], Yn[val_i])
         Xn, Yn = Xn[fit_i], Yn[fit_i]
     metric_name = "accuracy" if classify else "R^2"
-    progress = ProgressDisplay(opts["epochs"], metric_name=metric_name, quiet=quiet or opts["json"])
-    callbacks = [progress]
+    log_every = opts["log_every"] or max(1, opts["epochs"] // 10)
+    progress = _Progress(opts["epochs"], metric_name=metric_name, quiet=quiet or opts["json"], every=log_every)
+    stop = StopOnSignal()  # Ctrl-C finishes the epoch and stops cleanly
+    callbacks = [progress, stop]
+    checkpoint = None
     if opts["checkpoint"]:
-        # Ctrl-C finishes the epoch and stops cleanly; the checkpoint then saves where it stopped.
-        cli_meta = {"options": _recorded_options(opts), "fingerprint": fingerprint}
-        callbacks += [StopOnSignal(), Checkpoint(opts["checkpoint"], every=opts["checkpoint_every"],
-                                                 metadata={"cli": cli_meta})]
+        checkpoint = Checkpoint(opts["checkpoint"], every=opts["checkpoint_every"],
+                                metadata={"cli": {"options": _recorded_options(opts), "fingerprint": fingerprint}})
+        callbacks.append(checkpoint)
     trainer = Trainer(
         solver=opts["solver"], learning_rate=opts["learning_rate"], epochs=opts["epochs"],
         batch_size=opts["batch_size"], reduction=opts["reduction"], momentum=opts["momentum"],
         nesterov=opts["nesterov"], beta_1=opts["beta_1"], beta_2=opts["beta_2"], epsilon=opts["epsilon"],
         weight_decay=opts["weight_decay"], clip_norm=opts["clip_norm"], schedule=opts["schedule"],
-        power_t=opts["power_t"], schedule_options=_key_values(opts["schedule_options"], "--schedule-option"),
-        solver_options=_key_values(opts["solver_options"], "--solver-option"), tol=opts["tol"],
-        n_iter_no_change=opts["n_iter_no_change"], early_stopping=opts["early_stopping"],
+        power_t=opts["power_t"], schedule_options=opts["schedule_options"], solver_options=opts["solver_options"],
+        tol=opts["tol"], n_iter_no_change=opts["n_iter_no_change"], early_stopping=opts["early_stopping"],
         validation_fraction=fraction or 0.1, metric=_accuracy(pre.classes) if classify else _r2,
         shuffle=opts["shuffle"], callbacks=callbacks, seed=rng,
     )  # fmt: skip
@@ -313,20 +398,39 @@ def run(opts: dict, saved=None) -> int:
         trainer.load_state_dict(saved.state)
         say(f"resuming {opts['data']} from epoch {saved.epoch} of {opts['epochs']} ({opts['resume']})")
     else:
-        say(f"{ds.name}: {net!r}")
+        say(network_line(ds.name, net))
+    first_epoch = trainer.epoch
     t0 = time.perf_counter()
     try:
-        history = trainer.fit(net, Xn, Yn, validation_data=validation, resume=saved is not None)
+        with _threads.blas_threads(net.sizes, _batch_rows(opts["batch_size"], len(Yn)), threads=opts["threads"]):
+            history = trainer.fit(net, Xn, Yn, validation_data=validation, resume=saved is not None)
+    except KeyboardInterrupt:  # a second Ctrl-C: the epoch was cut short, its weights are half-updated
+        progress.close()
+        kept = (f"the checkpoint {opts['checkpoint']!r} holds epoch {checkpoint.last_epoch}; continue with: "
+                f"deltaprop train {shlex.quote(opts['data'])} --resume {shlex.quote(opts['checkpoint'])}"
+                if checkpoint is not None and checkpoint.last_epoch is not None else
+                "nothing was saved; press Ctrl-C only once to stop at the end of an epoch and keep the weights "
+                "reached with -o PATH (or --checkpoint PATH to resume)")
+        click.echo(f"deltaprop: interrupted at once ({trainer.epoch} epochs completed); {kept}", err=True)
+        return EXIT_INTERRUPTED
     finally:
         progress.close()
     seconds = time.perf_counter() - t0
-    if history.stop_reason == "interrupted":
+    interrupted = history.stop_reason == "interrupted"
+    if interrupted and checkpoint is not None:
         click.echo(f"deltaprop: interrupted after epoch {trainer.epoch}; checkpoint saved to {opts['checkpoint']!r}; "
-                   f"continue with: deltaprop train --resume {opts['checkpoint']}", err=True)
+                   f"continue with: deltaprop train {shlex.quote(opts['data'])} --resume "
+                   f"{shlex.quote(opts['checkpoint'])}", err=True)
+        return EXIT_INTERRUPTED
+    if interrupted and not opts["output"]:
+        click.echo(f"deltaprop: interrupted after epoch {trainer.epoch}; nothing was saved: pass -o PATH to keep the "
+                   "weights reached, or --checkpoint PATH to be able to continue with --resume", err=True)
         return EXIT_INTERRUPTED
 
     model = Model(opts["output"] or "(trained)", net, {"features": ds.feature_names, "target": ds.target_name},
                   pre, task)
+    parts = {"train": X[train_i], "test": X[test_i]}
+    _check_finite_outputs(model, parts, trainer)
     results = {"train": metrics(model, X[train_i], y[train_i])}
     if len(test_i):
         results["test"] = metrics(model, X[test_i], y[test_i])
@@ -340,24 +444,109 @@ def run(opts: dict, saved=None) -> int:
                  "n_test": int(len(test_i))},
         "data_fingerprint": fingerprint, "metrics": results, "seed": opts["seed"],
     }  # fmt: skip
+    if interrupted:
+        meta["interrupted"] = {"epoch": trainer.epoch, "note": f"Ctrl-C stopped the run after epoch {trainer.epoch} "
+                                                               f"of {opts['epochs']}; these are the weights reached"}
     if opts["output"]:
         modelfile.save(net, opts["output"], metadata=meta)
+    summary = _summary(opts, trainer, history, len(Yn))
     if opts["json"] and not quiet:
-        echo_json({"epochs": history.n_epochs, "stop_reason": history.stop_reason, "loss": history.loss[-1],
-                   "metrics": results, "output": opts["output"]})
-        return 0
-    how = f"{opts['solver']}" + (f", eta = {trainer.learning_rate:g}" if trainer.learning_rate is not None else "")
-    say(f"trained {history.n_epochs} epochs ({how}; stopped: {history.stop_reason}) in {seconds:.1f} s, "
-        f"final loss {history.loss[-1]:.6g}")
-    say(f"train {headline(results['train'])} on {len(train_i)} examples")
-    if "test" in results:
-        m = results["test"]
-        if classify:
-            say(f"test accuracy: {m['accuracy']:.4f} on {m['n_examples']} held-out examples")
-        else:
-            say(f"test {headline(m)} on {m['n_examples']} held-out examples")
-    say(f"saved model to {opts['output']}" if opts["output"] else "(model not saved: pass -o PATH to keep it)")
+        echo_json({"epochs": history.n_epochs, "stop_reason": history.stop_reason, "loss": summary["loss"],
+                   "learning_rate": summary["learning_rate"], "reduction": summary["reduction"],
+                   "restored_epoch": summary["restored_epoch"], "metrics": results, "output": opts["output"]})
+    else:
+        ran = trainer.epoch - first_epoch
+        timing = f"in {seconds:.1f} s" + (f" (this process's {ran} epochs; the {first_epoch} before the resume ran "
+                                           "in another)" if saved is not None else "")
+        say(f"trained {history.n_epochs} epochs ({summary['how']}; stopped: {history.stop_reason}) {timing}")
+        say(summary["loss_line"])
+        say(f"train {headline(results['train'])} on {len(train_i)} examples")
+        if "test" in results:
+            m = results["test"]
+            if classify:
+                say(f"test accuracy: {m['accuracy']:.4f} on {m['n_examples']} held-out examples")
+            else:
+                say(f"test {headline(m)} on {m['n_examples']} held-out examples")
+        if opts["dtype"] == "float64" and Xn.size >= FLOAT32_NOTE_VALUES:
+            say(f"note: {Xn.shape[0]} x {Xn.shape[1]} training values in float64; --dtype float32 trains several "
+                "times faster with the same accuracy on data like this (see README, Command line)")
+        say(f"saved model to {opts['output']}" if opts["output"] else "(model not saved: pass -o PATH to keep it)")
+    if interrupted:
+        click.echo(f"deltaprop: interrupted after epoch {trainer.epoch}; the weights reached were saved to "
+                   f"{opts['output']!r}, marked as interrupted in its metadata", err=True)
+        return EXIT_INTERRUPTED
     return 0
+
+
+def _summary(opts: dict, trainer: Trainer, history, n_fit: int) -> dict:
+    """The learning rate used, the loss's reduction and, with early stopping, the restored epoch."""
+    solver = OPTIMIZERS[opts["solver"]]
+    reduction = opts["reduction"] or solver.reduction
+    rates = [r for r in history.learning_rate if math.isfinite(r)]
+    if rates:
+        how = f"{solver.name}, learning rate {rates[0]:g}" + (f" -> {rates[-1]:g}" if rates[-1] != rates[0] else "")
+    else:
+        how = f"{solver.name}, its own step sizes (no learning rate)"
+    what = (f"per-example mean over the {n_fit} training examples" if reduction == "mean"
+            else f"sum over the {n_fit} training examples")
+    how += f", loss: {'mean' if reduction == 'mean' else 'sum'}"
+    best = history.best_epoch
+    restored = opts["early_stopping"] and best is not None and best + 1 < history.n_epochs
+    at = best if restored else history.n_epochs - 1
+    loss = history.loss[at]
+    if restored:
+        line = (f"early stopping restored the weights of epoch {best + 1} (its best validation score"
+                + (f" {history.val_metric[best]:.4f}" if history.val_metric else "")
+                + f"); that model's loss {loss:.6g} ({what}); the metrics below are that model's")
+    else:
+        line = f"final loss {loss:.6g} ({what})"
+    return {"how": how, "loss_line": line, "loss": loss, "learning_rate": rates[0] if rates else None,
+            "reduction": reduction, "restored_epoch": best + 1 if restored else None}
+
+
+def _check_finite_outputs(model: Model, parts: dict, trainer: Trainer) -> None:
+    """A run whose trained network gives NaN or infinite outputs diverged, whatever its loss said."""
+    for name, X in parts.items():
+        with np.errstate(over="ignore", invalid="ignore"):  # the overflow is the finding, reported below
+            finite = np.all(np.isfinite(model.outputs(X))) if len(X) else True
+        if not finite:
+            raise DivergenceError(
+                f"training diverged: the trained network's outputs on the {name} data are NaN or infinite (epoch "
+                f"{trainer.epoch}, solver {trainer.solver!r}); use a smaller learning rate or standardise the inputs "
+                "(--standardize)", epoch=trainer.epoch)
+
+
+class _Progress(ProgressDisplay):
+    """The progress display, printing every ``every``-th epoch (and the last) when not on a terminal."""
+
+    def __init__(self, total_epochs: int, *, metric_name: str, quiet: bool, every: int):
+        super().__init__(total_epochs, metric_name=metric_name, quiet=quiet)
+        self.every = every
+
+    def on_epoch_end(self, trainer, net, epoch: int, logs: dict) -> None:
+        if self._bar is None and (epoch + 1) % self.every and epoch + 1 != self.total:
+            return
+        super().on_epoch_end(trainer, net, epoch, logs)
+
+
+@contextlib.contextmanager
+def _warnings_as_lines(quiet: bool):
+    """Each distinct warning raised inside as one line ``deltaprop: warning: ...`` on stderr (none when quiet)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore" if quiet else "default")
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            click.echo(f"deltaprop: warning: {' '.join(str(message).split())}", err=True)
+
+        warnings.showwarning = show
+        yield
+
+
+def _batch_rows(batch_size, n: int) -> int:
+    """The rows of one step's matrix products: the mini-batch, or all ``n`` examples."""
+    if batch_size == "auto":
+        return min(200, n)
+    return n if batch_size is None else min(int(batch_size), n)
 
 
 def _task(forced: str | None, ds, y: np.ndarray) -> str:
@@ -380,8 +569,8 @@ def _split(n: int, fraction: float, seed: int, stratify, option: str, *, sort: b
     """
     if not fraction:
         return np.arange(n), np.arange(0)
-    if not 0.0 < fraction < 1.0:
-        raise InputError(f"{option} must be between 0 and 1, got {fraction}")
+    classes = np.unique(stratify) if stratify is not None and np.ndim(stratify) == 1 else None
+    check_enough(n - math.ceil(fraction * n), n, fraction, option, classes)  # scikit-learn's test size
     from sklearn.model_selection import train_test_split
 
     index = np.arange(n)
@@ -412,9 +601,20 @@ def _r2(net, X, Y, sample_weight=None) -> float:
 
 
 def _recorded_options(opts: dict) -> dict:
-    """The run's options as a checkpoint records them: plain JSON, file paths made absolute."""
+    """The run's settings as a checkpoint records them: plain JSON, no output paths or display options.
+
+    DATA is recorded for the messages (a built-in data set's name is reused on resume; a
+    path never is).
+    """
     out = {}
     for k, v in opts.items():
-        is_path = isinstance(v, str) and v not in BUILTIN_DATASETS and os.path.exists(v)
-        out[k] = os.path.abspath(v) if k in ("data", "config", "data_dir") and is_path else v
+        if k in NOT_RECORDED:
+            continue
+        if k in ("solver_options", "schedule_options"):
+            v = [f"{key}={value}" for key, value in (v or {}).items()]
+        elif k == "hidden":
+            v = hidden_sizes(v)
+        elif k == "data" and isinstance(v, str) and v not in BUILTIN_DATASETS and os.path.exists(v):
+            v = os.path.abspath(v)
+        out[k] = v
     return to_json(out)

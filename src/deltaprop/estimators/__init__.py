@@ -11,12 +11,12 @@ Their defaults are one rule, measured against scikit-learn's (``benchmarks/defau
 :func:`default_settings` gives it for a task and a number of rows, for every front end.
 
 Modules: ``_base`` (the shared :class:`_BaseMLP`: parameters, ``_fit``, the trainer, model
-files), ``_classifier``, ``_regressor``, ``_defaults`` (the rule), ``_random`` (``random_state``).
+files), ``_classifier``, ``_regressor``, ``_defaults`` (the rule), ``_checks`` (parameter and input checks),
+``_random`` (``random_state``).
 """
 
 from ._classifier import MLPClassifier
 from ._defaults import LARGE_N, default_settings
-from ._random import _generator
 from ._regressor import MLPRegressor
 
 __all__ = ["MLPClassifier", "MLPRegressor", "default_settings", "LARGE_N"]

@@ -20,25 +20,32 @@ What differs from scikit-learn, and why:
 
 from __future__ import annotations
 
-import logging
+import copy
+import functools
 import numbers
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._json import to_json
-from .._validation import check_table
 from ..activations import get_activation
-from ..dask_engine import fit_estimator, is_dask_collection, score_blockwise, select_engine
 from ..errors import InputError, InputTypeError
 from ..losses import get_loss
 from ..network import Network
 from ..optimizers import get_optimizer
 from ..training import Trainer
+from ._checks import (
+    _check_choice,
+    _check_inputs,
+    _check_number,
+    _hidden_sizes,
+    _normalised,
+)
 from ._defaults import AUTO, Settings, resolve
 from ._random import _generator, _int_seed
 
@@ -52,47 +59,6 @@ SKLEARN_LEARNING_RATE_INIT = 1e-3
 _SKLEARN_ACTIVATION_NAMES = {"sigmoid": "logistic"}
 # TARGET_INTERVALS (where a bounded output puts the regressor's scaled targets) and EPS (the
 # probabilities' clipping) live in deltaprop.encoding, which encodes targets for every front end.
-
-
-# --------------------------------------------------------------------------- parameter checks
-def _check_choice(value, choices, name):
-    if not isinstance(value, str) or value not in choices:
-        valid = ", ".join(repr(c) for c in choices)
-        raise InputError(f"{name}={value!r} is not one of {valid}; choose one of them")
-    return value
-
-
-def _check_number(value, name, *, low=None, high=None, low_open=False, high_open=False, integer=False):
-    """A real (or integer) parameter in an interval; the message names the interval."""
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind):
-        what = "an integer" if integer else "a number"
-        raise InputTypeError(f"{name} must be {what}, got {value!r}")
-    bad = not np.isfinite(value)
-    if low is not None:
-        bad |= value <= low if low_open else value < low
-    if high is not None:
-        bad |= value >= high if high_open else value > high
-    if bad:
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
-        interval = f"{left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
-        raise InputError(f"{name}={value!r} is outside {interval}; pass a value in that range")
-    return value
-
-
-def _hidden_sizes(hidden_layer_sizes) -> list[int]:
-    sizes = [hidden_layer_sizes] if isinstance(hidden_layer_sizes, numbers.Integral) else hidden_layer_sizes
-    try:
-        sizes = list(sizes)
-    except TypeError:
-        raise InputTypeError(
-            f"hidden_layer_sizes must be an int or a sequence of ints such as (100,), got {hidden_layer_sizes!r}"
-        ) from None
-    for s in sizes:
-        if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s <= 0:
-            raise InputError(f"hidden_layer_sizes must hold positive integers, got {hidden_layer_sizes!r}")
-    return [int(s) for s in sizes]
 
 
 class _BaseMLP(BaseEstimator):
@@ -243,34 +209,68 @@ class _BaseMLP(BaseEstimator):
         self.tol_, self.early_stopping_ = p["tol"], p["early_stopping"]
 
     # ------------------------------------------------------------------ fitting
-    def _fit(self, X, y, sample_weight=None, *, incremental: bool, classes=None):
-        if any(is_dask_collection(a) for a in (X, y, sample_weight)):  # the Dask engine: dask_engine.py
-            if self.engine != "local":
-                return fit_estimator(self, X, y, sample_weight, incremental=incremental, classes=classes)
-            X, y, sample_weight = select_engine(X, y, sample_weight, engine="local")
+    def _fit(self, X, y, sample_weight=None, *, incremental: bool, classes=None, engine=None):
+        """The one fit of both estimators, for ``fit`` and ``partial_fit``, in memory or on Dask.
+
+        Dask collections (and only they) bring in :mod:`deltaprop.dask`, imported here: with
+        ``engine="local"`` they are computed into memory; ``partial_fit`` runs this fit on
+        each block of rows in turn, as ``dask_ml.wrappers.Incremental`` does; ``fit`` takes
+        its inputs, target encoding and data source from :meth:`_dask_fit_data` and
+        :meth:`_training_data`, and everything else (checks, the defaults rule,
+        initialisation, trainer, history, the ConvergenceWarning rule) is the code below.
+        ``engine`` overrides ``self.engine`` for this call.
+        """
+        engine = self.engine if engine is None else engine
+        if engine is not None:
+            _check_choice(engine, ("local", "dask"), "engine")
+        on_dask = any(_is_dask_collection(a) for a in (X, y, sample_weight))
+        if on_dask and (engine == "local" or incremental):
+            from .. import dask as dask_plugin  # the optional Dask package, only for Dask collections
+
+            if engine == "local":
+                X, y, sample_weight = dask_plugin.compute(X, y, sample_weight)
+                on_dask = False
+            else:
+                for X_b, y_b, sw_b in dask_plugin.row_blocks(X, y, sample_weight):
+                    self._fit(X_b, y_b, sw_b, incremental=True, classes=classes, engine="local")
+                return self
         if incremental and self.early_stopping is True:
             raise InputError("partial_fit does not support early_stopping=True; use fit, or turn it off")
         first = not hasattr(self, "network_") or not (incremental or self.warm_start)
-        X, y = self._validate_fit_data(X, y, reset=first)
-        # The rule's n is the first fit's rows, so that a continued fit keeps its settings.
-        n_rule = X.shape[0] if first else (getattr(self, "settings_", None) or {}).get("n_examples", X.shape[0])
-        p = self._checked_params(n_rule, target_kind=self._target_kind(y, classes, first=first), incremental=incremental)
+        if on_dask:
+            X, y, sw, summary = self._dask_fit_data(X, y, sample_weight, first=first)
+            target = summary
+        else:
+            X, y = self._validate_fit_data(X, y, reset=first)
+            target = y
+        # The defaults rule for the first fit's rows, so that a continued fit keeps its settings;
+        # on Dask without automatic early stopping (no hold-out there).
+        n_rows = X.shape[0] if np.isfinite(X.shape[0]) else None
+        n_rule = n_rows if first else (getattr(self, "settings_", None) or {}).get("n_examples", n_rows)
+        p = self._checked_params(n_rule, target_kind=self._target_kind(target, classes, first=first),
+                                 incremental=incremental or on_dask)
         self._record_settings(p, n_rule)
-        Y = self._encode_targets(y, first=first, classes=classes, activation=p["output_activation"])
-        sw = self._sample_weights(sample_weight, X, y, incremental=incremental)
+        if on_dask:
+            n_outputs = self._encode_targets(summary, first=first, classes=None, activation=p["output_activation"]).shape[1]
+        else:
+            Y = self._encode_targets(y, first=first, classes=classes, activation=p["output_activation"])
+            sw = self._sample_weights(sample_weight, X, y, incremental=incremental)
+            n_outputs = Y.shape[1]
         rng = _generator(self.random_state)
         if first:
-            self._initialize(p, X.shape[1], Y.shape[1], rng)
-        elif self.network_.sizes != [X.shape[1], *p["hidden"], Y.shape[1]]:
+            self._initialize(p, X.shape[1], n_outputs, rng)
+        elif self.network_.sizes != [X.shape[1], *p["hidden"], n_outputs]:
             raise InputError(
                 f"warm_start and partial_fit continue the fitted network {self.network_.sizes}; "
                 "fit from scratch (warm_start=False) after changing hidden_layer_sizes"
             )
+        if on_dask:
+            Y = self._dask_targets(y, p["output_activation"])
         validation = None
         if p["early_stopping"]:
             X, Y, sw, validation = self._validation_split(X, Y, y, sw, rng)
         trainer = self._make_trainer(p, X.shape[0], sw, rng)
-        data = self._training_data(X, Y, _normalised(sw, p["reduction"]))
+        data = self._training_data(X, Y, _normalised(sw, p["reduction"]), engine=engine, on_dask=on_dask)
         if incremental:
             if self._trainer_state is not None:
                 trainer.load_state_dict(self._trainer_state)
@@ -314,12 +314,62 @@ class _BaseMLP(BaseEstimator):
         self.validation_scores_ = [] if p["early_stopping"] else None
         self._trainer_state = None
 
-    def _training_data(self, X, Y, sw) -> tuple:
+    def _training_data(self, X, Y, sw, *, engine, on_dask: bool) -> tuple:
         """The trainer's data arguments: ``(X, Y, sample_weight)``, or ``(source,)`` for a data source.
 
-        The one place where the data source is chosen; the Dask engine returns its own here.
+        The one place where the data source is chosen: arrays stay arrays, unless the data
+        is on Dask or ``engine="dask"`` sends NumPy data to the cluster; then the source is
+        :func:`deltaprop.dask.training_source`'s :class:`~deltaprop.dask.DaskData`.
         """
-        return X, Y, sw
+        if not (on_dask or engine == "dask"):
+            return X, Y, sw
+        from .. import dask as dask_plugin
+
+        return (dask_plugin.training_source(X, Y, sw, client=self.client),)
+
+    # ------------------------------------------------------------------ fitting on Dask
+    def _dask_fit_data(self, X, y, sample_weight, *, first: bool):
+        """``(X, y, sw, summary)`` for :meth:`_fit` from Dask collections (see :mod:`deltaprop.dask`).
+
+        The checks that need all of the data run on the cluster; the target encoding is
+        fitted, by the estimator's own :meth:`_encode_targets`, on the few numbers
+        :func:`deltaprop.dask.target_summary` brings back (``summary``: the classes, or the
+        target range). ``class_weight`` and ``early_stopping=True`` are refused (they would
+        need the labels or a split here).
+        """
+        from .. import dask as dask_plugin
+
+        if self.early_stopping is True:  # "auto" resolves to False on Dask
+            raise InputError(
+                "early_stopping=True is not available when fitting on Dask; set early_stopping=False "
+                "and choose max_iter and tol, or fit on NumPy data"
+            )
+        if getattr(self, "class_weight", None) is not None:
+            raise InputError("class_weight is not available when fitting on Dask; multiply it into sample_weight")
+        X, y, sw, names = dask_plugin.fit_inputs(X, y, sample_weight)
+        d = int(X.shape[1])
+        if not first and d != self.n_features_in_:
+            raise InputError(f"X has {d} features, but the model was fitted with {self.n_features_in_}")
+        self.n_features_in_ = d
+        if names is not None:
+            self.feature_names_in_ = names
+        elif first and hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        classifier = is_classifier(self)
+        summary = dask_plugin.target_summary(y, classifier=classifier)
+        if classifier and summary.ndim == 1:
+            check_classification_targets(summary)
+        return X, y, sw, summary
+
+    def _dask_targets(self, y, activation: str):
+        """``y`` encoded where it lives, block by block, by this estimator's fitted encoding."""
+        from .. import dask as dask_plugin
+
+        encoder = copy.copy(self)
+        encoder.client = None  # a live connection: neither picklable nor needed on a worker
+        encoder.callbacks = None
+        encode = functools.partial(_encode_target_block, encoder, activation)
+        return dask_plugin.encode_targets(y, encode, self.n_outputs_, self.network_.dtype)
 
     def _validation_split(self, X, Y, y, sw, rng):
         """Hold out ``validation_fraction`` of the data, stratified by class for single-label targets.
@@ -373,8 +423,9 @@ class _BaseMLP(BaseEstimator):
         elif p["solver"] == "lbfgs":
             learning_rate = None
         callbacks = list(self.callbacks or ())
-        if self.verbose:
-            callbacks.append(_LogProgress())
+        if self.verbose:  # losses printed per example, as loss_curve_ holds them
+            weight_sum = n_train if sw is None else float(sw.sum())
+            callbacks.append(_LogProgress(1.0 if p["reduction"] == "mean" else 1.0 / weight_sum))
         return Trainer(
             solver=p["solver"],
             learning_rate=learning_rate,
@@ -470,8 +521,10 @@ class _BaseMLP(BaseEstimator):
 
     def score(self, X, y, sample_weight=None) -> float:
         """Accuracy (classifier) or R^2 (regressor), as scikit-learn's; computed blockwise on Dask arrays."""
-        if is_dask_collection(X):
-            return score_blockwise(self, X, y, sample_weight)
+        if _is_dask_collection(X):
+            from .. import dask as dask_plugin
+
+            return dask_plugin.score_blockwise(self, X, y, sample_weight, classifier=is_classifier(self))
         mixin = ClassifierMixin if isinstance(self, ClassifierMixin) else RegressorMixin
         return mixin.score(self, X, y, sample_weight=sample_weight)
 
@@ -566,84 +619,47 @@ class _BaseMLP(BaseEstimator):
         pass
 
 
+def _is_dask_collection(obj) -> bool:
+    """Whether ``obj`` is a Dask collection (array, DataFrame, Series), without importing Dask."""
+    return hasattr(obj, "__dask_graph__") and hasattr(obj, "__dask_keys__")
+
+
+def _blockwise_on_dask(method):
+    """Decorator for a ``predict``-like method: a Dask input gives a lazy Dask result.
+
+    Other inputs call the method itself; a Dask array or DataFrame is mapped over its row
+    blocks by :func:`deltaprop.dask.predict_blockwise`, which calls the same method on each
+    block. Dask is imported only then.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, X, *args, **kwargs):
+        if _is_dask_collection(X):
+            from .. import dask as dask_plugin
+
+            return dask_plugin.predict_blockwise(self, X, method.__name__)
+        return method(self, X, *args, **kwargs)
+
+    return wrapper
+
+
+def _encode_target_block(estimator, activation: str, y):
+    """One block of targets encoded by a fitted estimator (runs on a Dask worker)."""
+    return estimator._encode_targets(y, first=False, classes=None, activation=activation)
+
+
 class _LogProgress:
-    """``verbose=True``: one ``logging`` record per epoch on the ``deltaprop`` logger (never print)."""
+    """``verbose=True``: "Iteration n, loss = ..." on standard output each epoch, as scikit-learn prints it.
+
+    The user's explicit request is the one place the library prints. ``per_example`` turns
+    the trainer's loss into the per-example loss of ``loss_curve_``. With early stopping
+    the validation score follows ("Validation score: ...").
+    """
+
+    def __init__(self, per_example: float = 1.0):
+        self.per_example = per_example
 
     def on_epoch_end(self, trainer, net, epoch, logs):
-        logging.getLogger("deltaprop").info("epoch %d: %s", epoch + 1, logs)
-
-
-def _check_inputs(X, y=None) -> None:
-    """deltaprop's messages (naming the cell and the fix) for the commonest bad inputs.
-
-    Runs before scikit-learn's ``validate_data``, which does the rest of the checking but
-    reports NaN, ragged rows, text or mismatched lengths without saying where or what to do.
-    """
-    if hasattr(X, "tocsr") or hasattr(X, "todense"):  # scipy.sparse matrices and arrays
-        raise InputTypeError(
-            f"X is a sparse {type(X).__name__}; the estimators train on dense arrays: pass X.toarray() "
-            "(mind the memory: n_examples x n_features values)"
-        )
-    _check_frame_missing(X)
-    check_table(X, name="X")
-    if y is None:
-        return
-    y_arr = np.asarray(y)
-    check_table(y_arr[:, None] if y_arr.ndim == 1 and y_arr.dtype.kind in "fc" else y_arr, name="y")
-    shape_X = X.shape if hasattr(X, "shape") else np.asarray(X).shape
-    if not shape_X or not y_arr.ndim:
-        return  # scalars: scikit-learn's message asks for arrays
-    n_X, n_y = shape_X[0], y_arr.shape[0]
-    if n_X != n_y:
-        raise InputError(f"X has {n_X} examples but y has {n_y} targets; pass one target per example")
-
-
-def _check_frame_missing(X) -> None:
-    """A DataFrame with missing values (pandas NA, NaN or None) names the columns and rows.
-
-    Nullable columns (``Int64``, ``boolean``, ``string``, ...) would otherwise become object
-    arrays whose NA scikit-learn reports without a column.
-    """
-    if not (hasattr(X, "columns") and hasattr(X, "isna")):
-        return
-    missing = X.isna()
-    per_column = missing.sum(axis=0)
-    bad = [c for c, k in per_column.items() if k]
-    if not bad:
-        return
-    column = bad[0]
-    rows = np.flatnonzero(np.asarray(missing[column]))
-    others = f" (and in columns {', '.join(map(repr, bad[1:4]))}{', ...' if len(bad) > 4 else ''})" if len(bad) > 1 else ""
-    raise InputError(
-        f"X column {column!r} holds {rows.size} missing value(s) (pandas NA or NaN), first in row {int(rows[0])}{others}; "
-        "fill them (X.fillna(...), or sklearn.impute.SimpleImputer in a pipeline) or drop those rows"
-    )
-
-
-def _float_dtype(dtype) -> np.dtype:
-    from .._validation import check_dtype
-
-    return check_dtype(dtype)
-
-
-def _normalised(sw: np.ndarray | None, reduction: str) -> np.ndarray | None:
-    """For "mean": weights rescaled to sum to n, so that dividing by n divides by sum_i s_i."""
-    if sw is None or reduction != "mean":
-        return sw
-    return sw * (sw.shape[0] / sw.sum())
-
-
-def _check_sample_weight(sample_weight, n: int) -> np.ndarray | None:
-    """Per-example weights s_i >= 0 with at least one non-zero (None: all ones)."""
-    if sample_weight is None:
-        return None
-    sw = np.asarray(sample_weight, dtype=np.float64)
-    if sw.ndim == 0:
-        sw = np.full(n, float(sw))
-    if sw.shape != (n,):
-        raise InputError(f"sample_weight has shape {sw.shape} but X has {n} examples; pass one weight per example")
-    if not np.isfinite(sw).all() or (sw < 0).any():
-        raise InputError("sample_weight must be finite and non-negative")
-    if not sw.any():
-        raise InputError("sample_weight is zero for every example; at least one weight must be non-zero")
-    return sw
+        print(f"Iteration {epoch + 1}, loss = {logs['loss'] * self.per_example:.8f}", flush=True)
+        if logs.get("val_metric") is not None:
+            print(f"Validation score: {logs['val_metric']:.6f}", flush=True)

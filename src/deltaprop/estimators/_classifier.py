@@ -8,10 +8,10 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from ..dask_engine import blockwise_on_dask
 from ..encoding import ClassEncoder, output_targets
 from ..errors import InputError
-from ._base import _BaseMLP, _check_inputs, _check_sample_weight, _float_dtype
+from ._base import _BaseMLP, _blockwise_on_dask
+from ._checks import _check_inputs, _check_sample_weight, _float_dtype
 
 __all__ = ["MLPClassifier"]
 
@@ -137,9 +137,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Where training runs. None: on the Dask cluster when X is a Dask array or DataFrame,
         else here; "dask" also trains NumPy data on the cluster; "local" computes Dask inputs
         into memory. ``predict``, ``predict_proba`` and ``score`` on Dask arrays always run
-        blockwise on the cluster. See :mod:`deltaprop.dask_engine` and ``docs/dask.md``.
+        blockwise on the cluster. See :mod:`deltaprop.dask` (extra ``dask``) and ``docs/dask.md``.
     client : distributed.Client or None
-        The cluster; default the current client, or a local cluster started on first use.
+        The cluster; default the current client, else a threads-only local cluster in this
+        process, started on first use (:func:`deltaprop.dask.get_client`).
 
     Attributes
     ----------
@@ -367,7 +368,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     # ------------------------------------------------------------------ prediction
-    @blockwise_on_dask
+    @_blockwise_on_dask
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes): the outputs normalised (see Notes).
 
@@ -383,12 +384,12 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def _proba(self, o: np.ndarray, activation: str) -> np.ndarray:
         return self._class_encoder(activation).proba(o)
 
-    @blockwise_on_dask
+    @_blockwise_on_dask
     def predict_log_proba(self, X) -> np.ndarray:
         """``log(predict_proba(X))``; finite, since probabilities are clipped into [eps, 1 - eps]."""
         return np.log(self.predict_proba(X))
 
-    @blockwise_on_dask
+    @_blockwise_on_dask
     def predict(self, X) -> np.ndarray:
         """Labels, shape (n_samples,), or a 0/1 indicator matrix (n_samples, n_labels) for multilabel fits."""
         return self._labels(self._outputs(X), self.network_.output_activation)

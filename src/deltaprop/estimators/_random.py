@@ -1,7 +1,6 @@
 """``random_state`` as a numpy Generator: the estimators' one source of randomness.
 
-A module of its own (it imports nothing of deltaprop's but the errors), so that the Dask
-engine can use it without importing the estimators, which import the engine.
+Imports nothing of deltaprop's but the errors, so that any layer may use it.
 """
 
 from __future__ import annotations

@@ -6,10 +6,10 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from ..dask_engine import blockwise_on_dask
 from ..encoding import TARGET_INTERVALS, TargetScaler
 from ..errors import InputError
-from ._base import _BaseMLP, _check_inputs, _check_sample_weight, _float_dtype
+from ._base import _BaseMLP, _blockwise_on_dask
+from ._checks import _check_inputs, _check_sample_weight, _float_dtype
 
 __all__ = ["MLPRegressor"]
 
@@ -124,7 +124,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
-    @blockwise_on_dask
+    @_blockwise_on_dask
     def predict(self, X) -> np.ndarray:
         """Predictions, shape (n_samples,) for one output, else (n_samples, n_outputs), float64."""
         return self._values(self._outputs(X))

@@ -1,0 +1,360 @@
+"""The commands other than ``train``, help and output (issue 13), and the CLI side of issue 14.
+
+Everything runs through ``deltaprop.cli.main(argv)``: the exit code, what reaches stdout,
+and for a failure exactly one ``deltaprop: error: ...`` line on stderr without a traceback.
+"""
+
+import io
+import json
+import os
+import shlex
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+from deltaprop.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, main
+from deltaprop.modelfile import read
+
+# Column names and labels that rich would read as markup (issue 14 point 6).
+FEATURES = ["mass [kg]", "length [/m]", "w"]
+CLASSES = ["[/]x", "b [red]", "c"]
+
+
+def one_error_line(err: str) -> str:
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("deltaprop: error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def fit_quietly(estimator, X, y):
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory):
+    """A CSV with markup-like column names and class labels: 3 features, target 'species'."""
+    root = tmp_path_factory.mktemp("cmds")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = np.array(CLASSES)[np.argmax(X, axis=1)]
+    path = root / "table.csv"
+    with open(path, "w") as f:
+        f.write(",".join(f'"{c}"' if "," in c else c for c in [*FEATURES, "species"]) + "\n")
+        for row, label in zip(X, y):
+            f.write(",".join(repr(float(v)) for v in row) + f",{label}\n")
+    return root, str(path), X, y
+
+
+@pytest.fixture(scope="module")
+def cli_model(table):
+    root, path, _, _ = table
+    model = str(root / "cli.safetensors")
+    assert main(["train", path, "--target", "species", "--hidden", "4", "--epochs", "5", "--weight-decay", "0.01",
+                 "--early-stopping", "--validation-fraction", "0.2", "-q", "-o", model]) == 0
+    return model
+
+
+@pytest.fixture(scope="module")
+def frame_classifier(table):
+    """An MLPClassifier fitted on a pandas DataFrame (feature names kept) and saved from Python."""
+    pd = pytest.importorskip("pandas")
+    root, _, X, y = table
+    clf = fit_quietly(dp.MLPClassifier((4,), alpha=1e-3, max_iter=30, random_state=0),
+                      pd.DataFrame(X, columns=FEATURES), pd.Series(y, name="species"))
+    path = str(root / "frame_clf.safetensors")
+    dp.save(clf, path)
+    return path, clf
+
+
+@pytest.fixture(scope="module")
+def array_classifier(table):
+    """An MLPClassifier fitted on plain arrays with integer labels, saved from Python."""
+    root, _, X, y = table
+    clf = fit_quietly(dp.MLPClassifier((4,), max_iter=30, random_state=0), X, np.argmax(X, axis=1))
+    path = str(root / "array_clf.safetensors")
+    dp.save(clf, path)
+    return path, clf
+
+
+# ------------------------------------------------------------------------------ usage and help
+def test_no_arguments_prints_the_multiline_usage_with_its_commands(capsys):
+    assert main([]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert lines[0] == "Usage: deltaprop [OPTIONS] COMMAND [ARGS]..."
+    assert "Commands:" in lines and len(lines) > 15
+    assert "deltaprop: error" not in err
+
+
+def test_help_shows_every_command_description_whole_on_80_columns(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    commands = out[out.index("Commands:"):].splitlines()[1:9]
+    assert [line.split()[0] for line in commands] == sorted(
+        ["train", "evaluate", "predict", "gradcheck", "explain", "plot", "info", "export"])
+    assert not any("..." in line or "…" in line for line in commands)
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_explain_help_names_the_default_2_3_1_network(capsys):
+    assert main(["explain", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "2-3-1" in out and "2-2-1" not in out
+
+
+def test_gradcheck_takes_the_step_as_step_and_keeps_h_as_a_hidden_alias(capsys):
+    assert main(["gradcheck", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--step" in out and "--h " not in out
+    assert main(["gradcheck", "--step", "1e-5"]) == 0
+    assert "(h = 1e-05)" in capsys.readouterr().out
+    assert main(["gradcheck", "--h", "1e-4"]) == 0
+    assert "(h = 0.0001)" in capsys.readouterr().out
+    assert main(["gradcheck", "--step", "0"]) == EXIT_USAGE
+    assert "'--step'" in one_error_line(capsys.readouterr().err)
+
+
+# ------------------------------------------------------------------------------ info
+def test_info_shows_the_settings_that_matter_of_a_cli_model(cli_model, capsys):
+    assert main(["info", cli_model]) == 0
+    out = capsys.readouterr().out
+    for text in ("hidden layers", "4 (sigmoid)", "weight decay", "0.0100", "early stopping", "0.2000 of the",
+                 "learning rate", "not used by rprop", "loss over a batch", "classes", "3: [/]x, b [red], c"):
+        assert text in out, text
+
+
+def test_info_shows_classes_and_settings_of_an_estimator_file(frame_classifier, capsys):
+    path, _ = frame_classifier
+    assert main(["info", path]) == 0
+    out = capsys.readouterr().out
+    for text in ("3: [/]x, b [red], c", "weight decay", "0.0010", "rprop, 30 epochs", "mean over its examples",
+                 "early stopping", "mass [kg], length [/m], w"):
+        assert text in out, text
+
+
+def test_info_json_is_strict_json_with_null_for_nan(cli_model, capsys):
+    _, meta = read(cli_model)
+    assert "NaN" in json.dumps(meta)  # rprop records its unused learning rate as NaN
+    assert main(["info", cli_model, "--json"]) == 0
+    out = capsys.readouterr().out
+
+    def refuse(name):
+        raise AssertionError(f"{name} in strict JSON")
+
+    strict = json.loads(out, parse_constant=refuse)
+    assert None in strict["history"]["learning_rate"]
+
+
+# ------------------------------------------------------------------------------ user text is never markup
+def test_column_names_and_labels_show_as_written_in_info_and_evaluate(cli_model, table, capsys):
+    _, path, _, _ = table
+    assert main(["info", cli_model]) == 0
+    out = capsys.readouterr().out
+    assert "mass [kg]" in out and "length [/m]" in out and "[/]x" in out
+    assert main(["evaluate", cli_model, path]) == 0
+    out = capsys.readouterr().out
+    assert "[/]x" in out and "b [red]" in out
+
+
+# ------------------------------------------------------------------------------ files saved from Python
+def test_predict_ignores_the_target_column_of_an_estimator_by_name(frame_classifier, table, capsys):
+    model, clf = frame_classifier
+    _, path, X, _ = table
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scikit-learn's "X does not have valid feature names" must not leak
+        assert main(["predict", model, path]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0] == "prediction"
+    import pandas as pd
+
+    assert rows[1:] == [str(label) for label in clf.predict(pd.DataFrame(X, columns=FEATURES))]
+
+
+def test_evaluate_refuses_a_renamed_feature_column_naming_expected_and_found(cli_model, frame_classifier, table,
+                                                                             tmp_path, capsys):
+    _, path, _, _ = table
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(Path(path).read_text().replace("mass [kg]", "mass [g]", 1))
+    for model in (cli_model, frame_classifier[0]):
+        assert main(["evaluate", model, str(renamed)]) == EXIT_ERROR
+        line = one_error_line(capsys.readouterr().err)
+        assert "has feature columns 'mass [g]' where model" in line
+        assert "expects 'mass [kg]'" in line
+
+
+def test_explain_takes_a_class_label_or_its_index_for_an_estimator(frame_classifier, array_classifier, capsys):
+    model, _ = frame_classifier
+    outputs = []
+    for y in ("b [red]", "1"):
+        assert main(["explain", model, "--x", "0.1,0.2,0.3", "--y", y, "--format", "text"]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]
+    assert "y = (0, 1, 0)" in outputs[0]
+    model, _ = array_classifier
+    assert main(["explain", model, "--x", "0.1,0.2,0.3", "--y", "2", "--format", "text"]) == 0
+    assert "y = (0, 0, 1)" in capsys.readouterr().out
+    assert main(["explain", model, "--x", "0.1,0.2,0.3", "--y", "7"]) == EXIT_ERROR
+    assert "nor a class index 0 to 2" in one_error_line(capsys.readouterr().err)
+
+
+def test_gradcheck_with_data_checks_an_estimator_file(frame_classifier, table, capsys):
+    model, _ = frame_classifier
+    _, path, _, _ = table
+    assert main(["gradcheck", model, "--data", path]) == 0
+    out = capsys.readouterr().out
+    assert "on 5 examples of" in out and out.count(" ok ") == 2 and "FAIL" not in out
+
+
+def test_a_regressor_evaluated_on_a_text_target_names_the_column(table, tmp_path, capsys):
+    _, path, X, _ = table
+    reg = fit_quietly(dp.MLPRegressor((3,), max_iter=5, random_state=0), X[:, :2], X[:, 2])
+    model = str(tmp_path / "reg.safetensors")
+    dp.save(reg, model)
+    assert main(["evaluate", model, path]) == EXIT_ERROR
+    assert "the target column 'species' of data" in one_error_line(capsys.readouterr().err)
+
+
+# ------------------------------------------------------------------------------ failures are one line
+def test_closed_standard_input_is_one_line_for_train_and_predict(cli_model, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", None)
+    for argv in (["train", "-", "-q"], ["predict", cli_model, "-"]):
+        assert main(argv) == EXIT_ERROR
+        assert "standard input is closed" in one_error_line(capsys.readouterr().err)
+    assert sys.stdin is None  # restored as it was
+
+
+def test_closed_standard_output_is_one_line_for_predict_and_info(cli_model, table, monkeypatch, capsys):
+    _, path, _, _ = table
+    monkeypatch.setattr(sys, "stdout", None)
+    for argv in (["predict", cli_model, path], ["info", cli_model]):
+        assert main(argv) == EXIT_ERROR
+        assert "standard output is closed" in one_error_line(capsys.readouterr().err)
+
+
+def test_closed_streams_in_a_real_process_end_in_one_line(cli_model, table):
+    _, path, _, _ = table
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    for argv, closing in ((["train", "-", "-q"], "<&-"), (["predict", cli_model, path], ">&-")):
+        command = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "deltaprop", *argv]) + " " + closing
+        result = subprocess.run(["bash", "-c", command], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True, timeout=120, env=env)
+        assert result.returncode == EXIT_ERROR
+        assert "is closed" in one_error_line(result.stderr)
+
+
+def test_memory_error_anywhere_is_one_line_with_exit_code_1(cli_model, table, monkeypatch, capsys):
+    from deltaprop.cli import commands
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr(commands, "metrics", exhausted)
+    _, path, _, _ = table
+    assert main(["evaluate", cli_model, path]) == EXIT_ERROR
+    assert "out of memory" in one_error_line(capsys.readouterr().err)
+
+
+def test_ctrl_c_while_the_command_line_is_parsed_exits_130_without_a_traceback(monkeypatch, capsys):
+    import click
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(click.Command, "parse_args", interrupted)
+    assert main(["info", "m.safetensors"]) == EXIT_INTERRUPTED
+    assert capsys.readouterr().err == "deltaprop: interrupted\n"
+
+
+def test_an_error_no_check_foresaw_in_a_model_file_is_one_line(cli_model, table, monkeypatch, capsys):
+    from deltaprop.cli import _model
+
+    def broken(*args, **kwargs):
+        raise KeyError("dtype")
+
+    monkeypatch.setattr(_model.Encoding, "from_meta", broken)
+    _, path, _, _ = table
+    assert main(["predict", cli_model, path]) == EXIT_ERROR
+    line = one_error_line(capsys.readouterr().err)
+    assert "cannot use model file" in line and "KeyError" in line
+
+    def too_deep(path):
+        raise RecursionError("too deep")
+
+    monkeypatch.setattr("deltaprop.cli.commands.load_model", too_deep)
+    assert main(["predict", cli_model, path]) == EXIT_ERROR
+    assert "unexpected RecursionError: too deep" in one_error_line(capsys.readouterr().err)
+
+
+def test_a_fifo_without_a_writer_as_data_or_model_does_not_block(cli_model, tmp_path):
+    data, model = tmp_path / "data.csv", tmp_path / "model.safetensors"
+    os.mkfifo(data)
+    os.mkfifo(model)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    for argv in (["predict", cli_model, str(data)], ["info", str(model)]):
+        result = subprocess.run([sys.executable, "-m", "deltaprop", *argv], capture_output=True, text=True,
+                                timeout=120, env=env)  # a block would hit the timeout
+        assert result.returncode == EXIT_ERROR
+        one_error_line(result.stderr)
+
+
+# ------------------------------------------------------------------------------ progress and headers
+def test_progress_bar_keeps_its_bar_and_time_left_on_80_columns():
+    from rich.console import Console
+
+    from deltaprop.cli._output import ProgressDisplay
+
+    buf = io.StringIO()
+    out = Console(file=buf, width=80, force_terminal=True, color_system=None)
+    bar = ProgressDisplay.progress_bar(out)
+    task = bar.add_task("train", total=200, completed=0, status="")
+    bar.update(task, completed=57, status="loss 0.1235  val accuracy 0.9333  val loss 0.1234")
+    out.print(bar.get_renderable())
+    lines = buf.getvalue().splitlines()
+    assert len(lines) == 1 and len(lines[0]) <= 80
+    line = lines[0]
+    assert line.startswith("epoch 57/200 ━")
+    assert line.index("loss") - len("epoch 57/200 ") >= 10  # the bar's cells
+    assert line.rstrip().endswith("left -:--:--")
+
+
+def test_network_header_stays_short_for_a_wide_network():
+    from deltaprop.cli._output import network_line
+
+    net = dp.Network([784, 30, 10], activation="relu", output_activation="softmax", loss="cross_entropy")
+    line = network_line("fashion-mnist", net)
+    assert line == "fashion-mnist: network 784-30-10, relu -> softmax, cross_entropy, float64"
+    assert len(repr(net)) > len(line)
+
+
+def test_explain_plain_text_table_keeps_a_space_inside_each_border(capsys):
+    assert main(["explain", "--x", "0.6,-0.3", "--y", "1", "--format", "text"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("|") and "--" not in line]
+    assert rows
+    for row in rows:
+        assert row.startswith("| ") and row.endswith(" |"), row
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["explain", "--layers", "3000,3000,1"], "more than the 2,000 explain prints readably"),
+    (["gradcheck", "--layers", "400,400,400"], "a finite-difference check of --layers 400,400,400"),
+])
+def test_explain_and_gradcheck_refuse_a_big_network_before_building_it(argv, message, monkeypatch, capsys):
+    from deltaprop.cli import commands
+
+    def never(*args, **kwargs):
+        raise AssertionError("the network was built before the size was checked")
+
+    monkeypatch.setattr(commands, "Network", never)
+    assert main(argv) == EXIT_ERROR
+    assert message in one_error_line(capsys.readouterr().err)
