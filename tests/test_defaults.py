@@ -79,6 +79,12 @@ def test_regressor_early_stopping_needs_min_validation_held_out_rows_and_fit():
     assert resolve({}, "regression", 500, validation_fraction=0.01).early_stopping is False
 
 
+def test_default_settings_keeps_given_values_and_resolves_the_rest_around_them():
+    s = default_settings("classification", 300, target_kind="binary", given={"solver": "sgd", "alpha": 0.01})
+    assert (s["solver"], s["alpha"], s["activation"], s["output_activation"]) == ("sgd", 0.01, "relu", "sigmoid")
+    assert default_settings("regression", 300, given={"tol": None})["tol"] is None
+
+
 def test_an_unknown_task_is_refused_with_the_choices():
     with pytest.raises(dp.InputError, match="task='ranking' is not one of 'classification', 'regression'"):
         default_settings("ranking", 100)

@@ -155,8 +155,9 @@ def resolve(params: dict, task: str, n_examples: int | None, *, target_kind: str
     return Settings(init=init, **values)
 
 
-def default_settings(task: str, n_examples: int | None, *, target_kind: str | None = None) -> dict:
-    """The estimators' defaults for ``n_examples`` rows when every parameter is left out.
+def default_settings(task: str, n_examples: int | None, *, target_kind: str | None = None,
+                     given: dict | None = None) -> dict:
+    """The estimators' defaults for ``n_examples`` rows, around the values the user ``given``.
 
     The one place the rule lives for every front end: ``MLPClassifier()`` /
     ``MLPRegressor()`` resolve their ``"auto"`` parameters with it, and ``deltaprop train
@@ -168,6 +169,11 @@ def default_settings(task: str, n_examples: int | None, *, target_kind: str | No
     n_examples : int or None
         Training rows (all rows given to fit, before an early-stopping hold-out).
     target_kind : {"binary", "multiclass", "multilabel"} or None
+    given : dict or None
+        Values the user chose, by the estimators' names (``solver``, ``activation``,
+        ``output_activation``, ``loss``, ``alpha``, ``tol``, ``n_iter_no_change``,
+        ``early_stopping``); they are kept, and decide the rest (a scikit-learn solver
+        brings scikit-learn's model). None: everything left out.
 
     Returns
     -------
@@ -184,5 +190,7 @@ def default_settings(task: str, n_examples: int | None, *, target_kind: str | No
     ('rprop', 'adam')
     >>> default_settings("regression", 500)["early_stopping"]
     True
+    >>> default_settings("classification", 500, given={"solver": "sgd"})["activation"]
+    'relu'
     """
-    return resolve({}, task, n_examples, target_kind=target_kind).as_dict()
+    return resolve(dict(given or {}), task, n_examples, target_kind=target_kind).as_dict()
