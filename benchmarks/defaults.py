@@ -26,7 +26,7 @@ rows; 60k is behind ``--fmnist-60k`` because it is long.
 
 Run (from the repository root)::
 
-    python benchmarks/defaults.py --quick                        # today's defaults, 2 seeds, no 10k
+    python benchmarks/defaults.py --quick                        # the defaults, 2 seeds, no 10k
     python benchmarks/defaults.py --suite guard --candidates rule
     python benchmarks/defaults.py --only circles moons --params '{"alpha": 1e-3, "tol": null}'
     python benchmarks/defaults.py --params '{"classifier": {...}, "regressor": {...}}' --json out.json
@@ -210,6 +210,15 @@ GUARD = [
     Case("sine3 n200 y*1e4+2e5", "reg", lambda s: _offset(_sine(200, 3.0, -2, 2, 0.15))(100 + s), "guard"),
     Case("counts n400 d8", "reg", _counts(400, 8, seed_shift=100), "guard"),
 ]
+#: Regression with more rows than LARGE_N, to choose the regressor's large-data branch (``--large``).
+LARGE_REG = [
+    Case("friedman1 n20000", "reg", _gen(skd.make_friedman1, n_samples=20000, noise=1.0), "dev"),
+    Case("friedman3 n8000 (std target)", "reg", _gen(skd.make_friedman3, n_samples=8000, noise=0.1), "dev",
+         scaled_target=True),
+    Case("regression n8000 d40 (std target)", "reg",
+         _gen(skd.make_regression, n_samples=8000, n_features=40, n_informative=20, noise=10.0), "dev",
+         scaled_target=True),
+]
 FMNIST_60K = Case("fmnist 60k", "clf", None, "dev", fixed_split=_fmnist_split(60000))
 #: The sizes between 1k and 10k where the rule's solver switch was placed (``--fmnist-more``).
 FMNIST_MORE = [Case(f"fmnist {n // 1000}k", "clf", None, "dev", fixed_split=_fmnist_split(n)) for n in (3000, 5000)]
@@ -242,7 +251,13 @@ def _rule(kind: str, n_train: int) -> dict:
 
 #: Built-in candidates: name -> f(kind, n_train) -> deltaprop arguments.
 CANDIDATES: dict[str, Callable[[str, int], dict]] = {
-    "today": lambda kind, n: {},
+    "defaults": lambda kind, n: {},
+    # The defaults before the rule (deltaprop 0.1.0 until issue 16): the notes' model by RPROP.
+    "notes": lambda kind, n: (
+        {"activation": "logistic", "solver": "rprop", "alpha": 0.01, "tol": 1e-4, "early_stopping": False,
+         "n_iter_no_change": 10} if kind == "reg" else
+        {"activation": "logistic", "solver": "rprop", "alpha": 0.3, "tol": 1e-4, "n_iter_no_change": 10,
+         "output_activation": "sigmoid", "loss": "squared_error"}),
     "tol=None": lambda kind, n: {"tol": None},
     "alpha=1e-3 tol=None": lambda kind, n: {"alpha": 1e-3, "tol": None},
     "softmax/CE alpha=1e-3 tol=None": lambda kind, n: (
@@ -396,13 +411,14 @@ def main(argv=None) -> int:
     parser.add_argument("--only", nargs="+", metavar="TEXT", help="cases whose name contains one of these")
     parser.add_argument("--skip", nargs="+", metavar="TEXT", help="leave out cases whose name contains one of these")
     parser.add_argument("--candidates", nargs="*", choices=list(CANDIDATES), default=None,
-                        help="built-in deltaprop candidates (default: today's defaults, unless --params)")
+                        help="built-in deltaprop candidates (default: the estimators' defaults, unless --params)")
     parser.add_argument("--params", action="append", default=[], metavar="[NAME=]JSON",
                         help="a deltaprop candidate as JSON estimator arguments (repeatable)")
     parser.add_argument("--sklearn-params", metavar="JSON",
                         help="arguments for scikit-learn's estimators instead of its defaults (drop-in checks)")
     parser.add_argument("--no-sklearn", action="store_true", help="leave out scikit-learn's defaults")
     parser.add_argument("--fmnist-more", action="store_true", help="add Fashion-MNIST with 3k and 5k training rows")
+    parser.add_argument("--large", action="store_true", help="add the regression cases with more than 2000 rows")
     parser.add_argument("--fmnist-60k", action="store_true", help="add Fashion-MNIST with all 60k training rows")
     parser.add_argument("--json", type=str, help="write the raw results here")
     args = parser.parse_args(argv)
@@ -412,6 +428,8 @@ def main(argv=None) -> int:
         cases = cases + FMNIST_MORE
     if args.fmnist_60k:
         cases = cases + [FMNIST_60K]
+    if args.large:
+        cases = cases + LARGE_REG
     if args.quick:
         cases = [c for c in cases if c.name != "fmnist 10k"]
     if args.only:
@@ -419,7 +437,7 @@ def main(argv=None) -> int:
     if args.skip:
         cases = [c for c in cases if not any(t in c.name for t in args.skip)]
     seeds = args.seeds or ([0, 1] if args.quick else [0, 1, 2])
-    names = args.candidates if args.candidates is not None else ([] if args.params else ["today"])
+    names = args.candidates if args.candidates is not None else ([] if args.params else ["defaults"])
     candidates = {n: CANDIDATES[n] for n in names}
     candidates.update(_from_json(p) for p in args.params)
 

@@ -421,7 +421,34 @@ CASES = [
     Case("saving to a FIFO with no reader", lambda f: dp.save(net(), fifo(f, "out.safetensors")), FileAccessError,
          r"cannot write model file '.*out\.safetensors': it is a FIFO \(named pipe\) with no reader; start the "
          r"reading program first"),
+    # Estimator inputs (issue 14, point 10): deltaprop's own error types, naming the fix.
+    Case("sparse X for an estimator",
+         lambda f: MLPClassifier(hidden_layer_sizes=(3,)).fit(_sparse(X), LABELS), InputTypeError,
+         r"X is a sparse csr_matrix; the estimators train on dense arrays: pass X\.toarray\(\)"),
+    Case("pandas nullable column holding NA",
+         lambda f: MLPRegressor(hidden_layer_sizes=(3,)).fit(_frame_with_na(), Y.ravel()), InputError,
+         r"X column 'income' holds 2 missing value\(s\) \(pandas NA or NaN\), first in row 3; fill them "
+         r"\(X\.fillna"),
+    Case("continuous labels for the classifier",
+         lambda f: MLPClassifier(hidden_layer_sizes=(3,)).fit(X, Y.ravel()), InputError,
+         r"y is continuous \(values such as 0\.\d+\); MLPClassifier predicts class labels: use MLPRegressor"),
+    Case("class_weight naming a class y does not have",
+         lambda f: MLPClassifier(hidden_layer_sizes=(3,), class_weight={0: 1.0, 2: 5.0}).fit(X, LABELS), InputError,
+         r"class_weight names \[2\], which are not classes of y \(\[0, 1\]\); key class_weight by the labels"),
 ]
+
+
+def _sparse(a):
+    from scipy import sparse
+
+    return sparse.csr_matrix(a)
+
+
+def _frame_with_na():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    frame["income"] = pd.array([1, 2, 3, None, 5, 6, None, 8, 9, 10], dtype="Int64")
+    return frame
 
 
 def test_the_catalogue_has_at_least_forty_distinct_bad_inputs():

@@ -571,7 +571,9 @@ def test_train_on_a_classification_csv_fits_the_network_and_probabilities_of_mlp
     model, out = str(tmp_path / "m.safetensors"), tmp_path / "pred.csv"
     assert main(["train", path, "--target", "side", "--hidden", "4", "--epochs", "25", "--no-standardize", "-o",
                  model, "-q"]) == 0
-    clf = dp.MLPClassifier((4,), alpha=0.0, max_iter=25, tol=None, random_state=0).fit(X, labels)
+    clf = dp.MLPClassifier((4,), alpha=0.0, max_iter=25, tol=None, random_state=0,  # the notes' model, named
+                           activation="logistic", solver="rprop", output_activation="sigmoid",
+                           loss="squared_error").fit(X, labels)
     assert clf.network_.sizes == [2, 4, 1]  # two classes: one sigmoid output on both sides
     assert_same_network(model, clf)
     assert main(["predict", model, path, "--proba", "-o", str(out)]) == 0
@@ -588,7 +590,7 @@ def test_train_with_early_stopping_holds_out_the_estimators_validation_set(blobs
                  "--early-stopping",
                  "--tol", "1e-4", "--patience", "5", "--seed", "3", "-o", model, "-q"]) == 0
     clf = dp.MLPClassifier((3,), alpha=0.0, max_iter=60, tol=1e-4, n_iter_no_change=5, early_stopping=True,
-                           random_state=3).fit(X, labels)
+                           random_state=3, activation="logistic", solver="rprop", output_activation="sigmoid", loss="squared_error",).fit(X, labels)
     assert_same_network(model, clf)
     _, meta = read(model)
     assert meta["history"]["val_metric"] == clf.validation_scores_
@@ -605,8 +607,8 @@ def test_train_on_a_regression_csv_fits_the_network_and_predictions_of_mlpregres
     assert main(["train", path, "--hidden", "5", "--epochs", "30", "--no-standardize", "--output-activation",
                  output_activation,
                  "-o", model, "-q"]) == 0
-    reg = dp.MLPRegressor((5,), alpha=0.0, max_iter=30, tol=None, random_state=0,
-                          output_activation=output_activation).fit(X, y)
+    reg = dp.MLPRegressor((5,), alpha=0.0, max_iter=30, tol=None, random_state=0, activation="logistic",
+                          solver="rprop", early_stopping=False, output_activation=output_activation).fit(X, y)
     assert_same_network(model, reg)
     assert main(["predict", model, path, "-o", str(out)]) == 0
     _, rows = read_predictions(out.read_text())

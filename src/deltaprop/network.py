@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 #: Initialisation schemes. ``"auto"`` picks by each layer's activation.
-INIT_SCHEMES = ("auto", "glorot", "he")
+INIT_SCHEMES = ("auto", "glorot", "he", "sklearn")
 
 
 @dataclass(frozen=True)
@@ -231,11 +231,17 @@ class Network:
         Source of the initial weights. The same int gives bitwise the same network.
     dtype : {"float64", "float32"}
         The dtype of the parameters and of all computation.
-    init : {"auto", "glorot", "he"}
+    init : {"auto", "glorot", "he", "sklearn"}
         Weight initialisation. ``"glorot"``: uniform on ``[-a, a]`` with
         ``a = sqrt(6 / (fan_in + fan_out))`` (Glorot and Bengio 2010, eq. 16);
         ``"he"``: uniform with ``a = sqrt(6 / fan_in)`` (He et al. 2015). ``"auto"`` uses
-        He for relu and leaky_relu layers and Glorot for all others. Biases start at 0.
+        He for relu and leaky_relu layers and Glorot for all others; with these three the
+        biases start at 0. ``"sklearn"``: scikit-learn's ``MLPClassifier`` initialisation,
+        weights *and* biases uniform on ``[-a, a]`` with ``a = sqrt(k / (fan_in + fan_out))``,
+        ``k = 2`` when the hidden units are logistic and 6 otherwise (scikit-learn takes k from
+        the hidden activation for every layer, the output layer included; without hidden
+        layers, from the output activation). Relu layers need the random biases: with zero
+        biases every unit's kink starts at the origin (issue 16, benchmarks/defaults.md).
 
     Attributes
     ----------
@@ -296,7 +302,13 @@ class Network:
         rng = np.random.default_rng(seed)  # an int, None or a Generator (passed through)
         self.weights: list[np.ndarray] = []
         self.biases: list[np.ndarray] = []
+        sklearn_k = 2.0 if self.activations[0].name == "sigmoid" else 6.0
         for fan_in, fan_out, f in zip(sizes[:-1], sizes[1:], self.activations):
+            if init == "sklearn":  # scikit-learn's _init_coef: W, then b, from one bound
+                bound = np.sqrt(sklearn_k / (fan_in + fan_out))
+                self.weights.append(rng.uniform(-bound, bound, size=(fan_out, fan_in)).astype(self.dtype))
+                self.biases.append(rng.uniform(-bound, bound, size=fan_out).astype(self.dtype))
+                continue
             scheme = init if init != "auto" else ("he" if f.name in ("relu", "leaky_relu") else "glorot")
             bound = np.sqrt(6.0 / (fan_in + fan_out)) if scheme == "glorot" else np.sqrt(6.0 / fan_in)
             self.weights.append(rng.uniform(-bound, bound, size=(fan_out, fan_in)).astype(self.dtype))

@@ -188,6 +188,9 @@ def _settings_rows(meta: dict) -> list[tuple[str, str]]:
                                           "batch_size", "early_stopping", "validation_fraction", "tol")}
         s["patience"] = trainer.get("n_iter_no_change")
     elif params:
+        # An estimator's "auto" parameters as its fit resolved them (settings_, in the history).
+        resolved = (meta.get("history") or {}).get("settings_") or {}
+        params = {**params, **{k: v for k, v in resolved.items() if k in params}}
         s = {"solver": params.get("solver"), "learning_rate": params.get("learning_rate_init"),
              "reduction": params.get("reduction"), "weight_decay": params.get("alpha"),
              "epochs": params.get("max_iter"), "batch_size": params.get("batch_size"),
