@@ -71,6 +71,13 @@ RESUME_MAY_CHANGE = ("epochs", "checkpoint_every", "delimiter")
 #: Options a checkpoint does not record and a resumed run never takes from it: where to read
 #: and write, and how to print. They come from this command line (or its config file) only.
 NOT_RECORDED = ("output", "checkpoint", "quiet", "json", "resume", "config", "data_dir", "log_every", "threads")
+#: With DATA, the options the user leaves out that follow the estimators' defaults rule
+#: (deltaprop.estimators.default_settings), by their estimator names where those differ;
+#: and the hidden layer the rule was measured with (the estimators' (100,)).
+RULED = ("solver", "activation", "output_activation", "loss", "weight_decay", "tol", "n_iter_no_change",
+         "early_stopping")
+ESTIMATOR_NAMES = {"weight_decay": "alpha"}
+DATA_HIDDEN = ("100",)
 #: Config-file spellings of the flags whose parameter name differs.
 CONFIG_ALIASES = {"beta1": "beta_1", "beta2": "beta_2", "patience": "n_iter_no_change", "eta": "learning_rate"}
 #: Options that are not settings of the run and are never read from a config file.
@@ -225,14 +232,18 @@ def train(ctx: click.Context, **options) -> int:
     given = {name for name, where in source.items()
              if where in (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.DEFAULT_MAP)}
     saved = None
+    ruled = ()
     if options["resume"]:
         saved = load_checkpoint(options["resume"])
         options = _resumed_options(ctx, saved, options, given)
     elif options["data"] is None:  # the quick start, unless the command line or the config file says otherwise
         options.update({k: v for k, v in QUICK_START.items() if k not in given})
+    else:  # DATA: what the user left out follows the estimators' defaults rule, resolved from the data
+        options["hidden"] = options["hidden"] if "hidden" in given else DATA_HIDDEN
+        ruled = tuple(name for name in RULED if name not in given)
     check_together(options)
     check_files(options)
-    return run(options, saved)
+    return run(options, saved, ruled=ruled)
 
 
 # ------------------------------------------------------------------------------ resuming
@@ -337,17 +348,44 @@ def _shown(name: str, value) -> str:
 
 
 # ------------------------------------------------------------------------------ the run
-def run(opts: dict, saved=None) -> int:
+def run(opts: dict, saved=None, *, ruled: tuple = ()) -> int:
     """Read the data, train, report and save, with the options already checked by :func:`train`.
 
     Warnings of the library and its dependencies print as one line each on stderr
     (``deltaprop: warning: ...``), silenced by ``--quiet``; Ctrl-C finishes the epoch.
     """
     with _warnings_as_lines(opts["quiet"]):
-        return _run(opts, saved)
+        return _run(opts, saved, ruled)
 
 
-def _run(opts: dict, saved) -> int:
+def _apply_defaults_rule(opts: dict, ruled: tuple, task: str, y_train: np.ndarray) -> str:
+    """Set the options in ``ruled`` (left out by the user) as ``MLPClassifier``/``MLPRegressor`` would.
+
+    The rule is :func:`deltaprop.estimators.default_settings` for these training rows, around
+    what the user did set, so ``deltaprop train DATA`` and the estimators fit the same model
+    by default. A scikit-learn solver (adam, sgd) brings scikit-learn's learning rate 1e-3,
+    batches of min(200, N), the per-example mean and, for sgd, Nesterov momentum 0.9.
+    Returns the weight initialisation the rule uses (``Network(init=...)``).
+    """
+    from ..estimators import default_settings  # brings in scikit-learn, needed here anyway
+
+    given = {ESTIMATOR_NAMES.get(k, k): opts[k] for k in RULED if k not in ruled}
+    kind = None
+    if task == CLASSIFICATION:
+        kind = "binary" if np.unique(y_train).size == 2 else "multiclass"
+    rule = default_settings(task, len(y_train), target_kind=kind, given=given)
+    for name in ruled:
+        opts[name] = rule[ESTIMATOR_NAMES.get(name, name)]
+    if opts["solver"] in ("adam", "sgd"):
+        for name, value in (("learning_rate", 1e-3), ("batch_size", "auto"), ("reduction", "mean")):
+            if "solver" in ruled and opts[name] is None:
+                opts[name] = value
+        if opts["solver"] == "sgd" and "solver" in ruled and not opts["momentum"]:
+            opts["momentum"], opts["nesterov"] = 0.9, True
+    return rule["init"]
+
+
+def _run(opts: dict, saved, ruled: tuple = ()) -> int:
     quiet = opts["quiet"]
     say = (lambda *a, **k: None) if quiet or opts["json"] else click.echo
     standard_split = opts["data"] in STANDARD_SPLITS  # fashion-mnist: train on part "train", test on "test"
@@ -369,8 +407,9 @@ def _run(opts: dict, saved) -> int:
     if note:
         say(note)
     classify = task == CLASSIFICATION
-    output_activation = opts["output_activation"] or ("sigmoid" if classify else "identity")
     train_i, test_i = _split(len(y), opts["test_fraction"], opts["seed"], y if classify else None, "--test-fraction")
+    init = _apply_defaults_rule(opts, ruled, task, y[train_i]) if ruled else "auto"
+    output_activation = opts["output_activation"] or ("sigmoid" if classify else "identity")
     if classify and np.unique(y[train_i]).size < 2:
         raise InputError(f"the target has only one class ({np.unique(y[train_i]).tolist()[0]!r}); a classifier needs "
                          "at least two")
@@ -385,7 +424,7 @@ def _run(opts: dict, saved) -> int:
     sizes = [Xn.shape[1], *hidden_sizes(opts["hidden"]), Yn.shape[1]]
     check_network_fits(sizes, opts["dtype"], option="--hidden")
     net = Network(sizes, activation=opts["activation"], output_activation=output_activation, loss=opts["loss"],
-                  seed=rng, dtype=opts["dtype"])
+                  seed=rng, dtype=opts["dtype"], init=init)
     if saved is not None:
         net = saved.network
     fraction = opts["validation_fraction"]
