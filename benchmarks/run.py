@@ -19,6 +19,19 @@ mean reduction, shuffled each epoch, 1 epoch unless said):
 * W3: 784-1024-1024-10, mini-batch 256 (GEMM dominates); ``--w3-examples`` of the data.
 * W4: 784-100-10, full-batch gradient descent over all 60000 examples, 10 iterations.
 
+Issue 15's workloads through the estimators (``MLPClassifier.fit`` of deltaprop and of
+scikit-learn, float32, logistic hidden units, softmax + log-loss, ``alpha=1e-4``,
+``learning_rate_init=1e-3``; the report gives fit times, ratios and % of the GEMM limit):
+
+* E1: 784-30-10, batch 10, sgd, momentum 0.9 Nesterov, 1 epoch.
+* E2: 784-256-10, batch 128, the same.
+* E2a: 784-256-10, batch 200, adam, 1 epoch.
+* E4: 784-100-10, lbfgs, 10 iterations (a step is one evaluation of the objective and gradient).
+
+``--examples N`` shrinks every workload to the first N examples (a smoke run), and
+``--thread-sweep`` only times one layer's GEMMs with each of ``--threads`` on these shapes (the
+measurements behind ``deltaprop._threads.MIN_FLOPS_PER_THREAD``).
+
 The GEMM limit: the same GEMMs a step needs (forward ``2NW`` flops, weight gradients
 ``2NW``, input deltas ``2N(W - W_first)``), timed alone through NumPy's ``matmul`` on the
 same shapes; "% of GEMM limit" is that time divided by the implementation's time per step.
@@ -50,6 +63,20 @@ WORKLOADS = {
     "W4": dict(sizes=[784, 100, 10], batch=None, epochs=10, lr=0.5),
 }
 IMPLS = ["deltaprop-f32", "sklearn-f32", "torch-f32", "deltaprop-f64", "sklearn-f64"]
+
+#: Issue 15's workloads through the estimators, float32: deltaprop.MLPClassifier and
+#: sklearn.neural_network.MLPClassifier with the same settings (logistic hidden units, softmax +
+#: log-loss, alpha=1e-4, scikit-learn's learning_rate_init 1e-3, shuffled, random_state = round).
+#: "shape" names the trainer-level workload whose GEMMs a step does (for the GEMM limit);
+#: "issue" is issue 15's measurement (scikit-learn s, deltaprop s) and its target ratio.
+ESTIMATOR_WORKLOADS = {
+    "E1": dict(shape="W1", hidden=(30,), solver="sgd", batch=10, max_iter=1, issue=(0.73, 0.38), target=5.0),
+    "E2": dict(shape="W2", hidden=(256,), solver="sgd", batch=128, max_iter=1, issue=(0.46, 0.40), target=1.4),
+    "E2a": dict(shape="W2", hidden=(256,), solver="adam", batch=200, max_iter=1, issue=(0.49, 0.39), target=1.4),
+    "E4": dict(shape="W4", hidden=(100,), solver="lbfgs", batch=None, max_iter=10, issue=(1.66, 1.43),
+               target=1.35),
+}
+ESTIMATOR_IMPLS = ["deltaprop-f32", "sklearn-f32"]
 
 # ---------------------------------------------------------------------------------- workers
 
@@ -146,6 +173,85 @@ def fit_torch(w, X, labels, seed):
 FITS = {"deltaprop": fit_deltaprop, "sklearn": fit_sklearn, "torch": fit_torch}
 
 
+def estimator_params(e, lib, seed, dtype="float32"):
+    """The keyword arguments of ``lib``'s MLPClassifier for estimator workload ``e``."""
+    kw = dict(hidden_layer_sizes=e["hidden"], activation="logistic", solver=e["solver"], alpha=1e-4,
+              max_iter=e["max_iter"], shuffle=True, random_state=seed)
+    if e["solver"] != "lbfgs":
+        kw.update(batch_size=e["batch"], learning_rate="constant", learning_rate_init=1e-3)
+    if e["solver"] == "sgd":
+        kw.update(momentum=0.9, nesterovs_momentum=True)
+    if lib == "deltaprop":  # scikit-learn's output layer and loss; deltaprop's defaults differ
+        kw.update(output_activation="softmax", loss="cross_entropy", dtype=dtype)
+    return kw
+
+
+def fit_estimator(lib, e, X, labels, seed):
+    """Time ``MLPClassifier.fit`` of ``lib`` on workload ``e``.
+
+    Returns ``(wall s, CPU s, n_iter_, evaluations)``; evaluations are the objective and
+    gradient evaluations L-BFGS made (both libraries call ``scipy.optimize.minimize``, counted
+    through a wrapper that reads ``nfev`` after the solver returns), else None.
+    """
+    import warnings
+
+    import scipy.optimize
+    from sklearn.exceptions import ConvergenceWarning
+
+    if lib == "deltaprop":
+        from deltaprop import MLPClassifier
+    else:
+        from sklearn.neural_network import MLPClassifier
+    clf = MLPClassifier(**estimator_params(e, lib, seed, X.dtype.name))
+    nfev, minimize = [], scipy.optimize.minimize
+
+    def counting_minimize(*args, **kwargs):
+        res = minimize(*args, **kwargs)
+        nfev.append(int(res.nfev))
+        return res
+
+    scipy.optimize.minimize = counting_minimize
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter=1 or 10 stops before convergence
+            t0 = _clock()
+            clf.fit(X, labels)
+            wall, cpu = _elapsed(t0)
+    finally:
+        scipy.optimize.minimize = minimize
+    return wall, cpu, int(clf.n_iter_), (sum(nfev) if nfev else None)
+
+
+def run_estimators(name, cfg, X, labels, out):
+    """Workload ``name`` of ESTIMATOR_WORKLOADS over ``cfg["repeats"]`` rounds into ``out``."""
+    import numpy as np
+
+    e = ESTIMATOR_WORKLOADS[name]
+    w = WORKLOADS[e["shape"]]
+    n = min(cfg["examples"], len(X))
+    X, labels = X[:n], labels[:n]
+    n_step = e["batch"] or n
+    impls = [i for i in ESTIMATOR_IMPLS if i.split("-")[0] in cfg["impls"]]
+    if not impls:
+        return
+    for impl in impls:  # warm-up, not timed
+        m = min(n, 4 * (e["batch"] or 1000))
+        fit_estimator(impl.split("-")[0], dict(e, max_iter=1), X[:m], labels[:m], seed=0)
+    res = {"n_examples": n, "wall": {i: [] for i in impls}, "cpu": {i: [] for i in impls},
+           "n_iter": {i: [] for i in impls}, "steps": {i: [] for i in impls}, "gemm": []}
+    for r in range(cfg["repeats"]):
+        res["gemm"].append(gemm_seconds_per_step(w, n_step, np.dtype("float32"), repeats=2))
+        for impl in impls[r % len(impls):] + impls[: r % len(impls)]:
+            wall, cpu, n_iter, evaluations = fit_estimator(impl.split("-")[0], e, X, labels, seed=r)
+            res["wall"][impl].append(wall)
+            res["cpu"][impl].append(cpu)
+            res["n_iter"][impl].append(n_iter)
+            res["steps"][impl].append(evaluations if e["solver"] == "lbfgs" else n_iter * -(-n // n_step))
+    res["gemm_per_step"] = min(g[0] for g in res["gemm"])
+    res["gemm_per_step_cpu"] = min(g[1] for g in res["gemm"])
+    out["estimators"][name] = res
+
+
 def gemm_seconds_per_step(w, n, dtype, repeats=5):
     """Best time of exactly the GEMMs one step needs, on the step's shapes, via np.matmul."""
     import numpy as np
@@ -192,20 +298,28 @@ def run_worker(cfg):
     sys.path.insert(0, HERE)
     import fashion_mnist
 
+    import scipy.optimize  # noqa: F401  (SciPy's own OpenBLAS, which L-BFGS-B calls, loaded before the limit)
+
     threads = cfg["threads"]
     threadpool_limits(limits=threads)
-    import torch
+    if "torch" in cfg["impls"]:
+        import torch
 
-    torch.set_num_threads(threads)
+        torch.set_num_threads(threads)
     data = {}
-    for dt in ("float32", "float64"):
+    trainer_level = any(name in WORKLOADS for name in cfg["workloads"])
+    for dt in ("float32", "float64") if trainer_level else ("float32",):
         X, labels, source = fashion_mnist.load(dt)
         data[dt] = (X, labels)
-    out = {"threads": threads, "data": source, "blas": threadpool_info(), "results": {}, "gemm": {}, "gemm_cpu": {}}
+    out = {"threads": threads, "data": source, "blas": threadpool_info(), "results": {}, "gemm": {}, "gemm_cpu": {},
+           "estimators": {}}
     impls = [i for i in IMPLS if i.split("-")[0] in cfg["impls"]]
     for name in cfg["workloads"]:
+        if name in ESTIMATOR_WORKLOADS:
+            run_estimators(name, cfg, *data["float32"], out)
+            continue
         w = WORKLOADS[name]
-        n_examples = cfg["w3_examples"] if name == "W3" else 60000
+        n_examples = min(cfg["w3_examples"] if name == "W3" else 60000, cfg["examples"], len(data["float32"][0]))
         steps = _steps(w, n_examples)
         n_step = w["batch"] or n_examples
         for impl in impls:  # warm-up (JIT caches, first-touch allocations), not timed
@@ -243,8 +357,9 @@ def _vm_hwm():
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
-def run_memory(impl):
-    """Peak RSS of one fit of W2 on the float32 data, in this (fresh) process."""
+def run_memory(impl, examples=60000):
+    """Peak RSS of one fit of W2 on (the first ``examples`` rows of) the float32 data, in this
+    (fresh) process."""
     import numpy as np
     import psutil
     from threadpoolctl import threadpool_limits
@@ -252,6 +367,8 @@ def run_memory(impl):
     sys.path.insert(0, os.path.join(ROOT, "src"))
     sys.path.insert(0, HERE)
     import fashion_mnist
+
+    import scipy.optimize  # noqa: F401  (loaded before the limit, as in run_worker)
 
     threadpool_limits(limits=1)
     lib = impl.split("-")[0]
@@ -265,6 +382,7 @@ def run_memory(impl):
         import deltaprop  # noqa: F401
     np.ones((64, 64)) @ np.ones((64, 64))  # BLAS buffers allocated before the baseline
     X, labels, _ = fashion_mnist.load("float32")
+    X, labels = X[:examples], labels[:examples]
     before = psutil.Process().memory_info().rss
     peak_before = _vm_hwm()
     try:  # reset VmHWM to the current RSS (Linux >= 4.0), so the peak is the fit's own
@@ -275,6 +393,75 @@ def run_memory(impl):
     FITS[lib](WORKLOADS["W2"], X, labels, seed=0)
     return {"impl": impl, "rss_before_fit": before, "peak_before_fit": peak_before, "peak": _vm_hwm(),
             "data_bytes": X.nbytes + labels.nbytes}
+
+
+#: (label, N, fan-in a, fan-out b): the GEMMs of one layer of a step, on the workloads' shapes
+#: and a sweep of batch sizes between them, for choosing the thread policy's threshold.
+SWEEP_SHAPES = [
+    ("W1 layer 1", 10, 784, 30), ("W1 layer 2", 10, 30, 10),
+    ("784-30, N=100", 100, 784, 30), ("784-30, N=200", 200, 784, 30), ("784-30, N=400", 400, 784, 30),
+    ("784-30, N=1000", 1000, 784, 30), ("784-30, N=2000", 2000, 784, 30), ("784-100, N=100", 100, 784, 100),
+    ("784-100, N=200", 200, 784, 100), ("784-100, N=400", 400, 784, 100),
+    ("784-256, N=10", 10, 784, 256), ("784-256, N=16", 16, 784, 256), ("784-256, N=24", 24, 784, 256),
+    ("784-256, N=32", 32, 784, 256), ("784-256, N=64", 64, 784, 256),
+    ("W2 layer 1", 128, 784, 256), ("W2a layer 1", 200, 784, 256), ("784-256, N=512", 512, 784, 256),
+    ("W3 layer 1", 256, 784, 1024), ("W3 layer 2", 256, 1024, 1024),
+    ("784-100, N=1000", 1000, 784, 100), ("784-100, N=6000", 6000, 784, 100),
+]
+
+
+def thread_sweep(rounds=7, threads=(1, 2), target_s=0.01, max_flops=None):
+    """Time one layer's three GEMMs of a step (forward ``U W^T``, weight gradient ``G^T U``,
+    input deltas ``G W``: ``6 N a b`` flops) with each thread count, float32, via NumPy's matmul.
+
+    The thread counts alternate within each round, so a burst of load on a shared machine
+    hits both; shapes of more than ``max_flops`` flops per GEMM are left out. Returns
+    ``{label: {"flops_per_gemm": 2Nab, "inner": calls per timing, t: [seconds per triple]}}``.
+    """
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    out = {}
+    for label, n, a, b in SWEEP_SHAPES:
+        if max_flops is not None and 2 * n * a * b > max_flops:
+            continue
+        U, W = rng.random((n, a), dtype=np.float32), rng.random((b, a), dtype=np.float32)
+        G, O = rng.random((n, b), dtype=np.float32), np.empty((n, b), np.float32)
+        dW, dU = np.empty((b, a), np.float32), np.empty((n, a), np.float32)
+
+        def triple():
+            np.matmul(U, W.T, out=O)
+            np.matmul(G.T, U, out=dW)
+            np.matmul(G, W, out=dU)
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            triple()
+            inner = max(1, int(target_s / max(1e-7, _time(triple))))
+        res = {"flops_per_gemm": 2 * n * a * b, "inner": inner}
+        for t in threads:
+            res[t] = []
+        for _ in range(rounds):
+            for t in threads:
+                with threadpool_limits(limits=t, user_api="blas"):
+                    triple()
+                    res[t].append(_time(triple, inner))
+        out[label] = res
+    return out
+
+
+def sweep_report(sweep, threads):
+    """The Markdown table of :func:`thread_sweep`: medians and minima, speed-ups over 1 thread."""
+    lines = ["| GEMMs | flops per GEMM | " + " | ".join(f"{t} thr. us (median / min)" for t in threads)
+             + " | " + " | ".join(f"speed-up {t} thr. (median / min)" for t in threads[1:]) + " |",
+             "|---|---:|" + "---:|" * (2 * len(threads) - 1)]
+    for label, res in sweep.items():
+        med = {t: statistics.median(res[t]) for t in threads}
+        low = {t: min(res[t]) for t in threads}
+        lines.append(f"| {label} | {res['flops_per_gemm']:,} | "
+                     + " | ".join(f"{_us(med[t])} / {_us(low[t])}" for t in threads) + " | "
+                     + " | ".join(f"{med[1] / med[t]:.2f}x / {low[1] / low[t]:.2f}x" for t in threads[1:]) + " |")
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------- driver
@@ -407,6 +594,48 @@ def _tables(run, runs, key, gemm_key):
     return lines + [""]
 
 
+def _estimator_tables(run):
+    """Issue 15's table for one configuration: ``fit`` times through the two estimators."""
+    lines = ["Through the estimators (`MLPClassifier.fit`, float32; medians; the fit's wall-clock time, "
+             "and the sgemm limit of the fit: the GEMMs of one step alone times the steps the fit took, "
+             "an L-BFGS step being one evaluation of the objective and gradient):", "",
+             "| workload | sklearn fit s | deltaprop fit s | sklearn/deltaprop | target | issue 15 (sklearn, "
+             "deltaprop, ratio) | steps sklearn / deltaprop | sgemm limit us/step | deltaprop % of limit "
+             "| sklearn % | CPU s sklearn / deltaprop (ratio) |", "|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|"]
+    for name, res in run["estimators"].items():
+        e = ESTIMATOR_WORKLOADS[name]
+        med = {k: _med(v) for k, v in res["wall"].items()}
+        # None: an L-BFGS fit that did not go through scipy.optimize.minimize (steps not counted)
+        steps = {k: _med(v) for k, v in res["steps"].items() if None not in v}
+        dp, sk = med.get("deltaprop-f32"), med.get("sklearn-f32")
+        cpu = {k: _med(v) for k, v in res["cpu"].items()}
+        cpu_text = " / ".join(f"{cpu[k]:.3f}" for k in ESTIMATOR_IMPLS[::-1] if k in cpu)
+        if dp and sk:
+            cpu_text += f" ({cpu['sklearn-f32'] / cpu['deltaprop-f32']:.2f}x)"
+        g = res["gemm_per_step"]
+
+        def pct(impl):
+            return f"{g * steps[impl] / med[impl] * 100:.0f}%" if impl in med and impl in steps else "-"
+
+        ratio = sk / dp if dp and sk else None
+        sizes = "-".join(map(str, [784, *e["hidden"], 10]))
+        setting = (f"batch {e['batch']}, {e['solver']}{', momentum 0.9 Nesterov' if e['solver'] == 'sgd' else ''}, "
+                   f"{e['max_iter']} epoch" if e["batch"] else f"full batch lbfgs, {e['max_iter']} iterations")
+        lines.append(
+            f"| {name} {sizes}, {setting}, {res['n_examples']} examples | "
+            f"{f'{sk:.3f}' if sk else '-'} | {f'{dp:.3f}' if dp else '-'} | "
+            f"{f'{ratio:.2f}x' if ratio else '-'} | "
+            f"{('met' if ratio >= e['target'] else 'NOT met') if ratio else '-'} >= {e['target']}x | "
+            f"{e['issue'][0]} s, {e['issue'][1]} s, {e['issue'][0] / e['issue'][1]:.2f}x | "
+            f"{' / '.join(f'{steps[k]:g}' for k in ESTIMATOR_IMPLS[::-1] if k in steps)} | {_us(g)} | "
+            f"{pct('deltaprop-f32')} | {pct('sklearn-f32')} | "
+            f"{cpu_text} |")
+    lines += ["", "Spread of the fit times (min-max s over the rounds): " + "; ".join(
+        f"{name} " + ", ".join(f"{k} {min(v):.3f}-{max(v):.3f}" for k, v in res["wall"].items())
+        for name, res in run["estimators"].items()), ""]
+    return lines
+
+
 def report(runs, mem, meta, args):
     m = meta["machine"]
     lines = [f"# deltaprop benchmark report, {meta['date']}", "",
@@ -425,7 +654,12 @@ def report(runs, mem, meta, args):
         lines += [f"## {run['threads']} thread(s), OPENBLAS variables {ob['mode']}{values}", ""]
         kernels = sorted({f"{b['internal_api']} {b.get('version')} {b.get('architecture')} ({b['prefix']})"
                           for b in run["blas"] if b["user_api"] == "blas"})
-        lines += ["BLAS: " + "; ".join(kernels), "", "Wall-clock time:", ""]
+        lines += ["BLAS: " + "; ".join(kernels), ""]
+        if run.get("estimators"):
+            lines += _estimator_tables(run)
+        if not run["results"]:
+            continue
+        lines += ["Trainer level, wall-clock time:", ""]
         lines += _tables(run, runs, "per_step", "gemm")
         if run["threads"] == 1:
             lines += ["Process CPU time (one thread: leaves out time spent waiting for a core; steadier "
@@ -458,19 +692,47 @@ def main(argv=None):
     p.add_argument("--openblas-values", default=None,
                    help="values for 'set', e.g. OPENBLAS_CORETYPE=Haswell,OPENBLAS_L2_SIZE=1048576 "
                         "(default: this environment's own values, else those)")
-    p.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
+    p.add_argument("--workloads", nargs="+", default=[*WORKLOADS, *ESTIMATOR_WORKLOADS],
+                   choices=[*WORKLOADS, *ESTIMATOR_WORKLOADS],
+                   help="trainer-level W1-W4 and issue 15's estimator workloads E1, E2, E2a, E4 (default: all)")
     p.add_argument("--impls", nargs="+", default=["deltaprop", "sklearn", "torch"], choices=list(FITS))
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--w3-examples", type=int, default=20480, help="W3 trains on this many examples (1 epoch)")
+    p.add_argument("--examples", type=int, default=60000,
+                   help="use only the first this many examples everywhere (a quick smoke run; default all 60000)")
     p.add_argument("--no-memory", action="store_true")
     p.add_argument("--out", default=None, help="Markdown report path (default: print)")
+    p.add_argument("--thread-sweep", action="store_true",
+                   help="only time one layer's GEMMs with each of --threads (1 first) on the workloads' shapes "
+                        "and a sweep of batch sizes, in this process, and print a table (the thread policy's "
+                        "measurements; set the OPENBLAS variables in the command)")
+    p.add_argument("--sweep-max-flops", type=float, default=None,
+                   help="--thread-sweep: leave out shapes of more flops per GEMM (more rounds of the small ones)")
+    p.add_argument("--sweep-seconds", type=float, default=0.01,
+                   help="--thread-sweep: each timing repeats the GEMMs for about this long (one thread)")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     p.add_argument("--memory", default=None, help=argparse.SUPPRESS)
     p.add_argument("--json", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
+    if args.thread_sweep:
+        if args.threads[0] != 1:
+            p.error("--thread-sweep compares with one thread: give --threads 1 ...")
+        import numpy  # noqa: F401  (loads the BLAS that threadpool_info reports)
+        from threadpoolctl import threadpool_info
+
+        kernels = sorted({f"{b['internal_api']} {b.get('version')} {b.get('architecture')}"
+                          for b in threadpool_info() if b["user_api"] == "blas"})
+        print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; {machine()}; BLAS: "
+              f"{'; '.join(kernels)}; OPENBLAS variables: "
+              f"{ {v: os.environ.get(v) for v in OPENBLAS_VARS} }; {args.repeats} rounds\n")
+        sweep = thread_sweep(rounds=args.repeats, threads=tuple(args.threads), target_s=args.sweep_seconds,
+                             max_flops=args.sweep_max_flops)
+        print(sweep_report(sweep, tuple(args.threads)))
+        return 0
+
     if args.worker or args.memory:
-        result = run_worker(json.loads(args.worker)) if args.worker else run_memory(args.memory)
+        result = run_worker(json.loads(args.worker)) if args.worker else run_memory(args.memory, args.examples)
         with open(args.json, "w") as fh:
             json.dump(result, fh)
         return 0
@@ -486,7 +748,7 @@ def main(argv=None):
     for mode in args.openblas:
         for threads in args.threads:
             cfg = {"threads": threads, "workloads": args.workloads, "impls": args.impls,
-                   "repeats": args.repeats, "w3_examples": args.w3_examples}
+                   "repeats": args.repeats, "w3_examples": args.w3_examples, "examples": args.examples}
             print(f"running: {threads} thread(s), OPENBLAS variables {mode}", file=sys.stderr, flush=True)
             res = _subprocess_json(["--worker", json.dumps(cfg)], _env_for(mode, set_values))
             res["openblas"] = {"mode": mode, "values": set_values if mode == "set" else {}}
@@ -496,7 +758,8 @@ def main(argv=None):
         for impl in ("deltaprop-f32", "sklearn-f32", "torch-f32"):
             if impl.split("-")[0] in args.impls:
                 print(f"memory: {impl}", file=sys.stderr, flush=True)
-                mem.append(_subprocess_json(["--memory", impl], _env_for(args.openblas[0], set_values)))
+                mem.append(_subprocess_json(["--memory", impl, "--examples", str(args.examples)],
+                                            _env_for(args.openblas[0], set_values)))
     text = report(runs, mem, meta, args)
     if args.out:
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
