@@ -1,4 +1,5 @@
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -75,21 +76,109 @@ def test_a_step_callback_takes_the_per_batch_path_with_the_same_steps():
         np.testing.assert_array_equal(x, y)
 
 
-def test_momentum_takes_the_general_path_bitwise_the_update_applied_layer_by_layer():
-    X, Y, sw = problem(weighted=False)
+def reference_epoch(ref, data, settings, state, lr, rng):
+    """The reference for the general path: the source's batches (or its full-batch gradient),
+    a Workspace on the network itself, the gradient concatenated into a fresh flat vector, the
+    decay and clipping of the training module's docstring, the optimizer on a flat copy of the
+    parameters, and that copy written back after every step. Returns the summed objective."""
+    params = ref.weights + ref.biases
+    theta = np.concatenate(params, axis=None)
+    n_w = sum(W.size for W in ref.weights)
+    alpha, clip = settings.weight_decay, settings.clip_norm
+    if settings.opt.full_batch:
+        batches = [data.arrays()]
+    else:
+        batches = data.batches(settings.batch_size, rng)
+    ws = Workspace(ref, settings.batch_size or data.n_examples)
+    total = 0.0
+    for Xb, Yb, swb in batches:
+        J = ws.loss_and_gradient(Xb, Yb, swb)
+        g = np.concatenate(ws.dW + ws.db, axis=None)
+        if alpha:
+            g[:n_w] += alpha * theta[:n_w]
+            J += 0.5 * alpha * float(np.dot(theta[:n_w], theta[:n_w]))
+        scale = 1.0 / Xb.shape[0] if settings.mean else 1.0
+        if clip is not None:
+            norm = math.sqrt(float(np.dot(g, g))) * scale  # a Python float: NumPy scalars would change the rounding
+            if norm > clip:
+                scale *= clip / norm
+        settings.opt.update(state, [theta], [g], lr, scale)
+        offset = 0
+        for p in params:
+            p[...] = theta[offset:offset + p.size].reshape(p.shape)
+            offset += p.size
+        total += J
+    return total
+
+
+GENERAL_SETTINGS = {
+    "momentum": dict(solver="sgd", batch_size=5, momentum=0.9),
+    "nesterov": dict(solver="sgd", batch_size=5, momentum=0.9, nesterov=True),
+    "nesterov_decay": dict(solver="sgd", batch_size=5, momentum=0.9, nesterov=True, weight_decay=1e-2),
+    "sgd_decay": dict(solver="sgd", batch_size=5, weight_decay=1e-2),
+    "sgd_clipping": dict(solver="sgd", batch_size=5, learning_rate=0.5, clip_norm=0.05),
+    "adam": dict(solver="adam", batch_size=5, learning_rate=0.01),
+    "adam_decay_clipping": dict(solver="adam", batch_size=5, learning_rate=0.01, weight_decay=1e-3, clip_norm=0.5),
+    "gd_momentum": dict(solver="gd", learning_rate=0.05, momentum=0.5),
+    "gd_decay": dict(solver="gd", learning_rate=0.05, weight_decay=1e-2),
+    "irprop-": dict(solver="irprop-"),
+    "rprop+": dict(solver="rprop+", weight_decay=1e-3),
+    "quickprop": dict(solver="quickprop", learning_rate=0.05),
+}
+
+
+@pytest.mark.parametrize("with_callback", [False, True], ids=["whole_epoch", "per_batch_callback"])
+@pytest.mark.parametrize("weighted", [True, False])
+@pytest.mark.parametrize("name", list(GENERAL_SETTINGS))
+def test_general_path_is_bitwise_the_reference_generic_step(name, weighted, with_callback):
+    """Every optimizer setting the fused sgd step does not cover takes the general path, on
+    the shadow network over theta: bitwise the reference (per-batch generic step on the
+    network itself, flat copy written back each step), losses included, for three epochs."""
+    kw = GENERAL_SETTINGS[name]
+    X, Y, sw = problem(weighted=weighted)
     net, ref = network(), network()
-    stepper = stepper_for(net, as_source(net, X, Y), solver="sgd", batch_size=5, learning_rate=0.1, momentum=0.9)
-    assert not stepper.fused and not stepper.whole_epoch
-    opt = OPTIMIZERS["sgd"]
-    ref_params = ref.weights + ref.biases
-    state, ws = opt.init(ref_params, momentum=0.9), Workspace(ref, 5)
-    for epoch in range(2):
-        stepper.epoch(0.1, np.random.default_rng(epoch))
-        for Xb, Yb, swb in as_source(ref, X, Y).batches(5, np.random.default_rng(epoch)):
-            ws.loss_and_gradient(Xb, Yb, swb)
-            opt.update(state, ref_params, [g.copy() for g in ws.dW + ws.db], 0.1, 1.0 / Xb.shape[0])
-    for a, b in zip(net.weights + net.biases, ref_params):
-        np.testing.assert_array_equal(a, b)
+    seen = []
+    stepper = stepper_for(net, as_source(net, X, Y, sw), (lambda J, n: seen.append(J)) if with_callback else None,
+                          **kw)
+    assert not stepper.fused
+    assert stepper.whole_epoch == (not with_callback and not stepper.full_batch)
+    settings = resolve(dp.Trainer(**kw))
+    state = settings.opt.init([np.concatenate(ref.weights + ref.biases, axis=None)], **settings.solver_kwargs)
+    ref_data = as_source(ref, X, Y, sw)
+    lr = kw.get("learning_rate", 0.1)
+    for epoch in range(3):
+        total = stepper.epoch(lr, np.random.default_rng(epoch))
+        expected = reference_epoch(ref, ref_data, settings, state, lr, np.random.default_rng(epoch))
+        assert total == expected
+        for a, b in zip(net.weights + net.biases, ref.weights + ref.biases):
+            np.testing.assert_array_equal(a, b)
+    assert len(seen) == (3 * stepper.steps if with_callback else 0)
+
+
+def test_general_path_leaves_the_networks_own_arrays_updated_and_reads_changes_made_between_epochs():
+    X, Y, _ = problem()
+    net = network()
+    held = net.weights[0]  # an array a user holds stays the network's
+    stepper = stepper_for(net, as_source(net, X, Y), solver="sgd", batch_size=5, momentum=0.9)
+    before = held.copy()
+    stepper.epoch(0.1, None)
+    assert net.weights[0] is held and not np.array_equal(held, before)
+    np.testing.assert_array_equal(stepper.theta[:held.size], held.ravel())
+    held[...] = 0.0  # a change made between epochs (a callback, a user) is the next epoch's start
+    stepper.epoch(0.1, None)
+    np.testing.assert_array_equal(stepper.snapshot[:held.size], np.zeros(held.size, held.dtype))  # its start
+
+
+def test_a_full_batch_source_without_arrays_computes_from_the_network_with_the_same_steps():
+    X, Y, sw = problem()
+    a, b = network(), network()
+    general = stepper_for(a, NoArrays(as_source(a, X, Y, sw)), solver="irprop-")
+    in_memory = stepper_for(b, as_source(b, X, Y, sw), solver="irprop-")
+    assert not general.in_memory and in_memory.in_memory
+    for _ in range(3):
+        assert general.epoch(0.0, None) == in_memory.epoch(0.0, None)
+    for x, y in zip(a.weights + a.biases, b.weights + b.biases):
+        np.testing.assert_array_equal(x, y)
 
 
 @pytest.mark.parametrize("kw", [dict(momentum=0.5), dict(weight_decay=1e-3), dict(clip_norm=1.0)])
