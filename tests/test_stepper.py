@@ -235,3 +235,32 @@ def test_batch_size_larger_than_the_data_is_refused():
     net = network()
     with pytest.raises(dp.InputError, match="batch_size=5 is larger than the 4 training examples"):
         stepper_for(net, as_source(net, X, Y), solver="sgd", batch_size=5)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1e-2])
+@pytest.mark.parametrize("wrap", [False, True], ids=["workspace", "source_gradient"])
+def test_lbfgs_through_the_preallocated_workspace_is_bitwise_the_reference_objective(alpha, wrap):
+    """The L-BFGS driver's objective (one Workspace per fit, gradient cast into scipy's vector in
+    one pass; or the source's own gradient) against the plain one: a fresh concatenation,
+    float64 conversion and division per evaluation, run through the same scipy minimiser."""
+    from deltaprop.optimizers import lbfgs_minimize
+
+    X, Y, sw = problem(n=40)
+    net, ref = network(), network()
+    data = as_source(net, X, Y, sw)
+    trainer = dp.Trainer(solver="lbfgs", epochs=6, weight_decay=alpha, tol=None)
+    trainer.fit(net, NoArrays(data) if wrap else data)
+    ref_data = as_source(ref, X, Y, sw)
+
+    def objective(theta):
+        ref.set_flat_parameters(theta)
+        J, dW, db = ref_data.loss_and_gradient(ref)
+        for W, g in zip(ref.weights, dW):
+            g += alpha * W
+            J += 0.5 * alpha * float(np.vdot(W, W))
+        grad = np.concatenate([g.ravel() for pair in zip(dW, db) for g in pair]).astype(np.float64)
+        return J / 40, grad / 40
+
+    res = lbfgs_minimize(objective, ref.get_flat_parameters(), max_iter=6)
+    np.testing.assert_array_equal(net.get_flat_parameters(), res.x.astype(np.float32))
+    assert trainer.history.n_epochs == 6
