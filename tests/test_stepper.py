@@ -264,3 +264,37 @@ def test_lbfgs_through_the_preallocated_workspace_is_bitwise_the_reference_objec
     res = lbfgs_minimize(objective, ref.get_flat_parameters(), max_iter=6)
     np.testing.assert_array_equal(net.get_flat_parameters(), res.x.astype(np.float32))
     assert trainer.history.n_epochs == 6
+
+
+def _blas_threads_now():
+    from threadpoolctl import threadpool_info
+
+    return max(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
+
+
+@pytest.mark.parametrize("solver, sizes, batch_size", [("sgd", [4, 6, 3], 5), ("lbfgs", [4, 6, 3], None),
+                                                       ("sgd", [784, 1024, 3], 256)])
+def test_every_fit_runs_under_the_thread_policy_and_restores_the_limit(solver, sizes, batch_size):
+    """Trainer.fit and partial_fit (and so the estimators) run inside fit_threads: tiny layers on
+    one BLAS thread, a W3-sized layer on as many as choose_threads allows; the limit the fit
+    found is back afterwards."""
+    from threadpoolctl import threadpool_limits
+
+    from deltaprop._threads import available_cores, choose_threads
+    from deltaprop.callbacks import LambdaCallback
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(256, sizes[0])).astype(np.float32)
+    Y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 256)]
+    net = dp.Network(sizes, output_activation="softmax", loss="cross_entropy", seed=0, dtype="float32")
+    seen = []
+    record = LambdaCallback(on_epoch_end=lambda *args: seen.append(_blas_threads_now()))
+    with threadpool_limits(limits=2, user_api="blas"):
+        expected = choose_threads(sizes, batch_size or 256)
+        trainer = dp.Trainer(solver=solver, batch_size=batch_size, epochs=1, callbacks=[record])
+        trainer.fit(net, X, Y)
+        if solver == "sgd":
+            trainer.partial_fit(net, X, Y)
+        assert _blas_threads_now() == 2
+    assert seen == [expected] * len(seen) and len(seen) == (2 if solver == "sgd" else 1)
+    assert expected == (1 if sizes[1] == 6 else min(2, available_cores()))

@@ -31,19 +31,45 @@ from __future__ import annotations
 
 import copy
 import math
+from contextlib import AbstractContextManager
 from typing import Callable
 
 import numpy as np
 
 from ._kernels import Workspace, flat_views
 from ._settings import Settings
+from ._threads import blas_threads
 from .errors import InputError
 from .network import Network
 
-__all__ = ["AUTO_BATCH_SIZE", "Stepper"]
+__all__ = ["AUTO_BATCH_SIZE", "Stepper", "fit_threads"]
 
 #: scikit-learn's ``batch_size="auto"``: min(200, N).
 AUTO_BATCH_SIZE = 200
+
+
+def fit_threads(net: Network, settings: Settings, n_examples: int) -> AbstractContextManager[int]:
+    """The BLAS thread limit for a fit: :func:`deltaprop._threads.blas_threads` on the sizes of
+    one step (``batch_size`` examples, min(200, N) for None; all N for a full-batch solver).
+
+    Parameters
+    ----------
+    net : Network
+    settings : Settings
+    n_examples : int
+        N, the training examples.
+
+    Returns
+    -------
+    context manager
+        Entered around the fit (``with fit_threads(...) as n:``); restores the limits on exit.
+    """
+    bs = settings.batch_size
+    if settings.opt.full_batch:
+        bs = n_examples
+    elif bs is None:
+        bs = min(AUTO_BATCH_SIZE, n_examples)
+    return blas_threads(net.sizes, max(1, min(bs, n_examples)))
 
 
 class Stepper:
