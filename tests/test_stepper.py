@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import deltaprop as dp
-from deltaprop._kernels import Workspace
+from deltaprop._kernels import Workspace, numba_available
 from deltaprop._settings import resolve
 from deltaprop._stepper import Stepper
 from deltaprop.optimizers import OPTIMIZERS
@@ -298,3 +298,28 @@ def test_every_fit_runs_under_the_thread_policy_and_restores_the_limit(solver, s
         assert _blas_threads_now() == 2
     assert seen == [expected] * len(seen) and len(seen) == (2 if solver == "sgd" else 1)
     assert expected == (1 if sizes[1] == 6 else min(2, available_cores()))
+
+
+@pytest.mark.skipif(not numba_available(),
+                    reason="the compiled updates need numba (extra 'fast')")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name, options, scale", [
+    ("sgd", dict(momentum=0.0), 0.2), ("sgd", dict(momentum=0.9), 1.0), ("sgd", dict(momentum=0.9, nesterov=True), 0.2),
+    ("adam", dict(), 1.0), ("adam", dict(beta_1=0.5, epsilon=1e-4), 0.2)])
+def test_compiled_optimizer_updates_are_bitwise_the_numpy_updates(name, options, scale, dtype):
+    from deltaprop import _numba
+
+    opt = OPTIMIZERS[name]
+    rng = np.random.default_rng(1)
+    params = [rng.normal(size=(7, 5)).astype(dtype), rng.normal(size=300).astype(dtype)]
+    ref_params = [p.copy() for p in params]
+    state, ref_state = opt.init(params, **options), opt.init(ref_params, **options)
+    compiled = getattr(_numba, opt.compiled)
+    for step in range(4):
+        grads = [rng.normal(size=p.shape).astype(dtype) for p in params]
+        compiled(state, params, [g.copy() for g in grads], 0.05, scale)
+        opt.update(ref_state, ref_params, grads, 0.05, scale)
+    for a, b in zip(params + state.get("velocity", []) + state.get("m", []) + state.get("v", []),
+                    ref_params + ref_state.get("velocity", []) + ref_state.get("m", []) + ref_state.get("v", [])):
+        np.testing.assert_array_equal(a, b)
+    assert state.get("t") == ref_state.get("t")

@@ -36,7 +36,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._kernels import Workspace, flat_views
+from ._kernels import Workspace, flat_views, numba_available
 from ._settings import Settings
 from ._threads import blas_threads
 from .errors import InputError
@@ -147,6 +147,10 @@ class Stepper:
         decay = np.empty_like(theta_W) if settings.weight_decay else None
         flat_params, flat_grads = [theta], [g]
         update = settings.opt.update
+        if settings.opt.compiled is not None and numba_available():
+            from . import _numba  # imports Numba (slow), so only here
+
+            update = getattr(_numba, settings.opt.compiled)  # bitwise the same, one pass
         alpha = settings.weight_decay
         mean = self.mean
         clip = settings.clip_norm

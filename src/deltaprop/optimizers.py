@@ -54,6 +54,7 @@ __all__ = [
     "sgd_update",
     "sgd_is_plain",
     "adam_init",
+    "adam_step_size",
     "adam_update",
     "rprop_init",
     "rprop_update",
@@ -142,6 +143,13 @@ def adam_init(params, *, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: fl
     }
 
 
+def adam_step_size(state: dict, lr: float) -> float:
+    """Advance Adam's step count ``t`` in ``state`` and return ``eta_t = eta sqrt(1 - b2^t) / (1 - b1^t)``."""
+    b1, b2 = state["beta_1"], state["beta_2"]
+    state["t"] = t = state["t"] + 1
+    return lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+
+
 def adam_update(state: dict, params, grads, lr: float, scale: float) -> None:
     """One Adam step (Kingma and Ba 2015, Algorithm 1 with the step of section 2), in place.
 
@@ -152,8 +160,7 @@ def adam_update(state: dict, params, grads, lr: float, scale: float) -> None:
     bias correction), so its steps are reproduced.
     """
     b1, b2, eps = state["beta_1"], state["beta_2"], state["epsilon"]
-    state["t"] = t = state["t"] + 1
-    eta_t = lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+    eta_t = adam_step_size(state, lr)
     for p, g, m, v in zip(params, grads, state["m"], state["v"]):
         if scale != 1.0:
             g *= scale
@@ -370,6 +377,10 @@ class Optimizer:
         exactly ``w <- w - lr * scale * g`` for this state, so the stepper
         (:mod:`deltaprop._stepper`) may apply the step inside the gradient computation
         instead. None: never.
+    compiled : str or None
+        The name of this ``update``'s compiled form in :mod:`deltaprop._numba` (same signature,
+        bitwise the same result, one pass over the parameters instead of several), which the
+        stepper takes when Numba is installed. None: NumPy only.
     minimize : callable or None
         For a driver that runs its own loop instead of ``init`` / ``update`` (``lbfgs``):
         :func:`lbfgs_minimize`'s signature. None for the init/update optimizers.
@@ -385,16 +396,18 @@ class Optimizer:
     reference: str = ""
     is_plain: Callable[[dict], bool] | None = None
     minimize: Callable | None = None
+    compiled: str | None = None
 
 
 OPTIMIZERS: dict[str, Optimizer] = {
     "gd": Optimizer("gd", sgd_init, sgd_update, True, "sum", 0.1, ("momentum", "nesterov"),
-                    "the notes; Rumelhart, Hinton and Williams (1986) for momentum", is_plain=sgd_is_plain),
+                    "the notes; Rumelhart, Hinton and Williams (1986) for momentum", is_plain=sgd_is_plain,
+                    compiled="sgd_update"),
     "sgd": Optimizer("sgd", sgd_init, sgd_update, False, "mean", 0.01, ("momentum", "nesterov"),
                      "Robbins and Monro (1951); Sutskever et al. (2013) for Nesterov momentum",
-                     is_plain=sgd_is_plain),
+                     is_plain=sgd_is_plain, compiled="sgd_update"),
     "adam": Optimizer("adam", adam_init, adam_update, False, "mean", 0.001, ("beta_1", "beta_2", "epsilon"),
-                      "Kingma and Ba (2015), Adam: a method for stochastic optimization"),
+                      "Kingma and Ba (2015), Adam: a method for stochastic optimization", compiled="adam_update"),
     "rprop": Optimizer("rprop", rprop_init, rprop_update, True, "mean", None,
                        ("variant", "eta_plus", "eta_minus", "delta0", "delta_min", "delta_max"),
                        "Riedmiller and Braun (1993); Igel and Huesken (2000)"),
