@@ -2,7 +2,7 @@
 
 One iteration is what every full-batch solver does per epoch: ``J`` and the gradient summed
 over all N examples. "local" is ``Network.loss_and_gradient`` on NumPy arrays in this
-process with BLAS limited to one thread, like each worker; "dask" is :class:`deltaprop.dask_engine.DaskData` on a ``LocalCluster`` of worker
+process with BLAS limited to one thread, like each worker; "dask" is :class:`deltaprop.dask.DaskData` on a ``LocalCluster`` of worker
 processes (data generated and persisted on the workers), for several chunk counts. The
 overhead column is the Dask time minus the busiest worker's compute (the per-chunk step timed
 inside the worker, summed over its chunks), i.e. what Dask itself costs per iteration:
@@ -52,10 +52,10 @@ def _timed_chunk(net, X, Y, sw):
     """The per-chunk step on a worker, timed there: (worker address, seconds)."""
     from distributed import get_worker
 
-    from deltaprop.dask_engine import _chunk_sums
+    from deltaprop.chunked import chunk_sums
 
     t = time.perf_counter()
-    _chunk_sums(net, X, Y, sw)
+    chunk_sums(net, X, Y, sw)
     return get_worker().address, time.perf_counter() - t
 
 
@@ -76,7 +76,7 @@ def run(sizes, chunk_counts, n_workers: int, repeat: int, layers) -> list[dict]:
     import distributed
 
     import deltaprop as dp
-    from deltaprop.dask_engine import DaskData
+    from deltaprop.dask import DaskData
 
     rows = []
     with distributed.LocalCluster(

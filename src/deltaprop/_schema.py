@@ -222,6 +222,13 @@ def _sections(names: dict) -> dict:
         "dtype": Text(("float32", "float64")),
         "init": Text(names["init"]),
     }, optional=("init",))
+    # deltaprop.encoding's sections, shared by the estimators' files and deltaprop train's
+    # ``preprocessing`` (files written before that module lack the optional keys).
+    label_map = Obj({"classes": ListOf(LABEL, 1), "dtype": Text(), "multilabel": Bool(),
+                     "encoding": Text(("one-hot", "one-output")), "low": SCALE_VALUE, "high": SCALE_VALUE},
+                    optional=("multilabel", "encoding", "low", "high"))
+    target_scaling = Maybe(Obj({"min": ListOf(SCALE_VALUE, 1), "max": ListOf(SCALE_VALUE, 1),
+                                "interval": ListOf(SCALE_VALUE, 2, 2)}, optional=("interval",)))
     return {
         "architecture": architecture,
         # Estimators (dp.save of MLPClassifier / MLPRegressor).
@@ -229,9 +236,8 @@ def _sections(names: dict) -> dict:
         "n_features_in": SIZE,
         "feature_names_in": Maybe(ListOf(Text())),
         "history": MapOf(OneOf((NUMBER_OR_NAN, Text(), ListOf(Maybe(NUMBER_OR_NAN)), Maybe(Anything())))),
-        "label_map": Obj({"classes": ListOf(LABEL, 1), "dtype": Text(), "multilabel": Bool()}),
-        "target_scaling": Maybe(Obj({"min": ListOf(SCALE_VALUE, 1), "max": ListOf(SCALE_VALUE, 1),
-                                     "interval": ListOf(SCALE_VALUE, 2, 2)})),
+        "label_map": label_map,
+        "target_scaling": target_scaling,
         # The CLI's model files (deltaprop train).
         "task": Text(("classification", "regression")),
         "features": ListOf(Text()),
@@ -239,9 +245,9 @@ def _sections(names: dict) -> dict:
         "preprocessing": Obj({
             "standardize": Maybe(Obj({"mean": ListOf(SCALE_VALUE, 1),
                                       "scale": ListOf(Float(1 / MAX_MAGNITUDE, MAX_MAGNITUDE), 1)})),
-            "label_map": Maybe(Obj({"classes": ListOf(LABEL, 2), "dtype": Text(), "encoding": Text(("one-hot",)),
-                                    "low": SCALE_VALUE, "high": SCALE_VALUE})),
-        }),
+            "label_map": Maybe(label_map),
+            "target_scaling": target_scaling,
+        }, optional=("target_scaling",)),
         "seed": Maybe(Int(0, 2**128)),
         # Checkpoints.
         "trainer_state": Obj({}),  # declared in full by _trainer_state_spec, checked by check_trainer_state
@@ -360,9 +366,16 @@ def _cli_preprocessing(meta, fail) -> None:
             fail("preprocessing.standardize.mean", f"has {len(std['mean'])} values for a network of {n_in} inputs")
     if labels is not None:
         _label_dtype("preprocessing.label_map.dtype", labels["dtype"], labels["classes"], fail)
-        if n_out is not None and len(labels["classes"]) != n_out:
-            fail("preprocessing.label_map.classes",
-                 f"lists {len(labels['classes'])} classes but the network has {n_out} output units")
+        k = len(labels["classes"])
+        # One output unit for two classes ("one-output"), else one per class.
+        expected = {1} if labels.get("encoding") == "one-output" else {k}
+        if k < 2 and not labels.get("multilabel"):
+            fail("preprocessing.label_map.classes", f"lists {k} class; a classifier has at least two")
+        if n_out is not None and n_out not in expected:
+            fail("preprocessing.label_map.classes", f"lists {k} classes but the network has {n_out} output units")
+    scaling = pre.get("target_scaling")
+    if scaling is not None and n_out is not None and not len(scaling["min"]) == len(scaling["max"]) == n_out:
+        fail("preprocessing.target_scaling", f"does not give one min and max per output unit ({n_out})")
 
 
 def _estimator_inputs(meta, fail) -> None:

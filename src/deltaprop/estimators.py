@@ -22,12 +22,14 @@ What differs from scikit-learn, and why:
 
 from __future__ import annotations
 
+import copy
+import functools
 import logging
 import numbers
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils.class_weight import compute_sample_weight
@@ -37,7 +39,6 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from ._json import to_json
 from ._validation import check_table
 from .activations import get_activation
-from .dask_engine import blockwise_on_dask, fit_estimator, is_dask_collection, score_blockwise, select_engine
 from .encoding import TARGET_INTERVALS, ClassEncoder, TargetScaler, output_targets
 from .errors import InputError, InputTypeError
 from .losses import get_loss
@@ -221,31 +222,57 @@ class _BaseMLP(BaseEstimator):
         return p
 
     # ------------------------------------------------------------------ fitting
-    def _fit(self, X, y, sample_weight=None, *, incremental: bool, classes=None):
-        if any(is_dask_collection(a) for a in (X, y, sample_weight)):  # the Dask engine: dask_engine.py
-            if self.engine != "local":
-                return fit_estimator(self, X, y, sample_weight, incremental=incremental, classes=classes)
-            X, y, sample_weight = select_engine(X, y, sample_weight, engine="local")
+    def _fit(self, X, y, sample_weight=None, *, incremental: bool, classes=None, engine=None):
+        """The one fit of both estimators, for ``fit`` and ``partial_fit``, in memory or on Dask.
+
+        Dask collections (and only they) bring in :mod:`deltaprop.dask`, imported here: with
+        ``engine="local"`` they are computed into memory; ``partial_fit`` runs this fit on
+        each block of rows in turn, as ``dask_ml.wrappers.Incremental`` does; ``fit`` takes
+        its inputs, target encoding and data source from :meth:`_dask_fit_data` and
+        :meth:`_training_data`, and everything else (checks, initialisation, trainer,
+        history, the ConvergenceWarning rule) is the code below. ``engine`` overrides
+        ``self.engine`` for this call.
+        """
+        engine = self.engine if engine is None else engine
+        if engine is not None:
+            _check_choice(engine, ("local", "dask"), "engine")
+        on_dask = any(_is_dask_collection(a) for a in (X, y, sample_weight))
+        if on_dask and (engine == "local" or incremental):
+            from . import dask as dask_plugin  # the optional Dask package, only for Dask collections
+
+            if engine == "local":
+                X, y, sample_weight = dask_plugin.compute(X, y, sample_weight)
+                on_dask = False
+            else:
+                for X_b, y_b, sw_b in dask_plugin.row_blocks(X, y, sample_weight):
+                    self._fit(X_b, y_b, sw_b, incremental=True, classes=classes, engine="local")
+                return self
         p = self._checked_params()
         if incremental and self.early_stopping:
             raise InputError("partial_fit does not support early_stopping=True; use fit, or turn it off")
         first = not hasattr(self, "network_") or not (incremental or self.warm_start)
-        X, y = self._validate_fit_data(X, y, reset=first)
-        Y = self._encode_targets(y, first=first, classes=classes, activation=p["output_activation"])
-        sw = self._sample_weights(sample_weight, X, y, incremental=incremental)
+        if on_dask:
+            X, y, sw, n_outputs = self._dask_fit_data(X, y, sample_weight, first=first, p=p)
+        else:
+            X, y = self._validate_fit_data(X, y, reset=first)
+            Y = self._encode_targets(y, first=first, classes=classes, activation=p["output_activation"])
+            sw = self._sample_weights(sample_weight, X, y, incremental=incremental)
+            n_outputs = Y.shape[1]
         rng = _generator(self.random_state)
         if first:
-            self._initialize(p, X.shape[1], Y.shape[1], rng)
-        elif self.network_.sizes != [X.shape[1], *p["hidden"], Y.shape[1]]:
+            self._initialize(p, X.shape[1], n_outputs, rng)
+        elif self.network_.sizes != [X.shape[1], *p["hidden"], n_outputs]:
             raise InputError(
                 f"warm_start and partial_fit continue the fitted network {self.network_.sizes}; "
                 "fit from scratch (warm_start=False) after changing hidden_layer_sizes"
             )
+        if on_dask:
+            Y = self._dask_targets(y, p["output_activation"])
         validation = None
         if self.early_stopping:
             X, Y, sw, validation = self._validation_split(X, Y, y, sw, rng)
         trainer = self._make_trainer(p, X.shape[0], sw, rng)
-        data = self._training_data(X, Y, _normalised(sw, p["reduction"]))
+        data = self._training_data(X, Y, _normalised(sw, p["reduction"]), engine=engine, on_dask=on_dask)
         if incremental:
             if self._trainer_state is not None:
                 trainer.load_state_dict(self._trainer_state)
@@ -288,12 +315,63 @@ class _BaseMLP(BaseEstimator):
         self.validation_scores_ = [] if self.early_stopping else None
         self._trainer_state = None
 
-    def _training_data(self, X, Y, sw) -> tuple:
+    def _training_data(self, X, Y, sw, *, engine, on_dask: bool) -> tuple:
         """The trainer's data arguments: ``(X, Y, sample_weight)``, or ``(source,)`` for a data source.
 
-        The one place where the data source is chosen; the Dask engine returns its own here.
+        The one place where the data source is chosen: arrays stay arrays, unless the data
+        is on Dask or ``engine="dask"`` sends NumPy data to the cluster; then the source is
+        :func:`deltaprop.dask.training_source`'s :class:`~deltaprop.dask.DaskData`.
         """
-        return X, Y, sw
+        if not (on_dask or engine == "dask"):
+            return X, Y, sw
+        from . import dask as dask_plugin
+
+        return (dask_plugin.training_source(X, Y, sw, client=self.client),)
+
+    # ------------------------------------------------------------------ fitting on Dask
+    def _dask_fit_data(self, X, y, sample_weight, *, first: bool, p: dict):
+        """``(X, y, sw, n_outputs)`` for :meth:`_fit` from Dask collections (see :mod:`deltaprop.dask`).
+
+        The checks that need all of the data run on the cluster; the target encoding is
+        fitted, by the estimator's own :meth:`_encode_targets`, on the few numbers
+        :func:`deltaprop.dask.target_summary` brings back (the classes, or the target range).
+        ``class_weight`` and ``early_stopping`` are refused (they would need the labels or a
+        split here).
+        """
+        from . import dask as dask_plugin
+
+        if self.early_stopping:
+            raise InputError(
+                "early_stopping=True is not available when fitting on Dask; set early_stopping=False "
+                "and choose max_iter and tol, or fit on NumPy data"
+            )
+        if getattr(self, "class_weight", None) is not None:
+            raise InputError("class_weight is not available when fitting on Dask; multiply it into sample_weight")
+        X, y, sw, names = dask_plugin.fit_inputs(X, y, sample_weight)
+        d = int(X.shape[1])
+        if not first and d != self.n_features_in_:
+            raise InputError(f"X has {d} features, but the model was fitted with {self.n_features_in_}")
+        self.n_features_in_ = d
+        if names is not None:
+            self.feature_names_in_ = names
+        elif first and hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        classifier = is_classifier(self)
+        summary = dask_plugin.target_summary(y, classifier=classifier)
+        if classifier and summary.ndim == 1:
+            check_classification_targets(summary)
+        n_outputs = self._encode_targets(summary, first=first, classes=None, activation=p["output_activation"]).shape[1]
+        return X, y, sw, n_outputs
+
+    def _dask_targets(self, y, activation: str):
+        """``y`` encoded where it lives, block by block, by this estimator's fitted encoding."""
+        from . import dask as dask_plugin
+
+        encoder = copy.copy(self)
+        encoder.client = None  # a live connection: neither picklable nor needed on a worker
+        encoder.callbacks = None
+        encode = functools.partial(_encode_target_block, encoder, activation)
+        return dask_plugin.encode_targets(y, encode, self.n_outputs_, self.network_.dtype)
 
     def _validation_split(self, X, Y, y, sw, rng):
         """Hold out ``validation_fraction`` of the data, stratified by class for single-label targets.
@@ -440,8 +518,10 @@ class _BaseMLP(BaseEstimator):
 
     def score(self, X, y, sample_weight=None) -> float:
         """Accuracy (classifier) or R^2 (regressor), as scikit-learn's; computed blockwise on Dask arrays."""
-        if is_dask_collection(X):
-            return score_blockwise(self, X, y, sample_weight)
+        if _is_dask_collection(X):
+            from . import dask as dask_plugin
+
+            return dask_plugin.score_blockwise(self, X, y, sample_weight, classifier=is_classifier(self))
         mixin = ClassifierMixin if isinstance(self, ClassifierMixin) else RegressorMixin
         return mixin.score(self, X, y, sample_weight=sample_weight)
 
@@ -530,6 +610,35 @@ class _BaseMLP(BaseEstimator):
 
     def _restore_extra_meta(self, meta: dict) -> None:
         pass
+
+
+def _is_dask_collection(obj) -> bool:
+    """Whether ``obj`` is a Dask collection (array, DataFrame, Series), without importing Dask."""
+    return hasattr(obj, "__dask_graph__") and hasattr(obj, "__dask_keys__")
+
+
+def _blockwise_on_dask(method):
+    """Decorator for a ``predict``-like method: a Dask input gives a lazy Dask result.
+
+    Other inputs call the method itself; a Dask array or DataFrame is mapped over its row
+    blocks by :func:`deltaprop.dask.predict_blockwise`, which calls the same method on each
+    block. Dask is imported only then.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, X, *args, **kwargs):
+        if _is_dask_collection(X):
+            from . import dask as dask_plugin
+
+            return dask_plugin.predict_blockwise(self, X, method.__name__)
+        return method(self, X, *args, **kwargs)
+
+    return wrapper
+
+
+def _encode_target_block(estimator, activation: str, y):
+    """One block of targets encoded by a fitted estimator (runs on a Dask worker)."""
+    return estimator._encode_targets(y, first=False, classes=None, activation=activation)
 
 
 class _LogProgress:
@@ -642,9 +751,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Where training runs. None: on the Dask cluster when X is a Dask array or DataFrame,
         else here; "dask" also trains NumPy data on the cluster; "local" computes Dask inputs
         into memory. ``predict``, ``predict_proba`` and ``score`` on Dask arrays always run
-        blockwise on the cluster. See :mod:`deltaprop.dask_engine` and ``docs/dask.md``.
+        blockwise on the cluster. See :mod:`deltaprop.dask` (extra ``dask``) and ``docs/dask.md``.
     client : distributed.Client or None
-        The cluster; default the current client, or a local cluster started on first use.
+        The cluster; default the current client, else a threads-only local cluster in this
+        process, started on first use (:func:`deltaprop.dask.get_client`).
 
     Attributes
     ----------
@@ -847,7 +957,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     # ------------------------------------------------------------------ prediction
-    @blockwise_on_dask
+    @_blockwise_on_dask
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes): the outputs normalised (see Notes).
 
@@ -863,12 +973,12 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def _proba(self, o: np.ndarray, activation: str) -> np.ndarray:
         return self._class_encoder(activation).proba(o)
 
-    @blockwise_on_dask
+    @_blockwise_on_dask
     def predict_log_proba(self, X) -> np.ndarray:
         """``log(predict_proba(X))``; finite, since probabilities are clipped into [eps, 1 - eps]."""
         return np.log(self.predict_proba(X))
 
-    @blockwise_on_dask
+    @_blockwise_on_dask
     def predict(self, X) -> np.ndarray:
         """Labels, shape (n_samples,), or a 0/1 indicator matrix (n_samples, n_labels) for multilabel fits."""
         return self._labels(self._outputs(X), self.network_.output_activation)
@@ -982,7 +1092,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
-    @blockwise_on_dask
+    @_blockwise_on_dask
     def predict(self, X) -> np.ndarray:
         """Predictions, shape (n_samples,) for one output, else (n_samples, n_outputs), float64."""
         return self._values(self._outputs(X))

@@ -139,7 +139,7 @@ def export_onnx(
         initializer=inits,
     )
     opsets = [helper.make_opsetid("", int(opset))]
-    from . import __version__
+    from ._version import __version__
 
     model_proto = helper.make_model(
         graph,

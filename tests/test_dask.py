@@ -1,14 +1,18 @@
-"""The Dask engine and out-of-core data sources against in-memory training.
+"""The Dask package (deltaprop.dask) against in-memory training.
 
 A LocalCluster of two worker processes (one thread each, bound to 127.0.0.1, no dashboard)
 runs for the whole module. Test data is generated on the workers (``da.random`` with a seed),
 never shipped from the client in the task graph; the in-memory reference is the same data
-computed back to NumPy.
+computed back to NumPy. ChunkedData (NumPy only) is tested in test_chunked.py.
 """
 
+import ast
 import os
-
+import pathlib
+import subprocess
+import sys
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -20,20 +24,19 @@ pytestmark = pytest.mark.dask
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
-from deltaprop import dask_engine  # noqa: E402
-from deltaprop.dask_engine import (  # noqa: E402
-    ChunkedData,
-    ClusterError,
-    DaskData,
-    local_sgd,
-    predict_blockwise,
-)
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+
+import deltaprop.dask  # noqa: E402
+from deltaprop.dask import ClusterError, DaskData, local_sgd, predict_blockwise  # noqa: E402
+from deltaprop.dask import _cluster, _source  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def client():
+    # The scheduler's HTTP server on a free loopback port: another cluster on this machine
+    # holding Dask's default 8787 would otherwise make it warn (an error in this suite).
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0"
     ) as cluster, distributed.Client(cluster) as c:
         yield c
 
@@ -109,7 +112,7 @@ def test_weights_above_the_threshold_are_broadcast_and_give_the_same_gradient(cl
     data = DaskData(X, Y, client=client)
     data.loss_and_gradient(net)
     assert calls == []  # small weights travel in the graph
-    monkeypatch.setattr(dask_engine, "SCATTER_THRESHOLD_BYTES", 0)
+    monkeypatch.setattr(_source, "SCATTER_THRESHOLD_BYTES", 0)
     got = data.loss_and_gradient(net)
     assert calls == [{"broadcast": True, "hash": False}]
     _assert_same_gradient(got, net.loss_and_gradient(Xl, Yl), 1e-12)
@@ -122,7 +125,7 @@ def test_large_weights_raise_no_large_graph_warning(client):
     X = g.normal(size=(64, 1200), chunks=(16, 1200))
     Y = (X[:, :1] > 0).astype(np.float64)
     net = dp.Network([1200, 500, 1], seed=0)
-    assert sum(W.nbytes for W in net.weights) > dask_engine.SCATTER_THRESHOLD_BYTES
+    assert sum(W.nbytes for W in net.weights) > deltaprop.dask.SCATTER_THRESHOLD_BYTES
     _, dW, _ = DaskData(X, Y, client=client).loss_and_gradient(net)
     Xl, Yl = client.compute([X, Y], sync=True)
     np.testing.assert_allclose(dW[0], net.gradient(Xl, Yl)[0][0], rtol=1e-10, atol=1e-12)
@@ -181,39 +184,25 @@ def test_full_batch_solvers_on_dask_train_the_same_model_as_in_memory(client, da
     (X, Y, sw), (Xl, Yl, swl) = dataset
     ref, net = _net(), _net()
     h_ref = dp.Trainer(**settings).fit(ref, Xl, Yl, swl)
-    h = dp.Trainer(**settings, client=client).fit(net, X, Y, sw)  # Dask inputs select the Dask engine
+    h = dp.Trainer(**settings).fit(net, DaskData(X, Y, sw, client=client))
     assert len(h.loss) == len(h_ref.loss) > 3
     np.testing.assert_allclose(h.loss, h_ref.loss, rtol=1e-9)
     _assert_same_weights(net, ref, rtol=1e-9 if settings["solver"] == "lbfgs" else 1e-11)
-
-
-def test_engine_option_moves_numpy_data_to_dask_and_dask_data_to_memory(client, dataset, monkeypatch):
-    (X, Y, _), (Xl, Yl, _) = dataset
-    used = []
-    original = DaskData.loss_and_gradient
-    monkeypatch.setattr(DaskData, "loss_and_gradient", lambda self, net: used.append(1) or original(self, net))
-    ref, a, b = _net(), _net(), _net()
-    dp.Trainer(solver="gd", learning_rate=1e-3, epochs=3).fit(ref, Xl, Yl)
-    dp.Trainer(solver="gd", learning_rate=1e-3, epochs=3, engine="dask", client=client).fit(a, Xl, Yl)
-    assert len(used) == 3
-    dp.Trainer(solver="gd", learning_rate=1e-3, epochs=3, engine="local").fit(b, X, Y)
-    assert len(used) == 3  # computed into memory, trained here
-    _assert_same_weights(a, ref)
-    _assert_same_weights(b, ref, rtol=1e-15)
-    with pytest.raises(dp.InputError, match="engine must be"):
-        dp.Trainer(engine="spark").fit(_net(), Xl, Yl)
 
 
 def test_streamed_mini_batch_sgd_on_dask_sees_every_example_each_epoch(client, dataset):
     (X, Y, _), (Xl, Yl, _) = dataset
     net = _net()
     J0 = net.loss(Xl, Yl)
-    h = dp.Trainer(solver="sgd", learning_rate=0.05, batch_size=100, epochs=3, seed=0, client=client).fit(net, X, Y)
+    h = dp.Trainer(solver="sgd", learning_rate=0.05, batch_size=100, epochs=3, seed=0).fit(
+        net, DaskData(X, Y, client=client)
+    )
     assert h.loss[-1] < J0 / len(Xl)
     unshuffled, ref = _net(), _net()
     dp.Trainer(solver="sgd", learning_rate=0.05, batch_size=100, epochs=2, shuffle=False).fit(ref, Xl, Yl)
-    dp.Trainer(solver="sgd", learning_rate=0.05, batch_size=100, epochs=2, shuffle=False,
-               client=client).fit(unshuffled, X, Y)
+    dp.Trainer(solver="sgd", learning_rate=0.05, batch_size=100, epochs=2, shuffle=False).fit(
+        unshuffled, DaskData(X, Y, client=client)
+    )
     _assert_same_weights(unshuffled, ref)  # without shuffling, exactly in-memory SGD
 
 
@@ -275,7 +264,7 @@ def test_a_worker_killed_mid_training_is_survived_with_the_exact_model(client, d
         with pytest.raises(Exception):  # the worker dies before it can answer
             client.run(os._exit, 1, workers=[worker])
 
-    dp.Trainer(**settings, client=client, callbacks=[AtEpoch(2, kill_a_worker)]).fit(net, X, Y)
+    dp.Trainer(**settings, callbacks=[AtEpoch(2, kill_a_worker)]).fit(net, DaskData(X, Y, client=client))
     _assert_same_weights(net, ref)
     client.wait_for_workers(2)
 
@@ -286,7 +275,7 @@ def test_client_restart_mid_training_reloads_the_data_and_gives_the_exact_model(
     settings = dict(solver="gd", learning_rate=1e-3, epochs=3)
     ref, net = _net(), _net()
     dp.Trainer(**settings).fit(ref, Xl, Yl)
-    dp.Trainer(**settings, client=client, callbacks=[AtEpoch(0, client.restart)]).fit(net, X, Y)
+    dp.Trainer(**settings, callbacks=[AtEpoch(0, client.restart)]).fit(net, DaskData(X, Y, client=client))
     _assert_same_weights(net, ref)
 
 
@@ -316,56 +305,6 @@ def test_dask_batches_visit_every_example_once_per_epoch(client, dataset):
     assert [len(b[0]) for b in batches[:-1]] == [300] * 8 and len(batches[-1][0]) == 100
     seen = np.concatenate([b[0] for b in batches])
     np.testing.assert_array_equal(np.sort(seen, axis=0), np.sort(Xl, axis=0))
-
-
-# --------------------------------------------------------------------------- out-of-core
-class CountingRows:
-    """Wraps an array and records the rows of every slice read from it."""
-
-    def __init__(self, a):
-        self.a, self.shape, self.dtype, self.reads = a, a.shape, a.dtype, []
-
-    def __getitem__(self, key):
-        self.reads.append(key.stop - key.start)
-        return self.a[key]
-
-
-def test_chunked_data_trains_from_a_memmap_reading_one_chunk_at_a_time(tmp_path, rng):
-    X = rng.normal(size=(1000, 4))
-    Y = (X[:, :1] > 0).astype(np.float64)
-    np.save(tmp_path / "X.npy", X)
-    Xm = CountingRows(np.load(tmp_path / "X.npy", mmap_mode="r"))
-    data = ChunkedData(Xm, Y, chunk_size=128)
-    net = dp.Network([4, 3, 1], seed=0)
-    ref = net.copy()
-    dp.Trainer(solver="rprop", epochs=3).fit(net, data)
-    dp.Trainer(solver="rprop", epochs=3).fit(ref, X, Y)
-    _assert_same_weights(net, ref)
-    assert max(Xm.reads) == 128 and sum(Xm.reads) == 3 * 1000  # never more than one chunk at once
-
-
-def test_chunked_data_uses_a_zarr_arrays_own_chunks(tmp_path, rng):
-    zarr = pytest.importorskip("zarr")
-    X = rng.normal(size=(300, 3))
-    Y = rng.uniform(size=(300, 2))
-    zX = zarr.open_array(str(tmp_path / "X.zarr"), mode="w", shape=X.shape, chunks=(64, 3), dtype="f8")
-    zX[:] = X
-    data = ChunkedData(zX, Y)
-    assert data.chunk_size == 64 and data.n_chunks == 5
-    net = dp.Network([3, 2, 2], seed=0)
-    _assert_same_gradient(data.loss_and_gradient(net), net.loss_and_gradient(X, Y), 1e-12)
-
-
-def test_chunked_batches_with_a_network_are_validated_and_cover_the_data(rng):
-    X = rng.normal(size=(250, 3))
-    Y = rng.uniform(size=250)
-    net = dp.Network([3, 2, 1], seed=0, dtype="float32")
-    batches = list(ChunkedData(X, Y, chunk_size=60).batches(32, np.random.default_rng(1), net=net))
-    assert sum(len(b[0]) for b in batches) == 250
-    assert all(b[0].dtype == np.float32 and b[1].shape[1] == 1 for b in batches)
-    X[3, 1] = np.inf
-    with pytest.raises(dp.InputError, match="inf"):
-        list(ChunkedData(X, Y, chunk_size=60).batches(32, np.random.default_rng(1), net=net))
 
 
 # --------------------------------------------------------------------------- estimators
@@ -453,17 +392,7 @@ def test_estimator_engine_local_computes_dask_inputs_and_dask_dataframes_keep_fe
         dp.MLPClassifier(early_stopping=True, client=client).fit(X, y)
 
 
-def test_chunked_data_feeds_the_trainers_sgd_like_arrays_when_not_shuffled(rng):
-    X = rng.normal(size=(300, 3))
-    Y = rng.uniform(size=(300, 1))
-    settings = dict(solver="sgd", learning_rate=0.1, batch_size=50, epochs=2, shuffle=False)
-    net, ref = dp.Network([3, 4, 1], seed=0), dp.Network([3, 4, 1], seed=0)
-    dp.Trainer(**settings).fit(net, ChunkedData(X, Y, chunk_size=128))  # batches straddle chunks
-    dp.Trainer(**settings).fit(ref, X, Y)
-    _assert_same_weights(net, ref, rtol=1e-14)
-
-
-def test_without_a_client_a_local_cluster_is_started_on_loopback_without_dashboard(monkeypatch):
+def test_without_a_client_a_threads_only_local_cluster_is_started_once_without_dashboard(monkeypatch):
     started = {}
 
     class FakeCluster:
@@ -482,7 +411,89 @@ def test_without_a_client_a_local_cluster_is_started_on_loopback_without_dashboa
     monkeypatch.setattr(distributed, "default_client", no_client)
     monkeypatch.setattr(distributed, "LocalCluster", FakeCluster)
     monkeypatch.setattr(distributed, "Client", FakeClient)
-    monkeypatch.setattr(dask_engine, "_LOCAL", {})
-    first = dask_engine.get_client()
-    assert started == {"host": "127.0.0.1", "dashboard_address": None, "processes": True}
-    assert dask_engine.get_client() is first  # started once, then reused
+    monkeypatch.setattr(_cluster, "_LOCAL", {})
+    first = deltaprop.dask.get_client()
+    assert started == {
+        "processes": False, "dashboard_address": None, "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"}
+    }
+    assert deltaprop.dask.get_client() is first  # started once, then reused
+
+
+_SCRIPT_WITHOUT_MAIN_GUARD = """
+import multiprocessing
+import dask.array as da
+import deltaprop as dp
+
+X = da.random.default_rng(0).normal(size=(200, 3), chunks=100)
+y = (X[:, 0] > 0).astype(int)
+clf = dp.MLPClassifier(hidden_layer_sizes=(3,), max_iter=3, tol=None, random_state=0).fit(X, y)
+print(clf.predict(X).compute().shape, len(multiprocessing.active_children()))
+"""
+
+
+@pytest.mark.slow  # a fresh interpreter that imports Dask and starts a cluster: a few seconds
+def test_a_script_without_a_main_guard_fits_on_dask_without_a_client_in_threads_without_tracebacks(tmp_path):
+    script = tmp_path / "plain_script.py"
+    script.write_text(_SCRIPT_WITHOUT_MAIN_GUARD)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "Nanny" not in done.stderr, done.stderr
+    assert done.stdout.split() == ["(200,)", "0"]  # predicted, and no worker process was started
+
+
+# --------------------------------------------------------------------------- one estimator fit
+def test_the_dask_package_imports_nothing_from_the_estimators():
+    package = pathlib.Path(deltaprop.dask.__file__).parent
+    imported = set()
+    for path in package.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                imported.add(("." * node.level) + (node.module or ""))
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    assert not any("estimators" in name for name in imported), imported
+    assert "..training" in imported  # local_sgd trains each chunk with the trainer: the layer below
+
+
+def test_a_dask_fit_with_tol_none_warns_nothing_and_with_tol_warns_as_the_local_fit(client, labelled):
+    (X, y), (Xl, yl) = labelled
+    kw = dict(hidden_layer_sizes=(3,), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dp.MLPClassifier(**kw, tol=None, client=client).fit(X, y)
+        dp.MLPClassifier(**kw, tol=None).fit(Xl, yl)
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        dp.MLPClassifier(**kw, tol=1e-4).fit(Xl, yl)
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        dp.MLPClassifier(**kw, tol=1e-4, client=client).fit(X, y)
+
+
+class RenamedClassifier(dp.MLPClassifier):
+    """A subclass with another name: still a classifier, found by scikit-learn's is_classifier."""
+
+
+def test_a_renamed_classifier_subclass_fits_on_dask_as_a_classifier(client, labelled):
+    (X, y), (Xl, yl) = labelled
+    kw = dict(hidden_layer_sizes=(4,), max_iter=6, tol=None, random_state=2)
+    ref = RenamedClassifier(**kw).fit(Xl, yl)
+    clf = RenamedClassifier(**kw, client=client).fit(X, y)
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    assert clf.network_.sizes == ref.network_.sizes == [4, 4, 3]
+    np.testing.assert_allclose(clf.loss_curve_, ref.loss_curve_, rtol=1e-10)
+
+
+def test_estimator_engine_dask_sends_numpy_data_through_the_training_data_hook(client, labelled, monkeypatch):
+    _, (Xl, yl) = labelled
+    used = []
+    original = DaskData.loss_and_gradient
+    monkeypatch.setattr(DaskData, "loss_and_gradient", lambda self, net: used.append(1) or original(self, net))
+    kw = dict(hidden_layer_sizes=(3,), solver="gd", learning_rate_init=1e-3, max_iter=4, tol=None, random_state=0)
+    ref = dp.MLPClassifier(**kw).fit(Xl, yl)
+    assert used == []
+    on_cluster = dp.MLPClassifier(**kw, engine="dask", client=client).fit(Xl, yl)
+    assert len(used) == 4
+    for a, b in zip(on_cluster.coefs_ + on_cluster.intercepts_, ref.coefs_ + ref.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-14)
+    with pytest.raises(dp.InputError, match="engine='spark' is not one of"):
+        dp.MLPClassifier(engine="spark").fit(Xl, yl)
