@@ -209,12 +209,14 @@ def small_output_layer(o1, b1, code1, W2, b2, o2, Y, sw, weighted, g2, g1, code2
 # over all parameters). Strict IEEE arithmetic (no fastmath: no FMA contraction), and every
 # scalar is given in the arrays' dtype, exactly as NumPy casts a Python float next to a
 # float32 array, so the result is bitwise that of the NumPy update; tests/test_stepper.py
-# checks it. The optimizer record names its compiled form (``Optimizer.compiled``).
+# checks it. :mod:`deltaprop.optimizers` wraps them (``sgd_update_compiled``,
+# ``adam_update_compiled``, named by ``Optimizer.compiled``).
 _strict = numba.njit(cache=True, nogil=True)
 
 
 @_strict
-def _momentum_loop(p, g, v, step, mu, nesterov):
+def momentum_loop(p, g, v, step, mu, nesterov):
+    """One pass of sgd_update over the vectors p, g, v (v unused when mu == 0)."""
     for i in range(p.shape[0]):
         gi = g[i] * step  # eta * g
         if mu == 0:
@@ -228,17 +230,9 @@ def _momentum_loop(p, g, v, step, mu, nesterov):
             p[i] = p[i] + vi  # w <- w + v
 
 
-def sgd_update(state: dict, params, grads, lr: float, scale: float) -> None:
-    """:func:`deltaprop.optimizers.sgd_update` in one compiled pass per array (bitwise the same)."""
-    mu, nesterov = state["momentum"], state["nesterov"]
-    velocity = state["velocity"] if mu else params  # unused without momentum
-    for p, g, v in zip(params, grads, velocity):
-        t = p.dtype.type
-        _momentum_loop(p.reshape(-1), g.reshape(-1), v.reshape(-1), t(lr * scale), t(mu), nesterov)
-
-
 @_strict
-def _adam_loop(p, g, m, v, scale, scaled, b1, c1, b2, c2, eps, eta_t):
+def adam_loop(p, g, m, v, scale, scaled, b1, c1, b2, c2, eps, eta_t):
+    """One pass of adam_update over the vectors p, g, m, v (c1 = 1 - b1, c2 = 1 - b2)."""
     for i in range(p.shape[0]):
         gi = g[i] * scale if scaled else g[i]
         mi = m[i] * b1 + c1 * gi  # m <- b1 m + (1 - b1) g
@@ -246,15 +240,3 @@ def _adam_loop(p, g, m, v, scale, scaled, b1, c1, b2, c2, eps, eta_t):
         vi = v[i] * b2 + gi * gi * c2  # v <- b2 v + (1 - b2) g^2
         v[i] = vi
         p[i] = p[i] - (mi * eta_t) / (math.sqrt(vi) + eps)  # w <- w - eta_t m / (sqrt(v) + eps)
-
-
-def adam_update(state: dict, params, grads, lr: float, scale: float) -> None:
-    """:func:`deltaprop.optimizers.adam_update` in one compiled pass per array (bitwise the same)."""
-    from .optimizers import adam_step_size
-
-    b1, b2, eps = state["beta_1"], state["beta_2"], state["epsilon"]
-    eta_t = adam_step_size(state, lr)
-    for p, g, m, v in zip(params, grads, state["m"], state["v"]):
-        t = p.dtype.type
-        _adam_loop(p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), t(scale), scale != 1.0,
-                   t(b1), t(1.0 - b1), t(b2), t(1.0 - b2), t(eps), t(eta_t))

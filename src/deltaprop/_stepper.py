@@ -148,9 +148,7 @@ class Stepper:
         flat_params, flat_grads = [theta], [g]
         update = settings.opt.update
         if settings.opt.compiled is not None and numba_available():
-            from . import _numba  # imports Numba (slow), so only here
-
-            update = getattr(_numba, settings.opt.compiled)  # bitwise the same, one pass
+            update = settings.opt.compiled  # bitwise the same, one pass
         alpha = settings.weight_decay
         mean = self.mean
         clip = settings.clip_norm

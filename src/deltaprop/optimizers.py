@@ -53,6 +53,8 @@ __all__ = [
     "sgd_init",
     "sgd_update",
     "sgd_is_plain",
+    "sgd_update_compiled",
+    "adam_update_compiled",
     "adam_init",
     "adam_step_size",
     "adam_update",
@@ -120,6 +122,21 @@ def sgd_update(state: dict, params, grads, lr: float, scale: float) -> None:
             p += v
 
 
+def sgd_update_compiled(state: dict, params, grads, lr: float, scale: float) -> None:
+    """:func:`sgd_update` as one compiled pass per array (``_numba.momentum_loop``), bitwise the same.
+
+    Every scalar is passed in the arrays' dtype, as NumPy casts a Python float beside them.
+    Needs Numba (the ``fast`` extra).
+    """
+    from ._numba import momentum_loop
+
+    mu, nesterov = state["momentum"], state["nesterov"]
+    velocity = state["velocity"] if mu else params  # not read without momentum
+    for p, g, v in zip(params, grads, velocity):
+        t = p.dtype.type
+        momentum_loop(p.reshape(-1), g.reshape(-1), v.reshape(-1), t(lr * scale), t(mu), nesterov)
+
+
 def sgd_is_plain(state: dict) -> bool:
     """True when :func:`sgd_update` is the notes' plain rule ``w <- w - lr * scale * g`` (no momentum)."""
     return state["momentum"] == 0.0
@@ -175,6 +192,21 @@ def adam_update(state: dict, params, grads, lr: float, scale: float) -> None:
         np.multiply(m, eta_t, out=g)
         g /= denom
         p -= g  # w <- w - eta_t m / (sqrt(v) + eps)
+
+
+def adam_update_compiled(state: dict, params, grads, lr: float, scale: float) -> None:
+    """:func:`adam_update` as one compiled pass per array (``_numba.adam_loop``), bitwise the same.
+
+    Needs Numba (the ``fast`` extra).
+    """
+    from ._numba import adam_loop
+
+    b1, b2, eps = state["beta_1"], state["beta_2"], state["epsilon"]
+    eta_t = adam_step_size(state, lr)
+    for p, g, m, v in zip(params, grads, state["m"], state["v"]):
+        t = p.dtype.type
+        adam_loop(p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), t(scale), scale != 1.0,
+                  t(b1), t(1.0 - b1), t(b2), t(1.0 - b2), t(eps), t(eta_t))
 
 
 # ----------------------------------------------------------------------------- rprop
@@ -377,9 +409,9 @@ class Optimizer:
         exactly ``w <- w - lr * scale * g`` for this state, so the stepper
         (:mod:`deltaprop._stepper`) may apply the step inside the gradient computation
         instead. None: never.
-    compiled : str or None
-        The name of this ``update``'s compiled form in :mod:`deltaprop._numba` (same signature,
-        bitwise the same result, one pass over the parameters instead of several), which the
+    compiled : callable or None
+        This ``update``'s compiled form (same signature, bitwise the same result, one pass
+        over the parameters instead of several, through :mod:`deltaprop._numba`), which the
         stepper takes when Numba is installed. None: NumPy only.
     minimize : callable or None
         For a driver that runs its own loop instead of ``init`` / ``update`` (``lbfgs``):
@@ -396,18 +428,18 @@ class Optimizer:
     reference: str = ""
     is_plain: Callable[[dict], bool] | None = None
     minimize: Callable | None = None
-    compiled: str | None = None
+    compiled: Callable | None = None
 
 
 OPTIMIZERS: dict[str, Optimizer] = {
     "gd": Optimizer("gd", sgd_init, sgd_update, True, "sum", 0.1, ("momentum", "nesterov"),
                     "the notes; Rumelhart, Hinton and Williams (1986) for momentum", is_plain=sgd_is_plain,
-                    compiled="sgd_update"),
+                    compiled=sgd_update_compiled),
     "sgd": Optimizer("sgd", sgd_init, sgd_update, False, "mean", 0.01, ("momentum", "nesterov"),
                      "Robbins and Monro (1951); Sutskever et al. (2013) for Nesterov momentum",
-                     is_plain=sgd_is_plain, compiled="sgd_update"),
+                     is_plain=sgd_is_plain, compiled=sgd_update_compiled),
     "adam": Optimizer("adam", adam_init, adam_update, False, "mean", 0.001, ("beta_1", "beta_2", "epsilon"),
-                      "Kingma and Ba (2015), Adam: a method for stochastic optimization", compiled="adam_update"),
+                      "Kingma and Ba (2015), Adam: a method for stochastic optimization", compiled=adam_update_compiled),
     "rprop": Optimizer("rprop", rprop_init, rprop_update, True, "mean", None,
                        ("variant", "eta_plus", "eta_minus", "delta0", "delta_min", "delta_max"),
                        "Riedmiller and Braun (1993); Igel and Huesken (2000)"),
