@@ -306,7 +306,9 @@ def test_every_fit_runs_under_the_thread_policy_and_restores_the_limit(solver, s
 @pytest.mark.parametrize("name, options, scale", [
     ("sgd", dict(momentum=0.0), 0.2), ("sgd", dict(momentum=0.9), 1.0), ("sgd", dict(momentum=0.9, nesterov=True), 0.2),
     ("adam", dict(), 1.0), ("adam", dict(beta_1=0.5, epsilon=1e-4), 0.2)])
-def test_compiled_optimizer_updates_are_bitwise_the_numpy_updates(name, options, scale, dtype):
+@pytest.mark.parametrize("alpha", [0.0, 1e-2])
+def test_compiled_optimizer_updates_are_bitwise_the_numpy_updates(name, options, scale, dtype, alpha):
+    """Including the weight-decay term folded into the pass (on the first 20 entries of each array)."""
     opt = OPTIMIZERS[name]
     rng = np.random.default_rng(1)
     params = [rng.normal(size=(7, 5)).astype(dtype), rng.normal(size=300).astype(dtype)]
@@ -315,7 +317,9 @@ def test_compiled_optimizer_updates_are_bitwise_the_numpy_updates(name, options,
     compiled = opt.compiled
     for step in range(4):
         grads = [rng.normal(size=p.shape).astype(dtype) for p in params]
-        compiled(state, params, [g.copy() for g in grads], 0.05, scale)
+        compiled(state, params, [g.copy() for g in grads], 0.05, scale, alpha=alpha, n_decay=20)
+        for p, g in zip(ref_params, grads):
+            g.reshape(-1)[:20] += alpha * p.reshape(-1)[:20]
         opt.update(ref_state, ref_params, grads, 0.05, scale)
     for a, b in zip(params + state.get("velocity", []) + state.get("m", []) + state.get("v", []),
                     ref_params + ref_state.get("velocity", []) + ref_state.get("m", []) + ref_state.get("v", [])):

@@ -215,10 +215,13 @@ _strict = numba.njit(cache=True, nogil=True)
 
 
 @_strict
-def momentum_loop(p, g, v, step, mu, nesterov):
-    """One pass of sgd_update over the vectors p, g, v (v unused when mu == 0)."""
+def momentum_loop(p, g, v, step, mu, nesterov, alpha, n_decay):
+    """One pass of sgd_update over the vectors p, g, v (v unused when mu == 0); the first
+    ``n_decay`` entries of g first get the weight-decay term ``alpha p`` (the stepper's
+    ``g_W += alpha W``)."""
     for i in range(p.shape[0]):
-        gi = g[i] * step  # eta * g
+        gi = g[i] + p[i] * alpha if i < n_decay else g[i]
+        gi = gi * step  # eta * g
         if mu == 0:
             p[i] = p[i] - gi  # w <- w - eta g
             continue
@@ -231,10 +234,13 @@ def momentum_loop(p, g, v, step, mu, nesterov):
 
 
 @_strict
-def adam_loop(p, g, m, v, scale, scaled, b1, c1, b2, c2, eps, eta_t):
-    """One pass of adam_update over the vectors p, g, m, v (c1 = 1 - b1, c2 = 1 - b2)."""
+def adam_loop(p, g, m, v, scale, scaled, b1, c1, b2, c2, eps, eta_t, alpha, n_decay):
+    """One pass of adam_update over the vectors p, g, m, v (c1 = 1 - b1, c2 = 1 - b2), with
+    the weight-decay term on the first ``n_decay`` entries as in :func:`momentum_loop`."""
     for i in range(p.shape[0]):
-        gi = g[i] * scale if scaled else g[i]
+        gi = g[i] + p[i] * alpha if i < n_decay else g[i]
+        if scaled:
+            gi = gi * scale
         mi = m[i] * b1 + c1 * gi  # m <- b1 m + (1 - b1) g
         m[i] = mi
         vi = v[i] * b2 + gi * gi * c2  # v <- b2 v + (1 - b2) g^2

@@ -139,19 +139,28 @@ class Stepper:
     def _general_step(self, net: Network, settings: Settings, opt_state: dict):
         """The optimizer step on the flat vectors: ``step(J, n, lr) -> J`` (decay term added).
 
-        Reads the gradient from ``self.g`` (overwritten: it is the optimizer's scratch).
+        Reads the gradient from ``self.g`` (overwritten: it is the optimizer's scratch). With
+        the record's compiled update (Numba installed) and no clipping, the decay term
+        ``g_W += alpha W`` is folded into that one pass (bitwise the same).
         """
         theta, g = self.theta, self.g
         n_w = sum(W.size for W in net.weights)
         theta_W, g_W = theta[:n_w], g[:n_w]
-        decay = np.empty_like(theta_W) if settings.weight_decay else None
+        opt, alpha, clip, mean = settings.opt, settings.weight_decay, settings.clip_norm, self.mean
         flat_params, flat_grads = [theta], [g]
-        update = settings.opt.update
-        if settings.opt.compiled is not None and numba_available():
-            update = settings.opt.compiled  # bitwise the same, one pass
-        alpha = settings.weight_decay
-        mean = self.mean
-        clip = settings.clip_norm
+        self.compiled = opt.compiled is not None and numba_available()
+        if self.compiled and clip is None:
+            compiled = opt.compiled
+
+            def step(J: float, n: int, lr: float) -> float:
+                if alpha:
+                    J += 0.5 * alpha * float(np.dot(theta_W, theta_W))  # (alpha/2)||W||^2, weights only
+                compiled(opt_state, flat_params, flat_grads, lr, 1.0 / n if mean else 1.0, alpha=alpha, n_decay=n_w)
+                return J
+
+            return step
+        update = opt.compiled if self.compiled else opt.update
+        decay = np.empty_like(theta_W) if alpha else None
 
         def step(J: float, n: int, lr: float) -> float:
             if alpha:

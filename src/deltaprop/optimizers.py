@@ -122,11 +122,15 @@ def sgd_update(state: dict, params, grads, lr: float, scale: float) -> None:
             p += v
 
 
-def sgd_update_compiled(state: dict, params, grads, lr: float, scale: float) -> None:
+def sgd_update_compiled(state: dict, params, grads, lr: float, scale: float, *, alpha: float = 0.0,
+                        n_decay: int = 0) -> None:
     """:func:`sgd_update` as one compiled pass per array (``_numba.momentum_loop``), bitwise the same.
 
-    Every scalar is passed in the arrays' dtype, as NumPy casts a Python float beside them.
-    Needs Numba (the ``fast`` extra).
+    ``alpha``, ``n_decay``: the weight-decay term ``alpha * w`` is first added to the gradient
+    of the first ``n_decay`` entries of each array (the stepper's flat vector holds the weights
+    first), bitwise as ``g[:n] += alpha * w[:n]`` in NumPy would. Every scalar is passed in
+    the arrays' dtype, as NumPy casts a Python float beside them. Needs Numba (the ``fast``
+    extra).
     """
     from ._numba import momentum_loop
 
@@ -134,7 +138,8 @@ def sgd_update_compiled(state: dict, params, grads, lr: float, scale: float) -> 
     velocity = state["velocity"] if mu else params  # not read without momentum
     for p, g, v in zip(params, grads, velocity):
         t = p.dtype.type
-        momentum_loop(p.reshape(-1), g.reshape(-1), v.reshape(-1), t(lr * scale), t(mu), nesterov)
+        momentum_loop(p.reshape(-1), g.reshape(-1), v.reshape(-1), t(lr * scale), t(mu), nesterov, t(alpha),
+                      n_decay)
 
 
 def sgd_is_plain(state: dict) -> bool:
@@ -194,10 +199,11 @@ def adam_update(state: dict, params, grads, lr: float, scale: float) -> None:
         p -= g  # w <- w - eta_t m / (sqrt(v) + eps)
 
 
-def adam_update_compiled(state: dict, params, grads, lr: float, scale: float) -> None:
+def adam_update_compiled(state: dict, params, grads, lr: float, scale: float, *, alpha: float = 0.0,
+                         n_decay: int = 0) -> None:
     """:func:`adam_update` as one compiled pass per array (``_numba.adam_loop``), bitwise the same.
 
-    Needs Numba (the ``fast`` extra).
+    ``alpha``, ``n_decay`` as for :func:`sgd_update_compiled`. Needs Numba (the ``fast`` extra).
     """
     from ._numba import adam_loop
 
@@ -206,7 +212,7 @@ def adam_update_compiled(state: dict, params, grads, lr: float, scale: float) ->
     for p, g, m, v in zip(params, grads, state["m"], state["v"]):
         t = p.dtype.type
         adam_loop(p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), t(scale), scale != 1.0,
-                  t(b1), t(1.0 - b1), t(b2), t(1.0 - b2), t(eps), t(eta_t))
+                  t(b1), t(1.0 - b1), t(b2), t(1.0 - b2), t(eps), t(eta_t), t(alpha), n_decay)
 
 
 # ----------------------------------------------------------------------------- rprop
@@ -410,9 +416,10 @@ class Optimizer:
         (:mod:`deltaprop._stepper`) may apply the step inside the gradient computation
         instead. None: never.
     compiled : callable or None
-        This ``update``'s compiled form (same signature, bitwise the same result, one pass
-        over the parameters instead of several, through :mod:`deltaprop._numba`), which the
-        stepper takes when Numba is installed. None: NumPy only.
+        This ``update``'s compiled form (same signature plus the keywords ``alpha``,
+        ``n_decay`` that fold in the weight-decay term; bitwise the same result, one pass over
+        the parameters instead of several, through :mod:`deltaprop._numba`), which the stepper
+        takes when Numba is installed. None: NumPy only.
     minimize : callable or None
         For a driver that runs its own loop instead of ``init`` / ``update`` (``lbfgs``):
         :func:`lbfgs_minimize`'s signature. None for the init/update optimizers.
