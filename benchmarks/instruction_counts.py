@@ -9,7 +9,7 @@ warm-up epochs, once with ``W + M`` epochs; the difference divided by ``M`` epoc
 the instructions of one step, free of start-up, imports and JIT compilation.
 
 Run (valgrind is a Debian package; one BLAS thread, Numba hidden so every version of the code
-takes its NumPy path unless ``--numba`` is given; a few minutes)::
+takes its NumPy path; a few minutes)::
 
     python benchmarks/instruction_counts.py [--workloads sgd momentum ...] [--json out.json]
 
@@ -67,13 +67,9 @@ def fit(epochs):
 """, 10),
 }
 
-HIDE_NUMBA = """
-import sys
-sys.modules["numba"] = None  # the NumPy path in every version (find_spec then answers None)
-"""
-
 PRELUDE = """
 import sys, warnings
+sys.modules["numba"] = None  # the NumPy path in every version (find_spec then answers None)
 warnings.simplefilter("ignore")
 import numpy as np
 import deltaprop as dp
@@ -104,9 +100,6 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1, help="epochs run in both processes")
     parser.add_argument("--measured", type=int, default=2, help="extra epochs in the second process")
     parser.add_argument("--json", help="write the results here as JSON")
-    parser.add_argument("--numba", action="store_true",
-                        help="leave Numba importable (the compiled paths; its JIT cache on disk is warmed by "
-                             "the first run, and compiling happens in both processes, so it cancels out)")
     args = parser.parse_args()
     import deltaprop
 
@@ -115,9 +108,8 @@ def main() -> None:
     results = {}
     for name in args.workloads:
         body, steps = WORKLOADS[name]
-        prelude = PRELUDE if args.numba else HIDE_NUMBA + PRELUDE
-        base = instructions(prelude + body + f"\nfit({args.warmup})\n")
-        full = instructions(prelude + body + f"\nfit({args.warmup + args.measured})\n")
+        base = instructions(PRELUDE + body + f"\nfit({args.warmup})\n")
+        full = instructions(PRELUDE + body + f"\nfit({args.warmup + args.measured})\n")
         per_step = (full - base) / (args.measured * steps)
         results[name] = per_step
         print(f"{name:<16}{per_step:>24,.0f}", flush=True)
