@@ -92,6 +92,11 @@ class Stepper:
     ----------
     steps : int
         The number of steps the last :meth:`epoch` took.
+    fused, whole_epoch, in_memory, compiled : bool
+        The paths chosen for this fit (see the module docstring); ``compiled``: the
+        optimizer record's compiled update is used (Numba installed).
+    theta : ndarray (n_parameters,)
+        The flat parameters, weights first; the network's arrays hold them after each epoch.
 
     Raises
     ------
