@@ -54,6 +54,11 @@ net = dp.Network([784, 100, 10], output_activation="softmax", loss="cross_entrop
 def fit(epochs):
     dp.Trainer(solver="rprop", epochs=epochs, seed=0).fit(net, X, Y)
 """, 1),
+    "lbfgs": ("""
+net = dp.Network([784, 100, 10], output_activation="softmax", loss="cross_entropy", seed=0, dtype="float32")
+def fit(epochs):
+    dp.Trainer(solver="lbfgs", epochs=epochs, weight_decay=1e-4, tol=None, seed=0).fit(net, X, Y)
+""", 1),
     "estimator_adam": ("""
 def fit(epochs):
     dp.MLPClassifier(hidden_layer_sizes=(256,), activation="logistic", solver="adam", alpha=1e-4,

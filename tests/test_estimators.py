@@ -482,3 +482,34 @@ def test_verbose_prints_per_example_losses_and_validation_scores_as_scikit_learn
     assert lines[1::2] == [f"Validation score: {s:.6f}" for s in reg.validation_scores_]
     MLPRegressor(hidden_layer_sizes=(4,), max_iter=2, tol=None, random_state=0).fit(X, y.astype(float))
     assert capsys.readouterr().out == ""  # the library prints only when asked
+
+
+@pytest.mark.parametrize("estimator, solver", [("classifier", "sgd"), ("classifier", "adam"),
+                                               ("classifier", "lbfgs"), ("regressor", "adam")])
+def test_float32_fit_makes_no_copy_of_the_data(estimator, solver):
+    """Issue 15: a float32 fit trains on the caller's X itself (no float64 copy, no copy at
+    all): the peak of traced allocations during a second fit stays below a quarter of X."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = rng.random((20000, 400), dtype=np.float32)  # 32 MB; a float64 copy would be 64 MB
+    y = rng.integers(0, 5, 20000) if estimator == "classifier" else rng.random(20000)
+    cls = MLPClassifier if estimator == "classifier" else MLPRegressor
+    kw = dict(hidden_layer_sizes=(8,), solver=solver, max_iter=1, tol=None, random_state=0, dtype="float32")
+    if solver == "sgd":
+        kw.update(momentum=0.9, nesterovs_momentum=True, batch_size=10, alpha=1e-4)
+    cls(**kw).fit(X, y)  # compiles and caches whatever a first fit loads
+    tracemalloc.start()
+    try:
+        cls(**kw).fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < X.nbytes / 4, f"peak {peak / 1e6:.1f} MB during the fit of {X.nbytes / 1e6:.1f} MB of data"
+
+
+def test_a_value_that_overflows_float32_is_refused_naming_its_cell():
+    X = np.ones((6, 2))
+    X[4, 1] = 1e300  # finite in float64, inf once converted to float32
+    with pytest.warns(RuntimeWarning, match="overflow"), pytest.raises(InputError, match=r"inf at row 4, column 1"):
+        MLPClassifier(hidden_layer_sizes=(3,), max_iter=1, dtype="float32").fit(X, [0, 1] * 3)

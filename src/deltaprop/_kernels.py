@@ -37,7 +37,7 @@ import numpy as np
 
 from .network import Network
 
-__all__ = ["Workspace", "COMPILED_MAX_ELEMENTS"]
+__all__ = ["Workspace", "COMPILED_MAX_ELEMENTS", "flat_views"]
 
 #: With ``compiled=None`` the Numba path is taken when ``batch_size * (hidden + output
 #: units)`` is at most this (Nielsen's 784-30-10 with batches of 10 has 400).
@@ -49,6 +49,29 @@ SMALL_OUTPUT_WEIGHTS = 4096
 def numba_available() -> bool:
     """Whether Numba is installed (the ``fast`` extra), without importing it."""
     return importlib.util.find_spec("numba") is not None
+
+
+def flat_views(flat: np.ndarray, weights: list, biases: list, name: str) -> tuple[list, list]:
+    """Views of the vector ``flat`` shaped like ``weights`` and then ``biases`` (one layout for
+    the stepper's parameters, gradient and optimizer state).
+
+    Raises
+    ------
+    InputError
+        When ``flat`` is not a contiguous vector of the arrays' dtype and total size.
+    """
+    arrays = list(weights) + list(biases)
+    n = sum(a.size for a in arrays)
+    if flat.shape != (n,) or flat.dtype != arrays[0].dtype or not flat.flags.c_contiguous:
+        from .errors import InputError
+
+        raise InputError(f"{name} must be a contiguous vector of {n} {arrays[0].dtype} elements "
+                         f"(the network's parameters), got shape {flat.shape} of {flat.dtype}")
+    views, offset = [], 0
+    for a in arrays:
+        views.append(flat[offset:offset + a.size].reshape(a.shape))
+        offset += a.size
+    return views[:len(weights)], views[len(weights):]
 
 
 class _Views:
@@ -74,6 +97,11 @@ class Workspace:
         place or by assignment to ``net.weights[t]``).
     batch_size : int
         The largest batch that will be passed.
+    grads : ndarray or None
+        A vector of ``net.n_parameters`` elements in the network's dtype to hold the gradient:
+        :attr:`dW` and :attr:`db` are then views of it, all weights first and then all biases,
+        each row-major (the stepper's flat layout, so its optimizer reads the gradient
+        without a copy). None: arrays of their own.
     compiled : bool or None
         Use the Numba loops of :mod:`deltaprop._numba` for the elementwise parts of a step
         (``None``: when Numba is installed, the network is covered and its layers are small,
@@ -97,12 +125,16 @@ class Workspace:
     True
     """
 
-    def __init__(self, net: Network, batch_size: int, *, compiled: bool | None = None):
+    def __init__(self, net: Network, batch_size: int, *, grads: np.ndarray | None = None,
+                 compiled: bool | None = None):
         self.net = net
         self.batch_size = B = int(batch_size)
         dt = net.dtype
-        self.dW = [np.zeros_like(W) for W in net.weights]
-        self.db = [np.zeros_like(b) for b in net.biases]
+        if grads is None:
+            self.dW = [np.zeros_like(W) for W in net.weights]
+            self.db = [np.zeros_like(b) for b in net.biases]
+        else:
+            self.dW, self.db = flat_views(grads, net.weights, net.biases, "grads")
         units = net.sizes[1:]
         self._o = [np.empty((B, m), dtype=dt) for m in units]  # o_t, layer t's output
         self._g = [np.empty((B, m), dtype=dt) for m in units]  # g_t = dJ/dnet_t = -delta_t

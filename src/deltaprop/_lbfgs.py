@@ -1,4 +1,12 @@
-"""The L-BFGS driver: scipy's L-BFGS-B over the flat parameter vector, one iteration per epoch."""
+"""The L-BFGS driver: scipy's L-BFGS-B over the flat parameter vector, one iteration per epoch.
+
+Each objective evaluation of an in-memory source runs one preallocated
+:class:`~deltaprop._kernels.Workspace` of all N examples (made once per fit) and gathers the
+gradient into scipy's float64 vector in one pass (``np.concatenate(..., out=)`` casts as it
+copies); weight decay uses a preallocated scratch per layer. Other sources compute the
+gradient themselves (``data.loss_and_gradient(net)``). The values are bitwise those of
+concatenating, converting and dividing step by step.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 
+from ._kernels import Workspace
 from ._settings import Settings
 from ._state import Run
 from .network import Network
@@ -40,18 +49,28 @@ def run_lbfgs(net: Network, data, settings: Settings, run: Run, target: int,
     snapshot = [p.copy() for p in params]
     clock = [time.perf_counter()]
 
+    ws = Workspace(net, N) if hasattr(data, "arrays") else None
+    arrays = data.arrays() if ws is not None else None
+    decay = [np.empty_like(W) for W in net.weights] if alpha else []
+    grad = np.empty(net.n_parameters, dtype=np.float64)  # scipy's layout: W_1, b_1, W_2, b_2, ...
+
     def fun(theta):
         net.set_flat_parameters(theta)
-        J, dW, db = data.loss_and_gradient(net)
+        if ws is not None:
+            J = ws.loss_and_gradient(*arrays)
+            dW, db = ws.dW, ws.db
+        else:
+            J, dW, db = data.loss_and_gradient(net)
         if alpha:
-            for W, g in zip(net.weights, dW):
-                g += alpha * W
+            for W, g, tmp in zip(net.weights, dW, decay):
+                np.multiply(W, alpha, out=tmp)
+                g += tmp
                 J += 0.5 * alpha * float(np.vdot(W, W))
-        grad = np.concatenate([g.ravel() for pair in zip(dW, db) for g in pair]).astype(np.float64)
+        np.concatenate([g.reshape(-1) for pair in zip(dW, db) for g in pair], out=grad)  # float32 -> float64 exactly
         run.step += 1
         if not math.isfinite(J):
             return math.inf, np.zeros_like(grad)
-        return J / divisor, grad / divisor
+        return J / divisor, grad / divisor  # a new array: scipy keeps the gradients it is given
 
     def callback(intermediate_result):
         net.set_flat_parameters(intermediate_result.x)

@@ -202,3 +202,47 @@ def small_output_layer(o1, b1, code1, W2, b2, o2, Y, sw, weighted, g2, g1, code2
                 s += g1[i, j]
             db1[j] = s
     return J
+
+
+# ----------------------------------------------------------------------------- optimizer updates
+# The flat updates of deltaprop.optimizers as one pass each (NumPy needs five to twelve passes
+# over all parameters). Strict IEEE arithmetic (no fastmath: no FMA contraction), and every
+# scalar is given in the arrays' dtype, exactly as NumPy casts a Python float next to a
+# float32 array, so the result is bitwise that of the NumPy update; tests/test_stepper.py
+# checks it. :mod:`deltaprop.optimizers` wraps them (``sgd_update_compiled``,
+# ``adam_update_compiled``, named by ``Optimizer.compiled``).
+_strict = numba.njit(cache=True, nogil=True)
+
+
+@_strict
+def momentum_loop(p, g, v, step, mu, nesterov, alpha, n_decay):
+    """One pass of sgd_update over the vectors p, g, v (v unused when mu == 0); the first
+    ``n_decay`` entries of g first get the weight-decay term ``alpha p`` (the stepper's
+    ``g_W += alpha W``)."""
+    for i in range(p.shape[0]):
+        gi = g[i] + p[i] * alpha if i < n_decay else g[i]
+        gi = gi * step  # eta * g
+        if mu == 0:
+            p[i] = p[i] - gi  # w <- w - eta g
+            continue
+        vi = v[i] * mu - gi  # v <- mu v - eta g
+        v[i] = vi
+        if nesterov:
+            p[i] = p[i] + (mu * vi - gi)  # w <- w + mu v - eta g
+        else:
+            p[i] = p[i] + vi  # w <- w + v
+
+
+@_strict
+def adam_loop(p, g, m, v, scale, scaled, b1, c1, b2, c2, eps, eta_t, alpha, n_decay):
+    """One pass of adam_update over the vectors p, g, m, v (c1 = 1 - b1, c2 = 1 - b2), with
+    the weight-decay term on the first ``n_decay`` entries as in :func:`momentum_loop`."""
+    for i in range(p.shape[0]):
+        gi = g[i] + p[i] * alpha if i < n_decay else g[i]
+        if scaled:
+            gi = gi * scale
+        mi = m[i] * b1 + c1 * gi  # m <- b1 m + (1 - b1) g
+        m[i] = mi
+        vi = v[i] * b2 + gi * gi * c2  # v <- b2 v + (1 - b2) g^2
+        v[i] = vi
+        p[i] = p[i] - (mi * eta_t) / (math.sqrt(vi) + eps)  # w <- w - eta_t m / (sqrt(v) + eps)

@@ -4,38 +4,72 @@ The trainer calls :meth:`Stepper.epoch` once per epoch and gets the epoch's summ
 how the steps are taken is decided here, once per fit, from what the optimizer and the
 data source can do:
 
-* **general**: per batch, ``Workspace.loss_and_gradient`` (or the source's full-batch
-  ``loss_and_gradient``), then the optimizer's ``update`` on one flat vector of all
-  parameters (weight decay and clipping applied to the flat gradient);
+* **general** (momentum, Nesterov, Adam, Rprop, Quickprop, weight decay, clipping): per
+  batch, ``Workspace.loss_and_gradient`` writes the gradient straight into one flat vector
+  ``g`` (its ``dW``, ``db`` are views of it), weight decay and clipping are applied to ``g``,
+  and the optimizer's ``update`` runs once on the flat parameter vector ``theta``. During an
+  epoch ``theta`` *is* the weights: the Workspace reads a shadow of the network whose arrays
+  are views of ``theta``, so no step copies parameters or gradients; the network's own
+  arrays receive ``theta`` once at the end of the epoch (and after every step when a step
+  callback may look at them). Bitwise the reference: the same gradient, the same flat
+  update, in the same order. Full-batch solvers on an in-memory source use one
+  Workspace of all N examples the same way;
 * **fused**: when the optimizer says its step is plain gradient descent for this state
   (``Optimizer.is_plain``) and there is no weight decay or clipping, the Workspace's
-  ``sgd_step`` applies ``w <- w - eta dJ/dw`` to the network's arrays as each layer's
-  gradient is formed (the same result to rounding; full batch only for an in-memory
-  source, :class:`~deltaprop.sources.InMemory`);
-* **whole epoch**: the fused step on an in-memory source without step callbacks runs the
-  whole epoch in one loop with the batches gathered straight into reused buffers (for tiny
-  layers the per-batch Python work costs as much as a third of the step). Bitwise the same
-  as the fused per-batch path: the same permutation, gathers and steps in the same order.
+  ``sgd_step`` applies ``w <- w - eta dJ/dw`` as each layer's gradient is formed (the same
+  result to rounding; full batch only for an in-memory source,
+  :class:`~deltaprop.sources.InMemory`);
+* **whole epoch**: on an in-memory source without step callbacks, either step runs over
+  the whole epoch in one loop with the batches gathered straight into reused buffers (for
+  tiny layers the per-batch Python work costs as much as a third of the step). Bitwise the
+  same as the per-batch path: the same permutation, gathers and steps in the same order.
 
 Every buffer and in-place trick of training lives here, behind that one call.
 """
 
 from __future__ import annotations
 
+import copy
 import math
+from contextlib import AbstractContextManager
 from typing import Callable
 
 import numpy as np
 
-from ._kernels import Workspace
+from ._kernels import Workspace, flat_views, numba_available
 from ._settings import Settings
+from ._threads import blas_threads
 from .errors import InputError
 from .network import Network
 
-__all__ = ["AUTO_BATCH_SIZE", "Stepper"]
+__all__ = ["AUTO_BATCH_SIZE", "Stepper", "fit_threads"]
 
 #: scikit-learn's ``batch_size="auto"``: min(200, N).
 AUTO_BATCH_SIZE = 200
+
+
+def fit_threads(net: Network, settings: Settings, n_examples: int) -> AbstractContextManager[int]:
+    """The BLAS thread limit for a fit: :func:`deltaprop._threads.blas_threads` on the sizes of
+    one step (``batch_size`` examples, min(200, N) for None; all N for a full-batch solver).
+
+    Parameters
+    ----------
+    net : Network
+    settings : Settings
+    n_examples : int
+        N, the training examples.
+
+    Returns
+    -------
+    context manager
+        Entered around the fit (``with fit_threads(...) as n:``); restores the limits on exit.
+    """
+    bs = settings.batch_size
+    if settings.opt.full_batch:
+        bs = n_examples
+    elif bs is None:
+        bs = min(AUTO_BATCH_SIZE, n_examples)
+    return blas_threads(net.sizes, max(1, min(bs, n_examples)))
 
 
 class Stepper:
@@ -58,6 +92,11 @@ class Stepper:
     ----------
     steps : int
         The number of steps the last :meth:`epoch` took.
+    fused, whole_epoch, in_memory, compiled : bool
+        The paths chosen for this fit (see the module docstring); ``compiled``: the
+        optimizer record's compiled update is used (Numba installed).
+    theta : ndarray (n_parameters,)
+        The flat parameters, weights first; the network's arrays hold them after each epoch.
 
     Raises
     ------
@@ -78,45 +117,60 @@ class Stepper:
             if bs > N:
                 raise InputError(f"batch_size={bs} is larger than the {N} training examples; "
                                  f"use at most {N}, or None for min(200, N)")
-            self.ws = Workspace(net, bs)
         self.batch_size = bs
         self.mean = settings.mean
         self.steps = 0
-        # The optimizer works on one flat copy theta of all parameters (weights first, then
-        # biases) and one flat gradient, so a step costs a fixed handful of array operations
-        # however many layers there are; after each step theta is copied back into the
-        # network's own arrays, which the next gradient reads. Every operation is
-        # elementwise, so the result is bitwise that of the same rule applied array by array.
+        # theta: all parameters in one vector (weights first, then biases), the weights the
+        # steps read and write during an epoch; `shadow` is the network with views of it.
         self.theta = theta = np.concatenate(params, axis=None)
-        self.views, offset = [], 0
-        for p in params:
-            self.views.append(theta[offset:offset + p.size].reshape(p.shape))
-            offset += p.size
+        W_views, b_views = flat_views(theta, net.weights, net.biases, "theta")
+        self.views = W_views + b_views
+        self.shadow = shadow = copy.copy(net)
+        shadow.weights, shadow.biases = W_views, b_views
         self.snapshot = theta.copy()
-        in_memory = hasattr(data, "arrays")
+        self.in_memory = in_memory = hasattr(data, "arrays")
         plain = (opt.is_plain is not None and opt.is_plain(opt_state) and not settings.weight_decay
                  and settings.clip_norm is None)
         self.fused = plain and (not full_batch or in_memory)
-        self.whole_epoch = self.fused and not full_batch and on_step is None and in_memory
+        self.whole_epoch = not full_batch and on_step is None and in_memory
+        self.g = g = np.empty_like(theta)  # the flat gradient, filled by the Workspace
+        self.ws = None
+        if not full_batch:
+            self.ws = Workspace(shadow, bs, grads=g)
+        elif in_memory:
+            self.ws = Workspace(shadow, N, grads=g)
         self._step = self._general_step(net, settings, opt_state)
 
     def _general_step(self, net: Network, settings: Settings, opt_state: dict):
-        """The optimizer step on the flat vector: ``step(J, grads, n, lr) -> J`` (decay term added)."""
-        theta, params, views = self.theta, self.params, self.views
-        n_w = sum(W.size for W in net.weights)
-        theta_W = theta[:n_w]
-        g = np.empty_like(theta)
-        g_W = g[:n_w]
-        flat_params, flat_grads = [theta], [g]
-        update = settings.opt.update
-        alpha = settings.weight_decay
-        mean = self.mean
-        clip = settings.clip_norm
+        """The optimizer step on the flat vectors: ``step(J, n, lr) -> J`` (decay term added).
 
-        def step(J: float, grads: list, n: int, lr: float) -> float:
-            np.concatenate(grads, axis=None, out=g)
+        Reads the gradient from ``self.g`` (overwritten: it is the optimizer's scratch). With
+        the record's compiled update (Numba installed) and no clipping, the decay term
+        ``g_W += alpha W`` is folded into that one pass (bitwise the same).
+        """
+        theta, g = self.theta, self.g
+        n_w = sum(W.size for W in net.weights)
+        theta_W, g_W = theta[:n_w], g[:n_w]
+        opt, alpha, clip, mean = settings.opt, settings.weight_decay, settings.clip_norm, self.mean
+        flat_params, flat_grads = [theta], [g]
+        self.compiled = opt.compiled is not None and numba_available()
+        if self.compiled and clip is None:
+            compiled = opt.compiled
+
+            def step(J: float, n: int, lr: float) -> float:
+                if alpha:
+                    J += 0.5 * alpha * float(np.dot(theta_W, theta_W))  # (alpha/2)||W||^2, weights only
+                compiled(opt_state, flat_params, flat_grads, lr, 1.0 / n if mean else 1.0, alpha=alpha, n_decay=n_w)
+                return J
+
+            return step
+        update = opt.compiled if self.compiled else opt.update
+        decay = np.empty_like(theta_W) if alpha else None
+
+        def step(J: float, n: int, lr: float) -> float:
             if alpha:
-                np.add(g_W, alpha * theta_W, out=g_W)  # d/dW of (alpha/2)||W||^2, weights only
+                np.multiply(theta_W, alpha, out=decay)
+                np.add(g_W, decay, out=g_W)  # d/dW of (alpha/2)||W||^2, weights only
                 J += 0.5 * alpha * float(np.dot(theta_W, theta_W))
             scale = 1.0 / n if mean else 1.0
             if clip is not None:
@@ -124,8 +178,6 @@ class Stepper:
                 if norm > clip:
                     scale *= clip / norm
             update(opt_state, flat_params, flat_grads, lr, scale)
-            for p, v in zip(params, views):
-                np.copyto(p, v)
             return J
 
         return step
@@ -134,24 +186,30 @@ class Stepper:
         """One epoch of steps at learning rate ``lr``; returns the sum of the batch objectives.
 
         ``rng`` shuffles the examples (None keeps their order). Each batch's objective is
-        taken at the weights before its step. The weights at the start of the epoch are
-        kept for :meth:`restore_if_diverged`.
+        taken at the weights before its step. The epoch starts from the network's arrays and
+        leaves its weights in them; the weights at its start are kept for
+        :meth:`restore_if_diverged`.
         """
+        np.concatenate(self.params, axis=None, out=self.theta)  # the network's weights, as it holds them now
         np.copyto(self.snapshot, self.theta)  # the last finite weights, should this epoch diverge
-        data, net, N, mean, on_step = self.data, self.net, self.N, self.mean, self.on_step
+        data, N, mean, on_step = self.data, self.N, self.mean, self.on_step
         total = 0.0
         if self.full_batch:
             if self.fused:
                 X, Y, sw = data.arrays()
-                total = self._full_batch_workspace().sgd_step(X, Y, sw, lr / N if mean else lr)
-            else:
-                J, dW, db = data.loss_and_gradient(net)
-                total = self._step(J, list(dW) + list(db), N, lr)
+                total = self.ws.sgd_step(X, Y, sw, lr / N if mean else lr)
+            elif self.in_memory:
+                total = self._step(self.ws.loss_and_gradient(*data.arrays()), N, lr)
+            else:  # the source computes the gradient from the network (its arrays hold theta now)
+                J, dW, db = data.loss_and_gradient(self.net)
+                np.concatenate(list(dW) + list(db), axis=None, out=self.g)
+                total = self._step(J, N, lr)
             self.steps = 1
             if on_step is not None:
+                self._publish()
                 on_step(total, N)
         elif self.whole_epoch:
-            total = self._sgd_epoch(lr, rng)
+            total = self._whole_epoch(lr, rng)
         else:
             ws, step, fused = self.ws, self._step, self.fused
             steps = 0
@@ -161,15 +219,19 @@ class Stepper:
                     total += J
                 else:
                     J = ws.loss_and_gradient(Xb, Yb, swb)  # on_step sees it without the decay term
-                    total += step(J, ws.dW + ws.db, Xb.shape[0], lr)
+                    total += step(J, Xb.shape[0], lr)
                 steps += 1
                 if on_step is not None:
+                    self._publish()
                     on_step(J, Xb.shape[0])
             self.steps = steps
-        if self.fused:  # the fused steps wrote the network's arrays: bring theta up to date
-            for p, v in zip(self.params, self.views):
-                np.copyto(v, p)
+        self._publish()
         return total
+
+    def _publish(self) -> None:
+        """Copy ``theta`` into the network's own arrays (the arrays users hold)."""
+        for p, v in zip(self.params, self.views):
+            np.copyto(p, v)
 
     def restore_if_diverged(self, total: float) -> str | None:
         """After an epoch: None when ``total`` and every weight are finite; else restore the
@@ -177,45 +239,46 @@ class Stepper:
         if math.isfinite(total) and np.isfinite(self.theta).all():
             return None
         np.copyto(self.theta, self.snapshot)
-        for p, v in zip(self.params, self.views):
-            np.copyto(p, v)
+        self._publish()
         return "the loss" if not math.isfinite(total) else "a weight"
 
-    def _full_batch_workspace(self) -> Workspace:
-        ws = getattr(self, "ws", None)
-        if ws is None:
-            ws = self.ws = Workspace(self.net, self.N)
-        return ws
+    def _whole_epoch(self, lr: float, rng: np.random.Generator | None) -> float:
+        """The whole-epoch path over the in-memory arrays, batches gathered in place.
 
-    def _sgd_epoch(self, lr: float, rng: np.random.Generator | None) -> float:
-        """The whole-epoch path: plain sgd over the in-memory arrays, batches gathered in place.
-
-        Bitwise the same as ``ws.sgd_step(Xb, Yb, swb, lr / n if mean else lr)`` for every
-        ``(Xb, Yb, swb)`` of ``data.batches(batch_size, rng)``. The full batches' index rows
-        come from one reshape of the permutation and are gathered into reused buffers.
+        Bitwise the same as the per-batch path over ``data.batches(batch_size, rng)``: fused,
+        ``ws.sgd_step(Xb, Yb, swb, lr / n if mean else lr)``; else ``ws.loss_and_gradient``
+        and the optimizer step. The full batches' index rows come from one reshape of the
+        permutation and are gathered into reused buffers.
         """
         X, Y, sw = self.data.arrays()
         N, batch_size, mean = self.N, self.batch_size, self.mean
-        step = self.ws.sgd_step
+        if self.fused:
+            sgd_step = self.ws.sgd_step
+
+            def step(Xb, Yb, swb, n):
+                return sgd_step(Xb, Yb, swb, lr / n if mean else lr)
+        else:
+            gradient, update = self.ws.loss_and_gradient, self._step
+
+            def step(Xb, Yb, swb, n):
+                return update(gradient(Xb, Yb, swb), n, lr)
         total = 0.0
         n_full = N // batch_size
         self.steps = -(-N // batch_size)
         if rng is None:
             for start in range(0, N, batch_size):
                 stop = min(start + batch_size, N)
-                total += step(X[start:stop], Y[start:stop], None if sw is None else sw[start:stop],
-                              lr / (stop - start) if mean else lr)
+                total += step(X[start:stop], Y[start:stop], None if sw is None else sw[start:stop], stop - start)
             return total
         perm = rng.permutation(N)
         Xb, Yb, swb = self._buffers(X, Y, sw)
         take_X, take_Y = X.take, Y.take  # positional (indices, axis, out, mode): no keyword parsing
-        eta = lr / batch_size if mean else lr
         for idx in perm[:n_full * batch_size].reshape(n_full, batch_size):
             take_X(idx, 0, Xb, "clip")  # mode="clip" writes straight into out; indices are in range
             take_Y(idx, 0, Yb, "clip")
             if sw is not None:
                 sw.take(idx, 0, swb, "clip")
-            total += step(Xb, Yb, swb, eta)
+            total += step(Xb, Yb, swb, batch_size)
         n = N - n_full * batch_size
         if n:
             idx = perm[n_full * batch_size:]
@@ -223,7 +286,7 @@ class Stepper:
             take_Y(idx, 0, Yb[:n], "clip")
             if sw is not None:
                 sw.take(idx, 0, swb[:n], "clip")
-            total += step(Xb[:n], Yb[:n], None if sw is None else swb[:n], lr / n if mean else lr)
+            total += step(Xb[:n], Yb[:n], None if sw is None else swb[:n], n)
         return total
 
     def _buffers(self, X: np.ndarray, Y: np.ndarray, sw: np.ndarray | None) -> tuple:

@@ -91,7 +91,7 @@ def check_table(a, *, name: str) -> None:
             raise _non_numeric_error(arr, name) from None
         except TypeError:
             return
-    if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
+    if arr.dtype.kind in "fc" and not (all_finite(arr) if arr.ndim else np.isfinite(arr)):  # blocks: no X-sized mask
         raise _nonfinite_error(arr, name)
 
 

@@ -53,7 +53,10 @@ __all__ = [
     "sgd_init",
     "sgd_update",
     "sgd_is_plain",
+    "sgd_update_compiled",
+    "adam_update_compiled",
     "adam_init",
+    "adam_step_size",
     "adam_update",
     "rprop_init",
     "rprop_update",
@@ -119,6 +122,26 @@ def sgd_update(state: dict, params, grads, lr: float, scale: float) -> None:
             p += v
 
 
+def sgd_update_compiled(state: dict, params, grads, lr: float, scale: float, *, alpha: float = 0.0,
+                        n_decay: int = 0) -> None:
+    """:func:`sgd_update` as one compiled pass per array (``_numba.momentum_loop``), bitwise the same.
+
+    ``alpha``, ``n_decay``: the weight-decay term ``alpha * w`` is first added to the gradient
+    of the first ``n_decay`` entries of each array (the stepper's flat vector holds the weights
+    first), bitwise as ``g[:n] += alpha * w[:n]`` in NumPy would. Every scalar is passed in
+    the arrays' dtype, as NumPy casts a Python float beside them. Needs Numba (the ``fast``
+    extra).
+    """
+    from ._numba import momentum_loop
+
+    mu, nesterov = state["momentum"], state["nesterov"]
+    velocity = state["velocity"] if mu else params  # not read without momentum
+    for p, g, v in zip(params, grads, velocity):
+        t = p.dtype.type
+        momentum_loop(p.reshape(-1), g.reshape(-1), v.reshape(-1), t(lr * scale), t(mu), nesterov, t(alpha),
+                      n_decay)
+
+
 def sgd_is_plain(state: dict) -> bool:
     """True when :func:`sgd_update` is the notes' plain rule ``w <- w - lr * scale * g`` (no momentum)."""
     return state["momentum"] == 0.0
@@ -142,6 +165,13 @@ def adam_init(params, *, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: fl
     }
 
 
+def adam_step_size(state: dict, lr: float) -> float:
+    """Advance Adam's step count ``t`` in ``state`` and return ``eta_t = eta sqrt(1 - b2^t) / (1 - b1^t)``."""
+    b1, b2 = state["beta_1"], state["beta_2"]
+    state["t"] = t = state["t"] + 1
+    return lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+
+
 def adam_update(state: dict, params, grads, lr: float, scale: float) -> None:
     """One Adam step (Kingma and Ba 2015, Algorithm 1 with the step of section 2), in place.
 
@@ -152,8 +182,7 @@ def adam_update(state: dict, params, grads, lr: float, scale: float) -> None:
     bias correction), so its steps are reproduced.
     """
     b1, b2, eps = state["beta_1"], state["beta_2"], state["epsilon"]
-    state["t"] = t = state["t"] + 1
-    eta_t = lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+    eta_t = adam_step_size(state, lr)
     for p, g, m, v in zip(params, grads, state["m"], state["v"]):
         if scale != 1.0:
             g *= scale
@@ -168,6 +197,22 @@ def adam_update(state: dict, params, grads, lr: float, scale: float) -> None:
         np.multiply(m, eta_t, out=g)
         g /= denom
         p -= g  # w <- w - eta_t m / (sqrt(v) + eps)
+
+
+def adam_update_compiled(state: dict, params, grads, lr: float, scale: float, *, alpha: float = 0.0,
+                         n_decay: int = 0) -> None:
+    """:func:`adam_update` as one compiled pass per array (``_numba.adam_loop``), bitwise the same.
+
+    ``alpha``, ``n_decay`` as for :func:`sgd_update_compiled`. Needs Numba (the ``fast`` extra).
+    """
+    from ._numba import adam_loop
+
+    b1, b2, eps = state["beta_1"], state["beta_2"], state["epsilon"]
+    eta_t = adam_step_size(state, lr)
+    for p, g, m, v in zip(params, grads, state["m"], state["v"]):
+        t = p.dtype.type
+        adam_loop(p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), t(scale), scale != 1.0,
+                  t(b1), t(1.0 - b1), t(b2), t(1.0 - b2), t(eps), t(eta_t), t(alpha), n_decay)
 
 
 # ----------------------------------------------------------------------------- rprop
@@ -370,6 +415,11 @@ class Optimizer:
         exactly ``w <- w - lr * scale * g`` for this state, so the stepper
         (:mod:`deltaprop._stepper`) may apply the step inside the gradient computation
         instead. None: never.
+    compiled : callable or None
+        This ``update``'s compiled form (same signature plus the keywords ``alpha``,
+        ``n_decay`` that fold in the weight-decay term; bitwise the same result, one pass over
+        the parameters instead of several, through :mod:`deltaprop._numba`), which the stepper
+        takes when Numba is installed. None: NumPy only.
     minimize : callable or None
         For a driver that runs its own loop instead of ``init`` / ``update`` (``lbfgs``):
         :func:`lbfgs_minimize`'s signature. None for the init/update optimizers.
@@ -385,16 +435,18 @@ class Optimizer:
     reference: str = ""
     is_plain: Callable[[dict], bool] | None = None
     minimize: Callable | None = None
+    compiled: Callable | None = None
 
 
 OPTIMIZERS: dict[str, Optimizer] = {
     "gd": Optimizer("gd", sgd_init, sgd_update, True, "sum", 0.1, ("momentum", "nesterov"),
-                    "the notes; Rumelhart, Hinton and Williams (1986) for momentum", is_plain=sgd_is_plain),
+                    "the notes; Rumelhart, Hinton and Williams (1986) for momentum", is_plain=sgd_is_plain,
+                    compiled=sgd_update_compiled),
     "sgd": Optimizer("sgd", sgd_init, sgd_update, False, "mean", 0.01, ("momentum", "nesterov"),
                      "Robbins and Monro (1951); Sutskever et al. (2013) for Nesterov momentum",
-                     is_plain=sgd_is_plain),
+                     is_plain=sgd_is_plain, compiled=sgd_update_compiled),
     "adam": Optimizer("adam", adam_init, adam_update, False, "mean", 0.001, ("beta_1", "beta_2", "epsilon"),
-                      "Kingma and Ba (2015), Adam: a method for stochastic optimization"),
+                      "Kingma and Ba (2015), Adam: a method for stochastic optimization", compiled=adam_update_compiled),
     "rprop": Optimizer("rprop", rprop_init, rprop_update, True, "mean", None,
                        ("variant", "eta_plus", "eta_minus", "delta0", "delta_min", "delta_max"),
                        "Riedmiller and Braun (1993); Igel and Huesken (2000)"),

@@ -71,6 +71,7 @@ import copy
 import numpy as np
 
 from ._loop import run_epochs
+from ._stepper import fit_threads
 from ._settings import Settings, resolve
 from ._state import STATE_FORMAT, History, Run, join_state, run_from_state, run_state, split_state
 from .errors import InputError
@@ -296,7 +297,8 @@ class Trainer:
                                      "split off a validation_fraction itself")
                 train_data, val, run.val_index = train_data.split(s.validation_fraction, run.rng)
         self._run = run
-        return run_epochs(self, net, train_data, val, s, run, target=s.epochs)
+        with fit_threads(net, s, train_data.n_examples):  # BLAS threads chosen from the step's size
+            return run_epochs(self, net, train_data, val, s, run, target=s.epochs)
 
     def partial_fit(self, net: Network, X, Y=None, sample_weight=None) -> History:
         """One epoch over the given data, keeping the optimizer state between calls.
@@ -315,7 +317,8 @@ class Trainer:
         if run is None or run.solver != s.opt.name or run.layer_shapes != [
                 list(p.shape) for p in net.weights + net.biases]:
             run = self._run = self._new_run(net, s)
-        return run_epochs(self, net, train_data, None, s, run, target=run.epoch + 1)
+        with fit_threads(net, s, train_data.n_examples):
+            return run_epochs(self, net, train_data, None, s, run, target=run.epoch + 1)
 
     def _resumable(self, net: Network, s: Settings | None) -> Run:
         run = self._run

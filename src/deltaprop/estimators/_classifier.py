@@ -270,7 +270,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     # ------------------------------------------------------------------ labels
     def _validate_fit_data(self, X, y, *, reset: bool):
         _check_inputs(X, y)
-        X, y = validate_data(self, X, y, reset=reset, multi_output=True, dtype=_float_dtype(self.dtype))
+        # X's finiteness is checked by _check_inputs before and by the trainer after the one dtype
+        # conversion here (which can overflow), so scikit-learn's own pass over X is skipped.
+        X, y = validate_data(self, X, y, reset=reset, multi_output=True, dtype=_float_dtype(self.dtype),
+                             ensure_all_finite=False)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         kind = type_of_target(y)

@@ -81,7 +81,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def _validate_fit_data(self, X, y, *, reset: bool):
         dtype = _float_dtype(self.dtype)
         _check_inputs(X, y)
-        X, y = validate_data(self, X, y, reset=reset, multi_output=True, y_numeric=True, dtype=dtype)
+        X, y = validate_data(self, X, y, reset=reset, multi_output=True, y_numeric=True, dtype=dtype,
+                             ensure_all_finite=False)  # as in MLPClassifier: checked before and after
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         return X, y.astype(dtype, copy=False)
