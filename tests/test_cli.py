@@ -5,10 +5,12 @@ import signal
 import struct
 import subprocess
 import sys
+import warnings
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 import deltaprop as dp
 from deltaprop.cli import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_USAGE, main
@@ -256,7 +258,7 @@ def test_info_shows_architecture_settings_fingerprint_metrics_versions(blobs_mod
     model, _, X, labels = blobs_model
     assert main(["info", model]) == 0
     out = capsys.readouterr().out
-    for text in ("2 -> 4 -> 1", "rprop", "train metrics", "deltaprop 0.", "numpy"):
+    for text in ("2 -> 4 -> 2", "rprop", "train metrics", "deltaprop 0.", "numpy"):  # the defaults: softmax outputs
         assert text in out
     assert main(["info", model, "--json"]) == 0
     meta = json.loads(capsys.readouterr().out)
@@ -566,11 +568,37 @@ def assert_same_network(model_path, estimator):
         np.testing.assert_array_equal(arrays[f"biases.{t}"], b)
 
 
+#: The notes' model, named on the command line (with DATA, what is left out follows the estimators' rule).
+NOTES_SETTINGS = ["--activation", "sigmoid", "--solver", "rprop", "--output-activation", "sigmoid", "--loss",
+                  "squared_error", "--weight-decay", "0"]
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_train_data_by_default_fits_the_estimators_default_model(tmp_path, task):
+    # Issue 16/17: the same data, no settings: deltaprop train DATA and MLPClassifier() /
+    # MLPRegressor() resolve the same defaults rule and build bitwise the same network.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    y = (X[:, 0] + X[:, 1] ** 2 > 0.5).astype(int) if task == "classification" else np.sin(X[:, 0]) + X[:, 2]
+    path = str(tmp_path / "t.csv")
+    with open(path, "w") as f:
+        f.write("a,b,c,y\n" + "".join(f"{float(u)!r},{float(v)!r},{float(w)!r},{t!r}\n" for (u, v, w), t in
+                                      zip(X, y.tolist())))
+    model = str(tmp_path / "m.safetensors")
+    assert main(["train", path, "--no-standardize", "--epochs", "40", "-o", model, "-q"]) == 0
+    est = (dp.MLPClassifier if task == "classification" else dp.MLPRegressor)(max_iter=40, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # 40 epochs is short; the CLI says so as a line
+        est.fit(X, y)
+    assert est.network_.sizes == [3, 100, 2 if task == "classification" else 1]
+    assert_same_network(model, est)
+
+
 def test_train_on_a_classification_csv_fits_the_network_and_probabilities_of_mlpclassifier(blobs, tmp_path):
     path, X, labels = blobs
     model, out = str(tmp_path / "m.safetensors"), tmp_path / "pred.csv"
     assert main(["train", path, "--target", "side", "--hidden", "4", "--epochs", "25", "--no-standardize", "-o",
-                 model, "-q"]) == 0
+                 model, "-q", *NOTES_SETTINGS]) == 0
     clf = dp.MLPClassifier((4,), alpha=0.0, max_iter=25, tol=None, random_state=0,  # the notes' model, named
                            activation="logistic", solver="rprop", output_activation="sigmoid",
                            loss="squared_error").fit(X, labels)
@@ -587,10 +615,11 @@ def test_train_with_early_stopping_holds_out_the_estimators_validation_set(blobs
     path, X, labels = blobs
     model = str(tmp_path / "m.safetensors")
     assert main(["train", path, "--target", "side", "--hidden", "3", "--epochs", "60", "--no-standardize",
-                 "--early-stopping",
-                 "--tol", "1e-4", "--patience", "5", "--seed", "3", "-o", model, "-q"]) == 0
+                 "--early-stopping", "--tol", "1e-4", "--patience", "5", "--seed", "3", "-o", model, "-q",
+                 *NOTES_SETTINGS]) == 0
     clf = dp.MLPClassifier((3,), alpha=0.0, max_iter=60, tol=1e-4, n_iter_no_change=5, early_stopping=True,
-                           random_state=3, activation="logistic", solver="rprop", output_activation="sigmoid", loss="squared_error",).fit(X, labels)
+                           random_state=3, activation="logistic", solver="rprop", output_activation="sigmoid",
+                           loss="squared_error").fit(X, labels)
     assert_same_network(model, clf)
     _, meta = read(model)
     assert meta["history"]["val_metric"] == clf.validation_scores_
@@ -605,10 +634,15 @@ def test_train_on_a_regression_csv_fits_the_network_and_predictions_of_mlpregres
         f.write("x0,x1,y\n" + "".join(f"{float(a)!r},{float(b)!r},{float(t)!r}\n" for (a, b), t in zip(X, y)))
     model, out = str(tmp_path / "m.safetensors"), tmp_path / "pred.csv"
     assert main(["train", path, "--hidden", "5", "--epochs", "30", "--no-standardize", "--output-activation",
-                 output_activation,
+                 output_activation, "--activation", "sigmoid", "--solver", "rprop", "--loss", "squared_error",
+                 "--weight-decay", "0", "--no-early-stopping", "--tol", "1e-4", "--patience", "10",
                  "-o", model, "-q"]) == 0
-    reg = dp.MLPRegressor((5,), alpha=0.0, max_iter=30, tol=None, random_state=0, activation="logistic",
-                          solver="rprop", early_stopping=False, output_activation=output_activation).fit(X, y)
+    reg = dp.MLPRegressor((5,), alpha=0.0, max_iter=30, tol=1e-4, n_iter_no_change=10, random_state=0,
+                          activation="logistic", solver="rprop", early_stopping=False, loss="squared_error",
+                          output_activation=output_activation)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # 30 epochs is short; the CLI says so as a line
+        reg.fit(X, y)
     assert_same_network(model, reg)
     assert main(["predict", model, path, "-o", str(out)]) == 0
     _, rows = read_predictions(out.read_text())

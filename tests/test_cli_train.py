@@ -410,7 +410,9 @@ def test_threads_reaches_the_blas_limit(blobs, monkeypatch):
     monkeypatch.setattr(_threads, "blas_threads", spy)
     assert main(["train", blobs, "--epochs", "1", "--hidden", "2", "--threads", "1", "-q"]) == 0
     assert main(["train", blobs, *SGD, "--epochs", "1", "-q"]) == 0
-    assert seen == [([2, 2, 1], 60, 1), ([2, 3, 1], 8, None)]
+    # With DATA the defaults rule gives two classes two softmax outputs, or with a scikit-learn
+    # solver (sgd) scikit-learn's one logistic output: the estimators' models.
+    assert seen == [([2, 2, 2], 60, 1), ([2, 3, 1], 8, None)]
 
 
 def test_library_warnings_print_as_one_line_each_and_quiet_silences_them(blobs, monkeypatch, capsys):

@@ -148,8 +148,9 @@ Examples:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the trained model to this file.")
 @click.option("--task", type=click.Choice(["classify", "regress"]),
               help="Default: classify string or integer targets, regress on real-valued ones.")
-@click.option("--hidden", type=Hidden(), multiple=True, default=("30",), show_default=True,
-              help="Hidden layer sizes: --hidden 30,30 or repeat the option.")
+@click.option("--hidden", type=Hidden(), multiple=True, default=("30",),
+              help="Hidden layer sizes: --hidden 30,30 or repeat the option [default: 100 with DATA, as the "
+                   "estimators; 30 for the quick start].")
 @click.option("--activation", type=click.Choice(HIDDEN_ACTIVATIONS), default="sigmoid", show_default=True,
               help="Hidden units' activation.")
 @click.option("--output-activation", type=click.Choice(sorted(ACTIVATIONS)),
@@ -219,9 +220,10 @@ def train(ctx: click.Context, **options) -> int:
 
     DATA is a CSV/TSV file with a header, .npy, .npz, Parquet, IDX, '-' for CSV on
     standard input, or a built-in data set (xor, moons, circles, digits, iris,
-    breast-cancer, wine, diabetes, fashion-mnist). Without DATA, the notes' network
-    (sigmoid units, squared error, gradient descent with eta = 3) learns the built-in
-    digits and its test accuracy is printed.
+    breast-cancer, wine, diabetes, fashion-mnist). With DATA, what the command line leaves
+    out follows the estimators' defaults rule (the model MLPClassifier() / MLPRegressor()
+    fit). Without DATA, the notes' network (sigmoid units, squared error, gradient descent
+    on the summed gradient) learns the built-in digits and its test accuracy is printed.
 
     Ctrl-C finishes the epoch and exits with code 130: with --checkpoint the checkpoint is
     saved and --resume continues bitwise as if never interrupted; without it, -o keeps the
