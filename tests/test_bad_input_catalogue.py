@@ -357,7 +357,7 @@ CASES = [
     Case("empty model file", lambda f: dp.load(f.empty_safetensors), ModelFileError,
          r"empty\.safetensors': it is 0 bytes long.*re-save the model or restore a good copy"),
     Case("a CSV file loaded as a model", lambda f: dp.load(f.good_csv), ModelFileError,
-         r"cannot load model file '.*good\.csv'.*not a deltaprop model file; re-save the model"),
+         r"cannot load model file '.*good\.csv': it is not a model file but text starting 'a,b,c,la'"),
     Case("a damaged model header", lambda f: dp.load(f.garbage_safetensors), ModelFileError,
          r"garbage\.safetensors'.*re-save the model or restore a good copy"),
     Case("a directory instead of a model file", lambda f: dp.load(f.folder_csv), NotAFileError,
@@ -572,7 +572,8 @@ CLI_CASES = [
     CliCase("NaN in data at predict", lambda f: ["predict", f.model_safetensors, f.nan_csv], EXIT_ERROR,
             r"column 'b' has 1 missing value \(rows 1, counted from 0\); the model was trained without imputation"),
     CliCase("a CSV file as the model", lambda f: ["evaluate", f.good_csv, f.good_csv], EXIT_ERROR,
-            r"cannot load model file '.*good\.csv'.*not a deltaprop model file; re-save the model"),
+            r"cannot load model file '.*good\.csv': it is not a model file but text starting 'a,b,c,la' \(a data "
+            r"table\?\); commands take MODEL first, then DATA"),
     CliCase("empty model file", lambda f: ["info", f.empty_safetensors], EXIT_ERROR,
             r"it is 0 bytes long.*re-save the model or restore a good copy"),
     CliCase("missing model file", lambda f: ["info", f.missing_safetensors], EXIT_ERROR,

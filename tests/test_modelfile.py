@@ -821,3 +821,13 @@ def test_a_model_file_larger_than_the_memory_left_is_refused_before_reading_it(t
     assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
     assert re.search(r"sparse\.safetensors': it is 4\.29 GB long and loading it needs about 12\.9 GB of memory, "
                      r"but only .* is available; free memory", out.stdout), out.stdout
+
+
+def test_a_data_table_given_as_the_model_is_named_as_text_with_the_argument_order(tmp_path):
+    # A newcomer's mistake: `deltaprop predict data.csv model.safetensors`; the 8 bytes of text
+    # read as a header length claim exabytes, which is true but says nothing useful.
+    table = tmp_path / "iris_new.csv"
+    table.write_text("sepal_length,sepal_width\n5.1,3.5\n")
+    with pytest.raises(dp.ModelFileError, match=r"not a model file but text starting 'sepal_le' \(a data table\?\); "
+                                                r"commands take MODEL first, then DATA"):
+        dp.load(table)

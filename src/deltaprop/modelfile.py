@@ -100,6 +100,11 @@ _CODES = {dt.newbyteorder("="): code for code, dt in _DTYPES.items()}
 
 _DAMAGED = "the file is damaged or is not a deltaprop model file; re-save the model or restore a good copy"
 
+
+def _looks_like_text(head: bytes) -> bool:
+    """Printable ASCII (and tabs, line breaks): what a CSV or a script starts with, never a header length."""
+    return all(32 <= b < 127 or b in (9, 10, 13) for b in head)
+
 # ------------------------------------------------------------------------------ kinds
 _KINDS: dict[str, type] = {}
 # Built-in kinds are imported only when a file of that kind is loaded, so that loading a
@@ -377,8 +382,14 @@ def read(path, *, what: str = "model file") -> tuple[dict, dict]:
         size = os.fstat(f.fileno()).st_size
         if size < 8:
             fail(f"it is {size} bytes long, too short to hold the 8-byte header length; {_DAMAGED}")
-        (n_header,) = struct.unpack("<Q", f.read(8))
+        first = f.read(8)
+        (n_header,) = struct.unpack("<Q", first)
         # Check the claimed header size against the real file before reading or allocating it.
+        if n_header > size - 8 and _looks_like_text(first):
+            # A safetensors file starts with a binary length; text here is a data table or
+            # script given where the model goes (``predict data.csv model.safetensors``).
+            fail(f"it is not a model file but text starting {first.decode('ascii')!r} (a data table?); commands "
+                 "take MODEL first, then DATA, as in: deltaprop predict model.safetensors data.csv")
         if n_header > size - 8:
             fail(f"its header claims {n_header} bytes but only {size - 8} follow the header length: "
                  f"it is truncated or not a model file; {_DAMAGED}")
