@@ -4,6 +4,7 @@ the summary, warnings and divergence (issues 12, 13, 14, 16)."""
 
 import json
 import os
+import re
 import signal
 import warnings
 from pathlib import Path
@@ -448,3 +449,18 @@ def test_divergence_with_a_validation_set_exits_3(tmp_path, capsys):
                  "--activation", "identity", "--epochs", "50", "--validation-fraction", "0.25"])
     assert code == EXIT_DIVERGED
     assert "diverged" in error_line(capsys)
+
+
+def test_a_config_file_that_is_not_utf8_is_named_with_the_fix(tmp_path, capsys):
+    path = tmp_path / "run.toml"
+    path.write_bytes(b'epochs = 3\nhidden = "\xff\xfe"\n')
+    assert main(["train", "iris", "--config", str(path), "-q"]) == EXIT_ERROR
+    assert re.search(r"config file '.*run\.toml' is not UTF-8 text \(byte 21 is 0xff\); save it as UTF-8",
+                     error_line(capsys))
+
+
+def test_a_deeply_nested_config_file_is_refused_before_parsing(tmp_path, capsys):
+    path = tmp_path / "deep.toml"
+    path.write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    assert main(["train", "iris", "--config", str(path), "-q"]) == EXIT_ERROR
+    assert "nests or lists more than 1000 arrays and tables" in error_line(capsys)

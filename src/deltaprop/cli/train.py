@@ -78,6 +78,9 @@ RULED = ("solver", "activation", "output_activation", "loss", "weight_decay", "t
          "early_stopping")
 ESTIMATOR_NAMES = {"weight_decay": "alpha"}
 DATA_HIDDEN = ("100",)
+#: Bounds of a --config file: its size, and its arrays and tables (tomllib recurses per level).
+MAX_CONFIG_BYTES = 1 << 20
+MAX_CONFIG_BRACKETS = 1000
 #: Config-file spellings of the flags whose parameter name differs.
 CONFIG_ALIASES = {"beta1": "beta_1", "beta2": "beta_2", "patience": "n_iter_no_change", "eta": "learning_rate"}
 #: Options that are not settings of the run and are never read from a config file.
@@ -100,9 +103,23 @@ def _load_config(ctx: click.Context, param: click.Parameter, path: str | None) -
 
     try:
         with open(path, "rb") as f:
-            table = tomllib.load(f)
+            raw = f.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise InputError(f"config file {path!r} does not exist; check the path") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise InputError(f"config file {path!r} is larger than {MAX_CONFIG_BYTES} bytes; a config file holds a few "
+                         "settings")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"config file {path!r} is not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x}); "
+                         "save it as UTF-8") from None
+    # tomllib recurses once per nesting level: bound the nesting before it parses.
+    if max(text.count("["), text.count("{")) > MAX_CONFIG_BRACKETS:
+        raise InputError(f"config file {path!r} nests or lists more than {MAX_CONFIG_BRACKETS} arrays and tables; "
+                         "a config file holds a few flat settings")
+    try:
+        table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"config file {path!r} is not valid TOML: {exc}") from None
     params = {p.name: p for p in ctx.command.params}
