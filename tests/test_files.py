@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from deltaprop._files import atomic_open, atomic_write_bytes, open_for_reading, remove_stale_temporaries
+from deltaprop._files import (ConcurrentWriteWarning, atomic_open, atomic_write_bytes, open_for_reading,
+                              remove_stale_temporaries)
 from deltaprop.errors import FileAccessError, NotAFileError
 
 
@@ -137,7 +138,8 @@ def test_a_save_in_progress_in_another_process_keeps_its_temporary_file(tmp_path
     other = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
         assert other.stdout.readline() == b"writing\n"
-        assert remove_stale_temporaries(target) == []
+        with pytest.warns(ConcurrentWriteWarning, match="another process is saving to"):
+            assert remove_stale_temporaries(target) == []
         assert len([p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]) == 1
     finally:
         other.communicate(b"\n", timeout=30)
@@ -172,3 +174,23 @@ def test_a_fifo_with_no_writer_is_refused_where_a_file_is_needed_and_never_block
     with open_for_reading(fifo, what="data file", allow_pipes=True) as f:
         assert f.read() == b""  # no writer: an empty stream at once, not a hang
     assert time.monotonic() - started < 5
+
+
+def test_a_save_racing_another_save_of_the_same_path_warns(tmp_path):
+    # Issue 14 point 10: two runs writing the same -o race; the one finishing while the other's
+    # temporary is still locked (its save is running) says so.
+    import fcntl
+
+    target = tmp_path / "model.safetensors"
+    other = tmp_path / ".model.safetensors.0123abcd.tmp"  # how atomic_open names a save in progress
+    other.write_bytes(b"partial")
+    fd = os.open(other, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the other save, still running
+        with pytest.warns(ConcurrentWriteWarning, match="another process is saving to .*model.safetensors"):
+            atomic_write_bytes(target, b"mine")
+        assert other.exists() and target.read_bytes() == b"mine"  # its temporary is left alone
+    finally:
+        os.close(fd)
+    atomic_write_bytes(target, b"again")  # the other save died: its temporary is now removed, quietly
+    assert not other.exists()

@@ -15,6 +15,7 @@ import re
 import secrets
 import stat
 import time
+import warnings
 from typing import BinaryIO, Iterator
 
 from .errors import FileAccessDeniedError, FileAccessError, InputTypeError, MissingFileError, NotAFileError
@@ -210,6 +211,10 @@ def _direct_open(path: str, what: str) -> Iterator[BinaryIO]:
         raise _access_error(exc, path, what, "write") from exc
 
 
+class ConcurrentWriteWarning(UserWarning):
+    """Two saves of the same path overlapped: one run's file replaces the other's."""
+
+
 def remove_stale_temporaries(path, *, older_than: float | None = None) -> list[str]:
     """Remove the temporary siblings ``.NAME.XXXXXXXX.tmp`` that killed saves of ``path`` left.
 
@@ -219,7 +224,9 @@ def remove_stale_temporaries(path, *, older_than: float | None = None) -> list[s
     temporaries not modified for ``older_than`` seconds (default
     :data:`STALE_TEMP_SECONDS`) are removed instead. Only regular files named exactly as
     :func:`atomic_open` names them are touched; errors are ignored (another process may be
-    removing them too). Returns the paths removed.
+    removing them too). A temporary still locked is another process's save of the same path,
+    running now: that race is reported with a :class:`ConcurrentWriteWarning` (the last save
+    to finish wins). Returns the paths removed.
 
     Examples
     --------
@@ -236,7 +243,7 @@ def remove_stale_temporaries(path, *, older_than: float | None = None) -> list[s
     pattern = re.compile(r"\." + re.escape(name) + r"\.[0-9a-f]{8}\.tmp")
     if older_than is None:
         older_than = 0.0 if fcntl is not None else STALE_TEMP_SECONDS
-    removed = []
+    removed, running = [], []
     try:
         entries = [e for e in os.scandir(folder) if pattern.fullmatch(e.name)]
     except OSError:
@@ -251,11 +258,18 @@ def remove_stale_temporaries(path, *, older_than: float | None = None) -> list[s
             else:
                 fd = os.open(entry.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
                 try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError: a save is running
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     os.unlink(entry.path)
+                except BlockingIOError:  # locked: another save of the same path is running now
+                    running.append(entry.path)
+                    continue
                 finally:
                     os.close(fd)
             removed.append(entry.path)
+    if running:
+        warnings.warn(ConcurrentWriteWarning(
+            f"another process is saving to {path!r} at the same time ({len(running)} save(s) in progress); the "
+            "last save to finish is the file that stays: give each run its own -o / --checkpoint"), stacklevel=3)
     return removed
 
 
