@@ -651,3 +651,18 @@ def test_train_on_a_regression_csv_fits_the_network_and_predictions_of_mlpregres
     assert meta["preprocessing"]["target_scaling"] == (None if output_activation == "identity" else
                                                        {"min": [y.min()], "max": [y.max()],
                                                         "interval": list(TARGET_INTERVALS[output_activation])})
+
+
+def test_ctrl_c_while_the_library_loads_ends_in_one_line_and_exit_130():
+    # Issue 14 point 10: the `deltaprop` command's entry point loads the library inside its own
+    # handler. Deterministically: the import of deltaprop.cli is made to raise KeyboardInterrupt.
+    code = ("import sys\n"
+            "class Interrupt:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'deltaprop.cli':\n"
+            "            raise KeyboardInterrupt\n"
+            "sys.meta_path.insert(0, Interrupt())\n"
+            "import _deltaprop_start\n"
+            "sys.exit(_deltaprop_start.main())\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert (r.returncode, r.stderr) == (EXIT_INTERRUPTED, "deltaprop: interrupted while starting\n")
