@@ -1,17 +1,23 @@
-"""The epoch loop of :class:`~deltaprop.training.Trainer`: steps, validation, stopping, callbacks.
+"""The epoch loop of :class:`~deltaprop.training.Trainer`: steps, checks, validation, stopping, callbacks.
 
 Each epoch: one :meth:`Stepper.epoch <deltaprop._stepper.Stepper.epoch>` (or one
-iteration of a driver such as L-BFGS), the divergence check, the validation loss and
-metric, the stopping rule (:mod:`deltaprop.stopping`), the schedule, and the callbacks.
+iteration of a driver such as L-BFGS), the divergence checks (:mod:`deltaprop._watch`:
+a non-finite loss or weight, a blow-up), the validation loss and metric (non-finite is
+divergence too), the stopping rule (:mod:`deltaprop.stopping`), the schedule, and the
+callbacks. After the last epoch: the outputs of the final network are checked, early
+stopping's best weights restored, and the run's outcome reported through :mod:`warnings`
+(:class:`~deltaprop.errors.ConvergenceWarning`, :class:`~deltaprop.errors.SaturationWarning`).
 """
 
 from __future__ import annotations
 
 import math
 import time
+import warnings
 
 import numpy as np
 
+from . import _watch, errors
 from ._lbfgs import run_lbfgs
 from ._settings import Settings
 from ._state import History, Run
@@ -21,35 +27,112 @@ from .network import Network
 
 __all__ = ["run_epochs"]
 
+# Every floating-point event on the way to divergence is detected by the checks and
+# reported as a DivergenceError; none leaks as a NumPy RuntimeWarning.
+_QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore", "under": "ignore"}
+
+
+class _NonFinite(Exception):
+    """Internal: what diverged, and in which epoch (caught by the loop, never seen by users)."""
+
+    def __init__(self, what: str, epoch: int):
+        super().__init__(what)
+        self.epoch = epoch
+
+
+def _objective(net: Network, data, s: Settings) -> float:
+    """The training objective at the current weights, as :class:`History` records it."""
+    J = data.loss(net) if hasattr(data, "loss") else data.loss_and_gradient(net)[0]
+    if s.weight_decay:
+        J += 0.5 * s.weight_decay * sum(float(np.vdot(W, W)) for W in net.weights)
+    return float(J) / (data.n_examples if s.mean else 1)
+
+
+class _Guard:
+    """The weights at the start of the current and of the previous epoch, to fall back on.
+
+    ``restore()`` writes back the latest of them whose outputs are finite on the training
+    data (and the validation data, when there is some) and returns the epoch it started.
+    """
+
+    def __init__(self, net: Network, data, val, epoch: int):
+        self.net, self.data, self.val = net, data, val
+        self.start = net.get_flat_parameters()
+        self.prev = self.start
+        self.epoch = epoch  # the epoch that self.start begins
+        self.lr = math.nan  # the learning rate of the current epoch
+
+    def advance(self, theta: np.ndarray) -> None:
+        """``theta`` (the weights after an epoch that passed its checks) starts the next epoch."""
+        self.prev, self.start = self.start, theta
+        self.epoch += 1
+
+    def finite_outputs(self) -> bool:
+        net = self.net
+        for source in (self.data, self.val):
+            if source is None:
+                continue
+            J = source.loss(net) if hasattr(source, "loss") else source.loss_and_gradient(net)[0]
+            if not math.isfinite(J):
+                return False
+        return True
+
+    def restore(self) -> int:
+        for theta, epoch in ((self.start, self.epoch), (self.prev, max(self.epoch - 1, 0))):
+            self.net.set_flat_parameters(theta)
+            if self.finite_outputs():
+                return epoch
+        return epoch
+
 
 def run_epochs(trainer, net: Network, data, val, s: Settings, run: Run, *, target: int) -> History:
     """Train ``net`` over ``data`` from ``run.epoch`` until ``target`` epochs or a stop; return the history.
 
     ``trainer`` is what the callbacks receive (and what ``state_dict`` is taken from during
     the run, through its ``_live_net``). With early stopping the best epoch's weights are
-    restored at the end; ``run.last_params`` keeps the last ones (a resume starts there).
+    restored at the end (``History.restored_epoch`` says so); ``run.last_params`` keeps the
+    last ones (a resume starts there). The run's outcome is reported through
+    :mod:`warnings`: a model worse than at the start, a stop at a solver's own limit
+    (:class:`~deltaprop.errors.ConvergenceWarning`), saturated units
+    (:class:`~deltaprop.errors.SaturationWarning`, once per run).
 
     Raises
     ------
     DivergenceError
-        With the weights from the start of the diverging epoch restored.
+        When a loss, weight, validation loss or metric, or the final network's outputs
+        become non-finite, or the loss or a weight blows up (:mod:`deltaprop._watch`);
+        the network holds the last weights whose outputs are finite.
     """
     hooks = s.hooks
     trainer._live_net = net  # state_dict() during training reads the live weights
     for f in hooks.begin:
         f(trainer, net)
     try:
-        # Overflow on the way to divergence is detected and reported as a DivergenceError.
-        with np.errstate(over="ignore", invalid="ignore"):
-            if s.opt.minimize is not None:
-                _train_driver(trainer, net, data, val, s, run, target)
-            else:
-                _train_steps(trainer, net, data, val, s, run, target)
-        run.last_params = [p.copy() for p in net.weights + net.biases]
-        best = run.stopping["best_params"]
-        if s.stopping.early_stopping and best is not None:
-            for p, b in zip(net.weights + net.biases, best):
-                p[...] = b
+        with np.errstate(**_QUIET):
+            guard = _Guard(net, data, val, run.epoch)
+            watch = run.watch
+            if watch["start_loss"] is None:
+                start = _objective(net, data, s)
+                watch["start_loss"] = start if math.isfinite(start) else None
+            try:
+                if s.opt.minimize is not None:
+                    _train_driver(trainer, net, data, val, s, run, target, guard)
+                else:
+                    _train_steps(trainer, net, data, val, s, run, target, guard)
+                if not guard.finite_outputs():
+                    raise _NonFinite(f"the outputs of the network became NaN or infinite after epoch "
+                                     f"{run.epoch - 1}", max(run.epoch - 1, 0))
+            except _NonFinite as exc:
+                _diverged(run, s, data, guard, exc)
+            run.last_params = [p.copy() for p in net.weights + net.biases]
+            best = run.stopping["best_params"]
+            hist = run.history
+            if s.stopping.early_stopping and best is not None:
+                for p, b in zip(net.weights + net.biases, best):
+                    p[...] = b
+                if hist.best_epoch is not None and hist.best_epoch != run.epoch - 1:
+                    hist.restored_epoch = hist.best_epoch
+            _report(net, data, s, run)
     finally:
         trainer._live_net = None
         for f in hooks.end:
@@ -57,7 +140,21 @@ def run_epochs(trainer, net: Network, data, val, s: Settings, run: Run, *, targe
     return run.history
 
 
-def _train_steps(trainer, net: Network, data, val, s: Settings, run: Run, target: int) -> None:
+def _check_step(run: Run, net: Network, loss: float) -> np.ndarray:
+    """The checks after an epoch's steps; returns the new weights as one flat vector."""
+    theta = net.get_flat_parameters()
+    e = run.epoch
+    if not math.isfinite(loss):
+        raise _NonFinite(f"the loss became NaN or infinite in epoch {e}", e)
+    if not np.isfinite(theta).all():
+        raise _NonFinite(f"a weight became NaN or infinite in epoch {e}", e)
+    what = _watch.blow_up(run.watch, loss, theta)
+    if what is not None:
+        raise _NonFinite(f"{what} in epoch {e} (a blow-up, caught before it overflows)", e)
+    return theta
+
+
+def _train_steps(trainer, net: Network, data, val, s: Settings, run: Run, target: int, guard: _Guard) -> None:
     """The init/update optimizers: one :meth:`Stepper.epoch` per epoch, bookkeeping after it."""
     on_step = None
     if s.hooks.step:
@@ -73,12 +170,11 @@ def _train_steps(trainer, net: Network, data, val, s: Settings, run: Run, target
     while run.epoch < target:
         t0 = time.perf_counter()
         lr = run.schedule_state["learning_rate"]
+        guard.lr = lr
         total = stepper.epoch(lr, run.rng if s.shuffle else None)
         if on_step is None:
             run.step += stepper.steps
-        what = stepper.restore_if_diverged(total)
-        if what is not None:
-            _diverged(run, what, lr)
+        guard.advance(_check_step(run, net, total / divisor))
         run.examples_seen += N
         if _epoch_end(trainer, net, val, s, run, total / divisor, lr, t0, plateau_rule=True):
             break
@@ -86,7 +182,7 @@ def _train_steps(trainer, net: Network, data, val, s: Settings, run: Run, target
         run.history.stop_reason = "max_epochs"
 
 
-def _train_driver(trainer, net: Network, data, val, s: Settings, run: Run, target: int) -> None:
+def _train_driver(trainer, net: Network, data, val, s: Settings, run: Run, target: int, guard: _Guard) -> None:
     """A solver with its own loop (L-BFGS): one of its iterations is one epoch."""
     if run.epoch >= target:
         run.history.stop_reason = "max_epochs"
@@ -94,44 +190,64 @@ def _train_driver(trainer, net: Network, data, val, s: Settings, run: Run, targe
     early_stopping = s.stopping.early_stopping
 
     def epoch_end(loss: float, t0: float) -> bool:
+        guard.advance(_check_step(run, net, loss))
         return _epoch_end(trainer, net, val, s, run, loss, math.nan, t0, plateau_rule=early_stopping)
 
-    what = run_lbfgs(net, data, s, run, target, epoch_end)
-    if what is not None:
-        _diverged(run, what, math.nan)
+    if run_lbfgs(net, data, s, run, target, epoch_end) is not None:
+        raise _NonFinite(f"a weight became NaN or infinite in epoch {run.epoch}", run.epoch)
 
 
-def _diverged(run: Run, what: str, lr: float) -> None:
+def _advice(s: Settings, lr: float, N: int) -> str:
+    """How to avoid the divergence, for this solver and reduction."""
+    name = s.opt.name
+    if name.startswith("rprop") or name.startswith("irprop"):
+        return "use smaller step sizes (solver_options delta0 / delta_max)"
+    if not math.isfinite(lr):
+        return "add weight decay, or standardise the targets"
+    advice = f"use a smaller learning rate than {lr:g} (e.g. {lr / 10:g})"
+    if not s.mean and N > 1:
+        advice += (f"; the summed gradient (reduction='sum') grows with N, so eta_sum = eta_mean / N: "
+                   f"about {0.1 / N:.2g} here (N = {N}) for the eta_mean = 0.1 of reduction='mean'")
+    return advice
+
+
+def _diverged(run: Run, s: Settings, data, guard: _Guard, exc: _NonFinite) -> None:
     run.history.stop_reason = "diverged"
-    hint = (f"use a smaller learning rate than {lr:g} (e.g. {lr / 10:g})" if math.isfinite(lr)
-            else "use smaller step sizes (solver_options delta0 / delta_max)")
+    lr = guard.lr
+    kept = guard.restore()
     raise DivergenceError(
-        f"training diverged: {what} became NaN or infinite in epoch {run.epoch} (solver {run.solver!r}); "
-        f"the network keeps the weights from the start of that epoch, the last finite ones. "
-        f"To fix it, {hint}, or standardise the inputs",
-        epoch=run.epoch,
-    )
+        f"training diverged: {exc} (solver {run.solver!r}, learning rate {lr:g}); the network keeps "
+        f"the weights from the start of epoch {kept}, the last whose outputs are finite. "
+        f"To fix it, {_advice(s, lr, data.n_examples)}, or standardise the inputs",
+        epoch=exc.epoch, solver=run.solver, learning_rate=lr,
+    ) from None
 
 
 def _epoch_end(trainer, net: Network, val, s: Settings, run: Run, loss: float, lr: float, t0: float,
                plateau_rule: bool) -> bool:
-    """Record the epoch, apply the stopping rule and callbacks; True means stop."""
+    """Validate and record the epoch, apply the stopping rule and callbacks; True means stop."""
     hist = run.history
     epoch = run.epoch
-    run.epoch += 1
-    hist.loss.append(float(loss))
-    hist.learning_rate.append(float(lr))
     val_loss = val_metric = None
     if val is not None:
         J = val.loss(net) if hasattr(val, "loss") else val.loss_and_gradient(net)[0]
         val_loss = float(J) / (val.n_examples if s.mean else 1)
-        hist.val_loss.append(val_loss)
+        if not math.isfinite(val_loss):
+            raise _NonFinite(f"the validation loss became NaN or infinite in epoch {epoch}", epoch)
         if s.metric is not None:
             Xv, Yv, swv = val.arrays() if hasattr(val, "arrays") else (
                 val.X, val.Y, getattr(val, "sample_weight", None))
             extra = {} if swv is None else {"sample_weight": swv}
             val_metric = float(s.metric(net, Xv, Yv, **extra))
-            hist.val_metric.append(val_metric)
+            if not math.isfinite(val_metric):
+                raise _NonFinite(f"the validation metric became NaN or infinite in epoch {epoch}", epoch)
+    run.epoch += 1
+    hist.loss.append(float(loss))
+    hist.learning_rate.append(float(lr))
+    if val_loss is not None:
+        hist.val_loss.append(val_loss)
+    if val_metric is not None:
+        hist.val_metric.append(val_metric)
     rule = s.stopping
     if rule.early_stopping:
         value = val_metric if s.metric is not None else -val_loss
@@ -140,7 +256,11 @@ def _epoch_end(trainer, net: Network, val, s: Settings, run: Run, loss: float, l
     plateau = rule.update(run.stopping, value, epoch, net.weights + net.biases)
     hist.best_epoch = run.stopping["best_epoch"]
     s.schedule.epoch_end(run.schedule_state, run.epoch, run.examples_seen)
-    stop = rule.on_plateau(run.stopping, s.schedule, run.schedule_state) if plateau and plateau_rule else None
+    stop = None
+    if plateau and plateau_rule:
+        start = run.watch["start_loss"]
+        stop = rule.on_plateau(run.stopping, s.schedule, run.schedule_state,
+                               worse_than_start=start is not None and float(loss) > start)
     hist.time.append(time.perf_counter() - t0)
     if s.hooks.epoch:
         logs = {"loss": hist.loss[-1], "val_loss": val_loss, "val_metric": val_metric,
@@ -153,3 +273,51 @@ def _epoch_end(trainer, net: Network, val, s: Settings, run: Run, loss: float, l
         hist.stop_reason = stop
         return True
     return False
+
+
+def _warn(message: str, category) -> None:
+    warnings.warn(message, category, stacklevel=4)
+
+
+def _report(net: Network, data, s: Settings, run: Run) -> None:
+    """The run's outcome, through :mod:`warnings`: a solver's own limit, a model worse than at
+    the start or than a constant, saturated units (once per run)."""
+    hist, watch = run.history, run.watch
+    reason = hist.stop_reason or ""
+    if reason.startswith("lbfgs:"):
+        _warn(f"L-BFGS stopped before converging after {hist.n_epochs} iterations ({reason[7:]}); "
+              "raise max_fun (solver_options={'max_fun': ...}) or epochs, or standardise the data",
+              errors.ConvergenceWarning)
+    with np.errstate(**_QUIET):
+        final = _objective(net, data, s)
+    start = watch["start_loss"]
+    if start is not None and final > start:
+        which = f"the restored model of epoch {hist.restored_epoch}" if hist.restored_epoch is not None else (
+            "the final model")
+        _warn(f"{which} has a higher training loss ({final:.6g}) than the weights the run started from "
+              f"({start:.6g}); the run made the network worse. Try a smaller learning rate, another solver, "
+              "or more epochs", errors.ConvergenceWarning)
+    if watch["warned_saturation"] or not hasattr(data, "arrays") or not _watch.stalled(hist.loss):
+        return
+    X, Y, sw = data.arrays()
+    with np.errstate(**_QUIET):
+        J = final * (data.n_examples if s.mean else 1)
+        constant = _watch.constant_loss(net, Y, sw)
+        if J < constant:
+            return
+        layers = _watch.saturated_units(net, X)
+    if not layers:
+        return
+    watch["warned_saturation"] = True
+    where = ", ".join(f"{n} of {m} units in layer {t}" for t, n, m in layers)
+    lr = hist.learning_rate[-1] if hist.learning_rate else math.nan
+    advice = "standardise the inputs, add weight decay, or start from smaller weights"
+    if math.isfinite(lr):
+        advice = f"use a smaller learning rate than {lr:g}, " + advice
+        if not s.mean:
+            advice += (f"; with the summed gradient eta_sum = eta_mean / N (about {0.1 / data.n_examples:.2g} "
+                       f"for N = {data.n_examples}), or reduction='mean'")
+    _warn(f"the training loss has not moved for {_watch.STALL_EPOCHS} epochs (at {hist.loss[-1]:.6g}, no better "
+          f"than predicting the targets' mean, {constant / (data.n_examples if s.mean else 1):.6g}) and units "
+          f"are saturated (outputs pinned at their bounds, gradient near zero): {where}. To fix it, {advice}",
+          errors.SaturationWarning)
