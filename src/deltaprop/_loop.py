@@ -276,20 +276,22 @@ def _epoch_end(trainer, net: Network, val, s: Settings, run: Run, loss: float, l
 
 
 def _warn(message: str, category) -> None:
-    warnings.warn(message, category, stacklevel=4)
+    warnings.warn(message, category, stacklevel=5)  # _report, run_epochs, fit: the caller of fit
 
 
 def _report(net: Network, data, s: Settings, run: Run) -> None:
     """The run's outcome, through :mod:`warnings`: a solver's own limit, a model worse than at
-    the start or than a constant, saturated units (once per run)."""
+    the start, a model no better than a constant (saturated units named; once per run)."""
     hist, watch = run.history, run.watch
     reason = hist.stop_reason or ""
     if reason.startswith("lbfgs:"):
         _warn(f"L-BFGS stopped before converging after {hist.n_epochs} iterations ({reason[7:]}); "
-              "raise max_fun (solver_options={'max_fun': ...}) or epochs, or standardise the data",
-              errors.ConvergenceWarning)
+              "raise max_fun (or epochs / max_iter), or standardise the data", errors.ConvergenceWarning)
+    divisor = data.n_examples if s.mean else 1
     with np.errstate(**_QUIET):
-        final = _objective(net, data, s)
+        J = data.loss(net) if hasattr(data, "loss") else data.loss_and_gradient(net)[0]
+        decay = 0.5 * s.weight_decay * sum(float(np.vdot(W, W)) for W in net.weights) if s.weight_decay else 0.0
+    final = (J + decay) / divisor
     start = watch["start_loss"]
     if start is not None and final > start:
         which = f"the restored model of epoch {hist.restored_epoch}" if hist.restored_epoch is not None else (
@@ -297,27 +299,28 @@ def _report(net: Network, data, s: Settings, run: Run) -> None:
         _warn(f"{which} has a higher training loss ({final:.6g}) than the weights the run started from "
               f"({start:.6g}); the run made the network worse. Try a smaller learning rate, another solver, "
               "or more epochs", errors.ConvergenceWarning)
-    if watch["warned_saturation"] or not hasattr(data, "arrays") or not _watch.stalled(hist.loss):
+    if watch["warned_saturation"] or not hasattr(data, "arrays") or hist.n_epochs < _watch.MIN_EPOCHS:
         return
     X, Y, sw = data.arrays()
     with np.errstate(**_QUIET):
-        J = final * (data.n_examples if s.mean else 1)
         constant = _watch.constant_loss(net, Y, sw)
-        if J < constant:
+        if not J >= constant:
             return
         layers = _watch.saturated_units(net, X)
-    if not layers:
-        return
     watch["warned_saturation"] = True
-    where = ", ".join(f"{n} of {m} units in layer {t}" for t, n, m in layers)
     lr = hist.learning_rate[-1] if hist.learning_rate else math.nan
-    advice = "standardise the inputs, add weight decay, or start from smaller weights"
+    advice = "standardise the inputs, lower the weight decay, or start from smaller weights"
     if math.isfinite(lr):
         advice = f"use a smaller learning rate than {lr:g}, " + advice
         if not s.mean:
             advice += (f"; with the summed gradient eta_sum = eta_mean / N (about {0.1 / data.n_examples:.2g} "
-                       f"for N = {data.n_examples}), or reduction='mean'")
-    _warn(f"the training loss has not moved for {_watch.STALL_EPOCHS} epochs (at {hist.loss[-1]:.6g}, no better "
-          f"than predicting the targets' mean, {constant / (data.n_examples if s.mean else 1):.6g}) and units "
-          f"are saturated (outputs pinned at their bounds, gradient near zero): {where}. To fix it, {advice}",
-          errors.SaturationWarning)
+                       f"for N = {data.n_examples}), or use reduction='mean'")
+    what = (f"the training loss of the final model ({J / divisor:.6g} without weight decay) is no lower than "
+            f"predicting the targets' mean ({constant / divisor:.6g})")
+    if not layers:
+        _warn(f"{what}: the network learned nothing usable. To fix it, {advice}, or train longer",
+              errors.ConvergenceWarning)
+        return
+    where = ", ".join(f"{n} of {m} units in layer {t}" for t, n, m in layers)
+    _warn(f"{what}, and units are saturated (outputs pinned at their bounds, gradient near zero): {where}. "
+          f"To fix it, {advice}", errors.SaturationWarning)

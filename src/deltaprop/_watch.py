@@ -11,11 +11,13 @@ digits, diabetes (raw and standardised target), iris and the data of issue 12):
   ``net`` or its square is near overflow). Measured: the legitimate rises of those runs
   stayed below 600 times the best (RPROP on iris 23x, sgd at 0.5 on diabetes 600x); every
   run that went on to overflow or to a useless model passed 1e11 first.
-* **Saturation** (:func:`stalled`, :func:`saturated_units`): the last ``STALL_EPOCHS``
-  (10) losses differ by at most ``STALL_RTOL`` (1e-6) of their size, the loss is no lower
-  than a constant predictor's (the targets' mean), and units sit where their derivative
-  is below ``SATURATED_GRAD`` (1e-6) of its largest value for ``SATURATED_SHARE`` (99%) of
-  the examples.
+* **No better than a constant; saturation** (:func:`constant_loss`,
+  :func:`saturated_units`): after a run of at least ``MIN_EPOCHS`` (10) epochs, the
+  final model's training loss (without the weight-decay term) is no lower than that of
+  the best constant output (the targets' mean). The warning names the saturated units:
+  those whose derivative is below ``SATURATED_GRAD`` (1e-6) of its largest value, or 0,
+  for ``SATURATED_SHARE`` (99%) of the examples (outputs pinned at their bounds, dead
+  relu units); such a loss stops moving, as the gradient through them is near zero.
 * **Worse than the start**: the final model's training objective is higher than the
   objective of the weights the run started from.
 
@@ -27,7 +29,7 @@ so a resumed run decides as the uninterrupted one would):
 ``best_loss`` : float
     The lowest epoch loss so far (+inf before the first epoch).
 ``warned_saturation`` : bool
-    The saturation warning has been given (it is given once per run).
+    The no-better-than-a-constant warning has been given (it is given once per run).
 """
 
 from __future__ import annotations
@@ -38,13 +40,12 @@ import numpy as np
 
 from .network import Network, forward_pass
 
-__all__ = ["BLOWUP_FACTOR", "START_FLOOR", "STALL_EPOCHS", "STALL_RTOL", "SATURATED_GRAD", "SATURATED_SHARE",
-           "init", "weight_bound", "blow_up", "stalled", "constant_loss", "saturated_units"]
+__all__ = ["BLOWUP_FACTOR", "START_FLOOR", "MIN_EPOCHS", "SATURATED_GRAD", "SATURATED_SHARE",
+           "init", "weight_bound", "blow_up", "constant_loss", "saturated_units"]
 
 BLOWUP_FACTOR = 1e4
 START_FLOOR = 1e-3
-STALL_EPOCHS = 10
-STALL_RTOL = 1e-6
+MIN_EPOCHS = 10
 SATURATED_GRAD = 1e-6
 SATURATED_SHARE = 0.99
 
@@ -74,14 +75,6 @@ def blow_up(watch: dict, loss: float, theta: np.ndarray) -> str | None:
         return f"a weight grew past {bound:.2g} in magnitude"
     watch["best_loss"] = min(best, loss)
     return None
-
-
-def stalled(losses: list) -> bool:
-    """The last ``STALL_EPOCHS`` losses are equal to within ``STALL_RTOL`` of their size."""
-    if len(losses) < STALL_EPOCHS:
-        return False
-    last = np.asarray(losses[-STALL_EPOCHS:], dtype=float)
-    return float(last.max() - last.min()) <= STALL_RTOL * float(np.abs(last).max())
 
 
 def constant_loss(net: Network, Y: np.ndarray, sw: np.ndarray | None) -> float:
