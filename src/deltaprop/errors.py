@@ -118,6 +118,8 @@ _LAZY_WARNINGS = {
 def __getattr__(name: str):
     if name not in _LAZY_WARNINGS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name in globals():  # made already (a base class is asked for by name below)
+        return globals()[name]
     from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
 
     bases = (DeltapropWarning, SklearnConvergenceWarning) if name == "ConvergenceWarning" else (
