@@ -281,7 +281,8 @@ def _warn(message: str, category) -> None:
 
 def _report(net: Network, data, s: Settings, run: Run) -> None:
     """The run's outcome, through :mod:`warnings`: a solver's own limit, a model worse than at
-    the start, a model no better than a constant (saturated units named; once per run)."""
+    the start, a model no better than a constant when units are saturated or the tol rule
+    stopped the run (once per run)."""
     hist, watch = run.history, run.watch
     reason = hist.stop_reason or ""
     if reason.startswith("lbfgs:"):
@@ -307,6 +308,9 @@ def _report(net: Network, data, s: Settings, run: Run) -> None:
         if not J >= constant:
             return
         layers = _watch.saturated_units(net, X)
+    converged = reason == "tol"  # the tol rule says "converged": not to a model no better than a constant
+    if not (layers or converged):
+        return
     watch["warned_saturation"] = True
     lr = hist.learning_rate[-1] if hist.learning_rate else math.nan
     advice = "standardise the inputs, lower the weight decay, or start from smaller weights"
@@ -318,8 +322,8 @@ def _report(net: Network, data, s: Settings, run: Run) -> None:
     what = (f"the training loss of the final model ({J / divisor:.6g} without weight decay) is no lower than "
             f"predicting the targets' mean ({constant / divisor:.6g})")
     if not layers:
-        _warn(f"{what}: the network learned nothing usable. To fix it, {advice}, or train longer",
-              errors.ConvergenceWarning)
+        _warn(f"the tol rule stopped the run, but {what}: the network learned nothing usable. To fix it, "
+              f"{advice}, or set tol=None to run all epochs", errors.ConvergenceWarning)
         return
     where = ", ".join(f"{n} of {m} units in layer {t}" for t, n, m in layers)
     _warn(f"{what}, and units are saturated (outputs pinned at their bounds, gradient near zero): {where}. "

@@ -14,10 +14,11 @@ digits, diabetes (raw and standardised target), iris and the data of issue 12):
 * **No better than a constant; saturation** (:func:`constant_loss`,
   :func:`saturated_units`): after a run of at least ``MIN_EPOCHS`` (10) epochs, the
   final model's training loss (without the weight-decay term) is no lower than that of
-  the best constant output (the targets' mean). The warning names the saturated units:
-  those whose derivative is below ``SATURATED_GRAD`` (1e-6) of its largest value, or 0,
-  for ``SATURATED_SHARE`` (99%) of the examples (outputs pinned at their bounds, dead
-  relu units); such a loss stops moving, as the gradient through them is near zero.
+  the best constant output (the targets' mean), and units are saturated: their
+  derivative is below ``SATURATED_GRAD`` (1e-6) of its largest value, or 0, for
+  ``SATURATED_SHARE`` (99%) of the examples (outputs pinned at their bounds, dead relu
+  units), so the loss stops moving; or the ``tol`` rule stopped the run there (it would
+  call such a model converged).
 * **Worse than the start**: the final model's training objective is higher than the
   objective of the weights the run started from.
 
