@@ -284,7 +284,7 @@ def test_a_run_that_ends_worse_than_it_started_warns():
     # 0.11 to 5.5 in 5 epochs (50-fold, far from a blow-up at 1e4).
     X, Y = np.array([[1.0], [2.0]]), np.array([[0.0], [1.0]])
     net = dp.Network([1, 1], output_activation="identity", seed=0)
-    with pytest.warns(ConvergenceWarning, match="higher training loss .* than the weights the run started from"):
+    with pytest.warns(ConvergenceWarning, match="higher training loss .* than at the start of the run"):
         history = dp.train(net, X, Y, solver="gd", learning_rate=0.4, epochs=5)
     assert history.loss[-1] > history.loss[0]
 

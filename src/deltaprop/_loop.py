@@ -40,14 +40,6 @@ class _NonFinite(Exception):
         self.epoch = epoch
 
 
-def _objective(net: Network, data, s: Settings) -> float:
-    """The training objective at the current weights, as :class:`History` records it."""
-    J = data.loss(net) if hasattr(data, "loss") else data.loss_and_gradient(net)[0]
-    if s.weight_decay:
-        J += 0.5 * s.weight_decay * sum(float(np.vdot(W, W)) for W in net.weights)
-    return float(J) / (data.n_examples if s.mean else 1)
-
-
 class _Guard:
     """The weights at the start of the current and of the previous epoch, to fall back on.
 
@@ -67,15 +59,23 @@ class _Guard:
         self.prev, self.start = self.start, theta
         self.epoch += 1
 
-    def finite_outputs(self) -> bool:
+    def training_loss(self) -> float:
+        """``sum_i s_i J_i`` over the training data at the current weights; NaN when the
+        validation data's outputs are not finite."""
         net = self.net
+        J = math.nan
         for source in (self.data, self.val):
             if source is None:
                 continue
-            J = source.loss(net) if hasattr(source, "loss") else source.loss_and_gradient(net)[0]
-            if not math.isfinite(J):
-                return False
-        return True
+            J_source = source.loss(net) if hasattr(source, "loss") else source.loss_and_gradient(net)[0]
+            if not math.isfinite(J_source):
+                return math.nan
+            if source is self.data:
+                J = J_source
+        return J
+
+    def finite_outputs(self) -> bool:
+        return math.isfinite(self.training_loss())
 
     def restore(self) -> int:
         for theta, epoch in ((self.start, self.epoch), (self.prev, max(self.epoch - 1, 0))):
@@ -85,16 +85,22 @@ class _Guard:
         return epoch
 
 
-def run_epochs(trainer, net: Network, data, val, s: Settings, run: Run, *, target: int) -> History:
+def run_epochs(trainer, net: Network, data, val, s: Settings, run: Run, *, target: int,
+               incremental: bool = False) -> History:
     """Train ``net`` over ``data`` from ``run.epoch`` until ``target`` epochs or a stop; return the history.
 
     ``trainer`` is what the callbacks receive (and what ``state_dict`` is taken from during
     the run, through its ``_live_net``). With early stopping the best epoch's weights are
     restored at the end (``History.restored_epoch`` says so); ``run.last_params`` keeps the
     last ones (a resume starts there). The run's outcome is reported through
-    :mod:`warnings`: a model worse than at the start, a stop at a solver's own limit
+    :mod:`warnings`: a model worse than at the start (not for ``incremental`` calls, whose
+    data changes from call to call), a stop at a solver's own limit
     (:class:`~deltaprop.errors.ConvergenceWarning`), saturated units
     (:class:`~deltaprop.errors.SaturationWarning`, once per run).
+
+    An in-memory source (:class:`~deltaprop.sources.InMemory`) is read once more after the
+    last epoch, to check the final network's outputs and loss; other sources (Dask,
+    out-of-core) are not read again: their final check is the last epoch's.
 
     Raises
     ------
@@ -110,18 +116,18 @@ def run_epochs(trainer, net: Network, data, val, s: Settings, run: Run, *, targe
     try:
         with np.errstate(**_QUIET):
             guard = _Guard(net, data, val, run.epoch)
-            watch = run.watch
-            if watch["start_loss"] is None:
-                start = _objective(net, data, s)
-                watch["start_loss"] = start if math.isfinite(start) else None
+            first = len(run.history.loss)
+            final = None  # sum_i s_i J_i at the final weights, when the data is read again
             try:
                 if s.opt.minimize is not None:
                     _train_driver(trainer, net, data, val, s, run, target, guard)
                 else:
                     _train_steps(trainer, net, data, val, s, run, target, guard)
-                if not guard.finite_outputs():
-                    raise _NonFinite(f"the outputs of the network became NaN or infinite after epoch "
-                                     f"{run.epoch - 1}", max(run.epoch - 1, 0))
+                if hasattr(data, "arrays") and run.history.loss[first:]:
+                    final = guard.training_loss()
+                    if not math.isfinite(final):
+                        raise _NonFinite(f"the outputs of the network became NaN or infinite after epoch "
+                                         f"{run.epoch - 1}", run.epoch - 1)
             except _NonFinite as exc:
                 _diverged(run, s, data, guard, exc)
             run.last_params = [p.copy() for p in net.weights + net.biases]
@@ -132,7 +138,8 @@ def run_epochs(trainer, net: Network, data, val, s: Settings, run: Run, *, targe
                     p[...] = b
                 if hist.best_epoch is not None and hist.best_epoch != run.epoch - 1:
                     hist.restored_epoch = hist.best_epoch
-            _report(net, data, s, run)
+                    final = guard.training_loss() if final is not None else None
+            _report(net, data, s, run, final, first, incremental)
     finally:
         trainer._live_net = None
         for f in hooks.end:
@@ -148,6 +155,8 @@ def _check_step(run: Run, net: Network, loss: float) -> np.ndarray:
         raise _NonFinite(f"the loss became NaN or infinite in epoch {e}", e)
     if not np.isfinite(theta).all():
         raise _NonFinite(f"a weight became NaN or infinite in epoch {e}", e)
+    if run.watch["start_loss"] is None:  # the run's first epoch (L-BFGS records its first evaluation)
+        run.watch["start_loss"] = loss
     what = _watch.blow_up(run.watch, loss, theta)
     if what is not None:
         raise _NonFinite(f"{what} in epoch {e} (a blow-up, caught before it overflows)", e)
@@ -279,27 +288,37 @@ def _warn(message: str, category) -> None:
     warnings.warn(message, category, stacklevel=5)  # _report, run_epochs, fit: the caller of fit
 
 
-def _report(net: Network, data, s: Settings, run: Run) -> None:
+def _report(net: Network, data, s: Settings, run: Run, J: float | None, first: int, incremental: bool) -> None:
     """The run's outcome, through :mod:`warnings`: a solver's own limit, a model worse than at
     the start, a model no better than a constant when units are saturated or the tol rule
-    stopped the run (once per run)."""
+    stopped the run (once per run).
+
+    ``J`` is ``sum_i s_i J_i`` over the training data at the network's final weights (None
+    when the data was not read again: the last epoch's loss stands in); ``first`` the
+    index of this call's first epoch in the history.
+    """
     hist, watch = run.history, run.watch
+    if len(hist.loss) <= first:  # nothing trained in this call
+        return
     reason = hist.stop_reason or ""
     if reason.startswith("lbfgs:"):
         _warn(f"L-BFGS stopped before converging after {hist.n_epochs} iterations ({reason[7:]}); "
               "raise max_fun (or epochs / max_iter), or standardise the data", errors.ConvergenceWarning)
     divisor = data.n_examples if s.mean else 1
-    with np.errstate(**_QUIET):
-        J = data.loss(net) if hasattr(data, "loss") else data.loss_and_gradient(net)[0]
+    if J is None:
+        final = hist.loss[-1]
+    else:
         decay = 0.5 * s.weight_decay * sum(float(np.vdot(W, W)) for W in net.weights) if s.weight_decay else 0.0
-    final = (J + decay) / divisor
+        final = (J + decay) / divisor
     start = watch["start_loss"]
-    if start is not None and final > start:
+    if not incremental and start is not None and final > start:
         which = f"the restored model of epoch {hist.restored_epoch}" if hist.restored_epoch is not None else (
             "the final model")
-        _warn(f"{which} has a higher training loss ({final:.6g}) than the weights the run started from "
-              f"({start:.6g}); the run made the network worse. Try a smaller learning rate, another solver, "
-              "or more epochs", errors.ConvergenceWarning)
+        _warn(f"{which} has a higher training loss ({final:.6g}) than at the start of the run ({start:.6g}); "
+              "the run made the network worse. Try a smaller learning rate, another solver, or more epochs",
+              errors.ConvergenceWarning)
+    if J is None:
+        return
     if watch["warned_saturation"] or not hasattr(data, "arrays") or hist.n_epochs < _watch.MIN_EPOCHS:
         return
     X, Y, sw = data.arrays()

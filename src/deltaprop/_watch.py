@@ -20,13 +20,15 @@ digits, diabetes (raw and standardised target), iris and the data of issue 12):
   units), so the loss stops moving; or the ``tol`` rule stopped the run there (it would
   call such a model converged).
 * **Worse than the start**: the final model's training objective is higher than the
-  objective of the weights the run started from.
+  run's start: the first epoch's loss (for full-batch solvers and L-BFGS the objective at
+  the starting weights; for mini-batches the mean over the first epoch's steps).
 
 The run keeps its part of this as plain data, ``Run.watch`` (saved with the run's state,
 so a resumed run decides as the uninterrupted one would):
 
 ``start_loss`` : float or None
-    The objective at the run's first weights (None before the first epoch).
+    The run's first epoch loss, as :class:`~deltaprop.training.History` records it (None
+    before the first epoch).
 ``best_loss`` : float
     The lowest epoch loss so far (+inf before the first epoch).
 ``warned_saturation`` : bool

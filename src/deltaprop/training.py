@@ -337,7 +337,7 @@ class Trainer:
         if run is None or run.solver != s.opt.name or run.layer_shapes != [
                 list(p.shape) for p in net.weights + net.biases]:
             run = self._run = self._new_run(net, s)
-        return run_epochs(self, net, train_data, None, s, run, target=run.epoch + 1)
+        return run_epochs(self, net, train_data, None, s, run, target=run.epoch + 1, incremental=True)
 
     def _resumable(self, net: Network, s: Settings | None) -> Run:
         run = self._run
