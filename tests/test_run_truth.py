@@ -372,3 +372,16 @@ def test_a_bad_learning_rate_ends_in_a_good_model_a_warning_or_divergence_never_
     assert math.isfinite(final)
     assert np.abs(net.get_flat_parameters()).max() <= _watch.weight_bound(np.float64)
     assert final <= history.loss[0]
+
+
+# --------------------------------------------------------------------------- what the CLI shows
+@pytest.mark.parametrize("solver, reduction", [("gd", "sum"), ("sgd", "mean"), ("rprop", "mean")])
+def test_history_records_the_solver_the_reduction_and_the_learning_rate(solver, reduction):
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(20, 2)), rng.uniform(size=(20, 1))
+    trainer = dp.Trainer(solver=solver, epochs=2, seed=0)
+    history = trainer.fit(dp.Network([2, 3, 1], seed=0), X, Y)
+    assert history.solver == solver and history.reduction == reduction
+    assert len(history.learning_rate) == 2 and (solver == "rprop") == math.isnan(history.learning_rate[0])
+    again = dp.History.from_dict(trainer.state_dict()["history"])
+    assert (again.solver, again.reduction) == (solver, reduction)

@@ -110,6 +110,7 @@ def run_epochs(trainer, net: Network, data, val, s: Settings, run: Run, *, targe
         the network holds the last weights whose outputs are finite.
     """
     hooks = s.hooks
+    run.history.solver, run.history.reduction = run.solver, s.reduction
     trainer._live_net = net  # state_dict() during training reads the live weights
     for f in hooks.begin:
         f(trainer, net)

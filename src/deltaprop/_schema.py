@@ -281,7 +281,9 @@ def _trainer_state_spec(names: dict) -> Obj:
         "val_metric": ListOf(Maybe(NUMBER_OR_NAN)), "time": ListOf(NUMBER),
         "learning_rate": ListOf(Maybe(NUMBER_OR_NAN)),
         "best_epoch": Maybe(COUNT), "stop_reason": Maybe(Text()), "restored_epoch": Maybe(COUNT),
-    }, optional=("val_loss", "val_metric", "time", "learning_rate", "best_epoch", "stop_reason", "restored_epoch"))
+        "solver": Maybe(Text(names["solver"])), "reduction": Maybe(Text(("sum", "mean"))),
+    }, optional=("val_loss", "val_metric", "time", "learning_rate", "best_epoch", "stop_reason", "restored_epoch",
+                 "solver", "reduction"))
     rng = Obj({
         "bit_generator": Text(("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")),
         "state": Obj({}),

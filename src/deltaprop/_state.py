@@ -44,6 +44,11 @@ class History:
         The epoch whose weights the network holds when they are not the last epoch's: with
         early stopping, ``best_epoch`` when its weights were restored at the end; None when
         the network holds the last epoch's weights.
+    solver : str or None
+        The solver's name (None before the first fit).
+    reduction : {"sum", "mean"} or None
+        Whether ``loss`` is the sum over the examples or the per-example mean (the
+        gradient's reduction; ``eta_sum = eta_mean / N``).
     stop_reason : str or None
         ``"max_epochs"``, ``"tol"``, ``"early_stopping"``, ``"min_learning_rate"``,
         ``"callback"`` (or the string a callback returned), ``"diverged"``, or for lbfgs
@@ -58,6 +63,8 @@ class History:
     best_epoch: int | None = None
     stop_reason: str | None = None
     restored_epoch: int | None = None
+    solver: str | None = None
+    reduction: str | None = None
 
     _LISTS = ("loss", "val_loss", "val_metric", "time", "learning_rate")
 
@@ -76,7 +83,8 @@ class History:
     def from_dict(cls, d: dict) -> "History":
         return cls(**{name: list(d.get(name, [])) for name in cls._LISTS},
                    best_epoch=d.get("best_epoch"), stop_reason=d.get("stop_reason"),
-                   restored_epoch=d.get("restored_epoch"))
+                   restored_epoch=d.get("restored_epoch"), solver=d.get("solver"),
+                   reduction=d.get("reduction"))
 
 
 @dataclass
