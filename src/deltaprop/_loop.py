@@ -225,8 +225,9 @@ def _diverged(run: Run, s: Settings, data, guard: _Guard, exc: _NonFinite) -> No
     run.history.stop_reason = "diverged"
     lr = guard.lr
     kept = guard.restore()
+    rate = f", learning rate {lr:g}" if math.isfinite(lr) else ""  # rprop and lbfgs have none
     raise DivergenceError(
-        f"training diverged: {exc} (solver {run.solver!r}, learning rate {lr:g}); the network keeps "
+        f"training diverged: {exc} (solver {run.solver!r}{rate}); the network keeps "
         f"the weights from the start of epoch {kept}, the last whose outputs are finite. "
         f"To fix it, {_advice(s, lr, data.n_examples)}, or standardise the inputs",
         epoch=exc.epoch, solver=run.solver, learning_rate=lr,
