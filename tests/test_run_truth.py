@@ -398,3 +398,17 @@ def test_history_records_the_solver_the_reduction_and_the_learning_rate(solver, 
     assert len(history.learning_rate) == 2 and (solver == "rprop") == math.isnan(history.learning_rate[0])
     again = dp.History.from_dict(trainer.state_dict()["history"])
     assert (again.solver, again.reduction) == (solver, reduction)
+
+
+@pytest.mark.parametrize("learning_rate, epochs", [(1e150, 1), (1e12, 10)])
+def test_issue_cases_of_relu_gd_on_diabetes_at_huge_rates_end_in_divergence_with_finite_outputs(learning_rate,
+                                                                                                epochs):
+    # `deltaprop train diabetes --activation relu --solver gd --learning-rate 1e150 --epochs 1`
+    # ended in "Input contains infinity" from the metrics; at 1e12 for 10 epochs it saved a
+    # model whose training MSE was inf.
+    X, y = diabetes_standardised()
+    net = dp.Network([10, 20, 1], activation="relu", output_activation="identity", seed=0)
+    with pytest.raises(DivergenceError, match="smaller learning rate") as info:
+        dp.train(net, X, y[:, None], solver="gd", learning_rate=learning_rate, epochs=epochs)
+    assert info.value.epoch < epochs
+    assert finite_outputs(net, X) and math.isfinite(net.loss(X, y[:, None]))
