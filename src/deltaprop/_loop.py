@@ -43,20 +43,29 @@ class _NonFinite(Exception):
 class _Guard:
     """The weights at the start of the current and of the previous epoch, to fall back on.
 
-    ``restore()`` writes back the latest of them whose outputs are finite on the training
-    data (and the validation data, when there is some) and returns the epoch it started.
+    Three flat buffers (``net.weights`` then ``net.biases``) rotate: ``capture()`` copies
+    the weights after an epoch into the free one, ``advance()`` makes it the start of the
+    next epoch. ``restore()`` writes back the latest of the two starts whose outputs are
+    finite on the training data (and the validation data, when there is some) and returns
+    the epoch it began.
     """
 
     def __init__(self, net: Network, data, val, epoch: int):
         self.net, self.data, self.val = net, data, val
-        self.start = net.get_flat_parameters()
-        self.prev = self.start
+        self.params = net.weights + net.biases
+        self.start = np.concatenate(self.params, axis=None)
+        self.prev = self.start.copy()
+        self.free = self.start.copy()
         self.epoch = epoch  # the epoch that self.start begins
         self.lr = math.nan  # the learning rate of the current epoch
 
+    def capture(self) -> np.ndarray:
+        """The network's weights now, in the free buffer."""
+        return np.concatenate(self.params, axis=None, out=self.free)
+
     def advance(self, theta: np.ndarray) -> None:
-        """``theta`` (the weights after an epoch that passed its checks) starts the next epoch."""
-        self.prev, self.start = self.start, theta
+        """``theta`` (from :meth:`capture`, after an epoch that passed its checks) starts the next epoch."""
+        self.prev, self.start, self.free = self.start, theta, self.prev
         self.epoch += 1
 
     def training_loss(self) -> float:
@@ -79,7 +88,10 @@ class _Guard:
 
     def restore(self) -> int:
         for theta, epoch in ((self.start, self.epoch), (self.prev, max(self.epoch - 1, 0))):
-            self.net.set_flat_parameters(theta)
+            offset = 0
+            for p in self.params:
+                np.copyto(p, theta[offset:offset + p.size].reshape(p.shape))
+                offset += p.size
             if self.finite_outputs():
                 return epoch
         return epoch
@@ -148,13 +160,13 @@ def run_epochs(trainer, net: Network, data, val, s: Settings, run: Run, *, targe
     return run.history
 
 
-def _check_step(run: Run, net: Network, loss: float) -> np.ndarray:
+def _check_step(run: Run, guard: _Guard, loss: float) -> np.ndarray:
     """The checks after an epoch's steps; returns the new weights as one flat vector."""
-    theta = net.get_flat_parameters()
+    theta = guard.capture()
     e = run.epoch
     if not math.isfinite(loss):
         raise _NonFinite(f"the loss became NaN or infinite in epoch {e}", e)
-    if not np.isfinite(theta).all():
+    if not math.isfinite(float(np.dot(theta, theta))) and not np.isfinite(theta).all():  # one pass when finite
         raise _NonFinite(f"a weight became NaN or infinite in epoch {e}", e)
     if run.watch["start_loss"] is None:  # the run's first epoch (L-BFGS records its first evaluation)
         run.watch["start_loss"] = loss
@@ -184,7 +196,7 @@ def _train_steps(trainer, net: Network, data, val, s: Settings, run: Run, target
         total = stepper.epoch(lr, run.rng if s.shuffle else None)
         if on_step is None:
             run.step += stepper.steps
-        guard.advance(_check_step(run, net, total / divisor))
+        guard.advance(_check_step(run, guard, total / divisor))
         run.examples_seen += N
         if _epoch_end(trainer, net, val, s, run, total / divisor, lr, t0, plateau_rule=True):
             break
@@ -200,7 +212,7 @@ def _train_driver(trainer, net: Network, data, val, s: Settings, run: Run, targe
     early_stopping = s.stopping.early_stopping
 
     def epoch_end(loss: float, t0: float) -> bool:
-        guard.advance(_check_step(run, net, loss))
+        guard.advance(_check_step(run, guard, loss))
         return _epoch_end(trainer, net, val, s, run, loss, math.nan, t0, plateau_rule=early_stopping)
 
     if run_lbfgs(net, data, s, run, target, epoch_end) is not None:

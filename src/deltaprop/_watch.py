@@ -74,7 +74,8 @@ def blow_up(watch: dict, loss: float, theta: np.ndarray) -> str | None:
     if start is not None and math.isfinite(best) and loss > BLOWUP_FACTOR * max(best, START_FLOOR * start):
         return f"the loss grew to {loss:.3g}, {loss / best:.2g} times its best ({best:.3g})"
     bound = weight_bound(theta.dtype)
-    if theta.size and max(float(theta.max()), -float(theta.min())) > bound:
+    sum_sq = float(np.dot(theta, theta))  # at least max|w|**2: one pass, and no scan unless it is large
+    if not sum_sq <= bound * bound and max(float(theta.max()), -float(theta.min())) > bound:
         return f"a weight grew past {bound:.2g} in magnitude"
     watch["best_loss"] = min(best, loss)
     return None
