@@ -15,7 +15,7 @@ digits, diabetes (raw and standardised target), iris and the data of issue 12):
   :func:`saturated_units`): after a run of at least ``MIN_EPOCHS`` (10) epochs, the
   final model's training loss (without the weight-decay term) is no lower than that of
   the best constant output (the targets' mean), and units are saturated: their
-  derivative is below ``SATURATED_GRAD`` (1e-6) of its largest value, or 0, for
+  derivative is below ``SATURATED_GRAD`` (1e-6) of the largest in their layer, or 0, for
   ``SATURATED_SHARE`` (99%) of the examples (outputs pinned at their bounds, dead relu
   units), so the loss stops moving; or the ``tol`` rule stopped the run there (it would
   call such a model converged).
@@ -95,8 +95,8 @@ def saturated_units(net: Network, X: np.ndarray) -> list[tuple[int, int, int]]:
     """Per layer with saturated units: ``(layer, saturated, units)``, layers counted from 1.
 
     A unit is saturated when its derivative ``f'(o)`` (written with its output, as the
-    activation records give it) is below ``SATURATED_GRAD`` of the largest value it takes
-    on the examples, or exactly 0, for ``SATURATED_SHARE`` of the examples ``X``.
+    activation records give it) is below ``SATURATED_GRAD`` times the largest derivative
+    in its layer on the examples ``X`` (or that is 0), for ``SATURATED_SHARE`` of them.
     """
     outs = forward_pass(net.weights, net.biases, net.activations, X)
     found = []
