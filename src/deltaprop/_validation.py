@@ -7,7 +7,6 @@ argument, what was expected, what was found, and how to fix it.
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
@@ -171,7 +170,7 @@ def check_positive(value, *, name: str, integer: bool = False, allow_zero: bool 
         what = "an integer" if integer else "a number"
         raise InputTypeError(f"{name} must be {what}, got {value!r}")
     try:  # float(): a Python int beyond int64 (from a JSON file) is one numpy cannot take
-        finite = math.isfinite(float(value))
+        finite = bool(np.isfinite(float(value)))
     except OverflowError:
         finite = False
     if not finite or value < 0 or (value == 0 and not allow_zero):
