@@ -186,6 +186,9 @@ def test_compiled_path_refuses_a_network_it_does_not_cover(rng):
         Workspace(net, batch_size=3, compiled=True)
 
 
+# Random labels at eta 0.5: the sgd run ends above its first epoch's loss, which the
+# trainer reports (issue 12); this test compares the two paths' weights, not the model.
+@pytest.mark.filterwarnings("ignore:.*higher training loss:deltaprop.errors.ConvergenceWarning")
 @pytest.mark.parametrize("solver,batch_size", [("sgd", 7), ("gd", None)])
 def test_trainer_fused_step_gives_the_optimizer_path_weights(solver, batch_size, rng):
     # Plain gd/sgd takes Workspace.sgd_step; a clip_norm no gradient reaches sends the same

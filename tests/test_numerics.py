@@ -30,7 +30,9 @@ def test_cli_divergence_exits_with_the_clear_error_and_writes_no_model(tmp_path,
     err = capsys.readouterr().err
     assert code == EXIT_DIVERGED
     assert len(err.splitlines()) == 1 and "Traceback" not in err
-    diverged = re.match(r"deltaprop: error: training diverged: (the )?loss became NaN or infinite in epoch (\d+)", err)
+    # Caught as a blow-up (issue 12: the loss over 1e4 times its best) before it overflows.
+    diverged = re.match(r"deltaprop: error: training diverged: the loss (became NaN or infinite|grew to [^ ]+, "
+                        r"[^ ]+ times its best \([^)]+\)) in epoch (\d+)", err)
     assert diverged, err
     assert "use a smaller learning rate than 1000 (e.g. 100)" in err
     assert not model.exists()

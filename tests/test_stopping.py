@@ -35,6 +35,16 @@ def test_a_tie_counts_against_a_positive_tol():
     assert flags == [False, False, True] and state["best_epoch"] == 0 and state["no_improvement"] == 2
 
 
+@pytest.mark.parametrize("tol", [None, 0.0])
+def test_with_early_stopping_a_tie_counts_as_no_improvement_so_the_run_stops(tol):
+    # issue 16, item 6: a tied (discrete) validation score used to reset the count, so
+    # early stopping never stopped. The values here are scores (higher is better).
+    rule = StoppingRule(tol=tol, n_iter_no_change=1, early_stopping=True)
+    state = rule.init()
+    flags = [rule.update(state, 0.9, epoch, [np.zeros(1)]) for epoch in range(3)]
+    assert flags == [False, False, True] and state["best_epoch"] == 0 and state["no_improvement"] == 2
+
+
 def test_a_plateau_needs_more_than_n_iter_no_change_epochs():
     flags, _ = run(StoppingRule(tol=0.0, n_iter_no_change=3), [1.0, 2.0, 2.0, 2.0, 2.0])
     assert flags == [False, False, False, False, True]

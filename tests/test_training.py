@@ -573,21 +573,32 @@ def test_lbfgs_with_weight_decay_ends_at_a_stationary_point_of_the_regularised_o
     assert np.linalg.norm(grad) < 1e-2 * np.linalg.norm(decay)  # about 7e-4 of it; 0.5 with alpha/2 W
 
 
-def test_a_loss_that_overflows_to_inf_without_nan_is_divergence():
+def test_a_loss_on_its_way_to_overflow_is_caught_as_a_blow_up_while_still_finite():
     # A linear unit on squared error with a large rate: each gd step multiplies the error by
-    # about -49, so in epoch 85 the loss overflows to +inf (not NaN) while the weights, about
-    # 2e154 before the step and 1e156 after it, are still finite. The run stops there and
-    # keeps the weights from the start of that epoch.
+    # about -49, so the loss would overflow to +inf in epoch 85. The blow-up rule (more than
+    # 1e4 times its best and 10 times its start) stops it in epoch 2, when the loss is 4.4e5,
+    # and the network keeps the weights from the start of that epoch, whose outputs are finite.
+    # (Before issue 12 the run went on to epoch 85 and kept weights with an infinite loss.)
     X, Y = np.array([[1.0], [2.0]]), np.array([[0.0], [1.0]])
     net = dp.Network([1, 1], output_activation="identity", seed=0)
     rec = Recorder()
-    with pytest.raises(DivergenceError, match="the loss became NaN or infinite in epoch 85") as info:
+    with pytest.raises(DivergenceError, match="the loss grew to .* in epoch 2 .*blow-up") as info:
         dp.train(net, X, Y, solver="gd", learning_rate=10.0, epochs=500, callbacks=[rec])
-    assert info.value.epoch == 85 and len(rec.weights) == 85
+    assert info.value.epoch == 2 and len(rec.weights) == 2
+    assert info.value.solver == "gd" and info.value.learning_rate == 10.0
     assert_same(params(net), rec.weights[-1])
-    assert all(np.isfinite(p).all() for p in params(net))
-    with np.errstate(over="ignore"):
-        assert net.loss(X, Y) == math.inf  # the fixture's first non-finite value is +inf, not NaN
+    assert math.isfinite(net.loss(X, Y))
+
+
+def test_a_loss_that_is_infinite_from_the_start_is_divergence_in_epoch_0():
+    # Inputs near the float range: the first forward pass overflows, +inf without NaN.
+    X, Y = np.array([[1e300], [2e300]]), np.array([[0.0], [1.0]])
+    net = dp.Network([1, 1], output_activation="identity", seed=0)
+    before = params(net)
+    with pytest.raises(DivergenceError, match="the loss became NaN or infinite in epoch 0") as info:
+        dp.train(net, X, Y, solver="gd", learning_rate=0.1, epochs=5)
+    assert info.value.epoch == 0
+    assert_same(params(net), before)  # nothing finite to go back to: the weights it started from
 
 
 def test_a_weight_that_overflows_to_inf_without_nan_is_divergence():

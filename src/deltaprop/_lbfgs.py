@@ -33,7 +33,8 @@ def run_lbfgs(net: Network, data, settings: Settings, run: Run, target: int,
     holds its weights, ``run.examples_seen`` grows by N and ``epoch_end(loss, t0)`` records
     the epoch (``t0``: the epoch's start on ``time.perf_counter``); a True answer stops.
     ``run.step`` counts objective evaluations. A non-finite objective is reported to scipy
-    as +inf (it backtracks).
+    as +inf (it backtracks). The first finite one, at the starting weights, becomes the
+    run's ``run.watch["start_loss"]`` (:mod:`deltaprop._watch`) if it has none.
 
     Returns
     -------
@@ -70,6 +71,8 @@ def run_lbfgs(net: Network, data, settings: Settings, run: Run, target: int,
         run.step += 1
         if not math.isfinite(J):
             return math.inf, np.zeros_like(grad)
+        if run.watch["start_loss"] is None:  # scipy's first evaluation is at the starting weights
+            run.watch["start_loss"] = J / divisor
         return J / divisor, grad / divisor  # a new array: scipy keeps the gradients it is given
 
     def callback(intermediate_result):

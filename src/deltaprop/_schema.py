@@ -306,8 +306,10 @@ def _trainer_state_spec(names: dict) -> Obj:
         "loss": ListOf(NUMBER_OR_NAN), "val_loss": ListOf(Maybe(NUMBER_OR_NAN)),
         "val_metric": ListOf(Maybe(NUMBER_OR_NAN)), "time": ListOf(NUMBER),
         "learning_rate": ListOf(Maybe(NUMBER_OR_NAN)),
-        "best_epoch": Maybe(COUNT), "stop_reason": Maybe(Text()),
-    }, optional=("val_loss", "val_metric", "time", "learning_rate", "best_epoch", "stop_reason"))
+        "best_epoch": Maybe(COUNT), "stop_reason": Maybe(Text()), "restored_epoch": Maybe(COUNT),
+        "solver": Maybe(Text(names["solver"])), "reduction": Maybe(Text(("sum", "mean"))),
+    }, optional=("val_loss", "val_metric", "time", "learning_rate", "best_epoch", "stop_reason", "restored_epoch",
+                 "solver", "reduction"))
     rng = Obj({
         "bit_generator": Text(("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")),
         "state": Obj({}),
@@ -329,7 +331,10 @@ def _trainer_state_spec(names: dict) -> Obj:
         "best_params": Maybe(params),
         "val_index": Maybe(ArrayRef()),
         "layer_shapes": ListOf(ListOf(SIZE, 1, 2), 2, 2 * MAX_LAYERS),
-    })
+        # the run's divergence and saturation rules (deltaprop._watch); absent before issue 12
+        "watch": Obj({"start_loss": Maybe(Float(finite=False)), "best_loss": Float(finite=False),
+                      "warned_saturation": Bool()}),
+    }, optional=("watch",))
 
 
 

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from . import _watch
 from .errors import InputError
 
 __all__ = ["STATE_FORMAT", "History", "Run", "run_state", "run_from_state", "split_state", "join_state"]
@@ -39,6 +40,15 @@ class History:
     best_epoch : int or None
         Index of the best epoch: the best validation score with early stopping (its weights
         are the ones restored), otherwise the lowest training loss.
+    restored_epoch : int or None
+        The epoch whose weights the network holds when they are not the last epoch's: with
+        early stopping, ``best_epoch`` when its weights were restored at the end; None when
+        the network holds the last epoch's weights.
+    solver : str or None
+        The solver's name (None before the first fit).
+    reduction : {"sum", "mean"} or None
+        Whether ``loss`` is the sum over the examples or the per-example mean (the
+        gradient's reduction; ``eta_sum = eta_mean / N``).
     stop_reason : str or None
         ``"max_epochs"``, ``"tol"``, ``"early_stopping"``, ``"min_learning_rate"``,
         ``"callback"`` (or the string a callback returned), ``"diverged"``, or for lbfgs
@@ -52,6 +62,9 @@ class History:
     learning_rate: list = field(default_factory=list)
     best_epoch: int | None = None
     stop_reason: str | None = None
+    restored_epoch: int | None = None
+    solver: str | None = None
+    reduction: str | None = None
 
     _LISTS = ("loss", "val_loss", "val_metric", "time", "learning_rate")
 
@@ -92,7 +105,9 @@ class History:
     @classmethod
     def from_dict(cls, d: dict) -> "History":
         return cls(**{name: list(d.get(name, [])) for name in cls._LISTS},
-                   best_epoch=d.get("best_epoch"), stop_reason=d.get("stop_reason"))
+                   best_epoch=d.get("best_epoch"), stop_reason=d.get("stop_reason"),
+                   restored_epoch=d.get("restored_epoch"), solver=d.get("solver"),
+                   reduction=d.get("reduction"))
 
 
 def _short(value: float) -> str:
@@ -105,7 +120,9 @@ class Run:
     """The mutable state of one run: everything :meth:`Trainer.state_dict` saves.
 
     ``stopping`` is :class:`~deltaprop.stopping.StoppingRule`'s plain-data state;
-    ``last_params`` the weights at the end of the last fit (what a resume starts from).
+    ``last_params`` the weights at the end of the last fit (what a resume starts from);
+    ``watch`` the plain-data state of the run's divergence and saturation rules
+    (:mod:`deltaprop._watch`).
     """
 
     solver: str
@@ -120,6 +137,7 @@ class Run:
     last_params: list | None = None
     val_index: np.ndarray | None = None
     layer_shapes: list | None = None
+    watch: dict = field(default_factory=_watch.init)
 
 
 def run_state(run: Run, settings: dict, params: list | None) -> dict:
@@ -145,6 +163,7 @@ def run_state(run: Run, settings: dict, params: list | None) -> dict:
         "best_params": stop["best_params"],
         "val_index": run.val_index,
         "layer_shapes": run.layer_shapes,
+        "watch": run.watch,
         "params": params,
     })
 
@@ -188,6 +207,7 @@ def run_from_state(state: dict) -> Run:
         last_params=state["params"],
         val_index=None if state["val_index"] is None else np.asarray(state["val_index"]),
         layer_shapes=[list(s) for s in state["layer_shapes"]],
+        watch=state.get("watch") or _watch.init(),
     )
 
 

@@ -169,7 +169,11 @@ def check_positive(value, *, name: str, integer: bool = False, allow_zero: bool 
     if isinstance(value, bool) or not isinstance(value, kind):
         what = "an integer" if integer else "a number"
         raise InputTypeError(f"{name} must be {what}, got {value!r}")
-    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+    try:  # float(): a Python int beyond int64 (from a JSON file) is one numpy cannot take
+        finite = bool(np.isfinite(float(value)))
+    except OverflowError:
+        finite = False
+    if not finite or value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise InputError(f"{name} must be {bound}, got {value!r}")
     return value

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 __all__ = [
     "DeltapropError",
+    "DeltapropWarning",
+    "ConvergenceWarning",
+    "SaturationWarning",
     "InputError",
     "InputTypeError",
     "DivergenceError",
@@ -36,14 +39,28 @@ class InputTypeError(DeltapropError, TypeError):
 
 
 class DivergenceError(DeltapropError, FloatingPointError):
-    """Training produced a non-finite loss or weight.
+    """Training diverged: a non-finite value (loss, weight, validation output or metric, the
+    outputs of the updated network) or a blow-up caught before it overflowed.
 
-    The network keeps the last finite weights; ``epoch`` is where it happened.
+    The network keeps the last weights whose outputs are finite. The README's "Reliability"
+    section lists the rules and their thresholds.
+
+    Attributes
+    ----------
+    epoch : int or None
+        The 0-based epoch in which it happened.
+    solver : str or None
+        The solver's name.
+    learning_rate : float or None
+        The learning rate of that epoch (NaN for solvers without one: rprop, lbfgs).
     """
 
-    def __init__(self, message: str, *, epoch: int | None = None):
+    def __init__(self, message: str, *, epoch: int | None = None, solver: str | None = None,
+                 learning_rate: float | None = None):
         super().__init__(message)
         self.epoch = epoch
+        self.solver = solver
+        self.learning_rate = learning_rate
 
 
 class ModelFileError(DeltapropError, ValueError):
@@ -75,3 +92,38 @@ class NotAFileError(FileAccessError, IsADirectoryError):
 
 class FileAccessDeniedError(FileAccessError, PermissionError):
     """The operating system refused to read or write a file."""
+
+
+class DeltapropWarning(UserWarning):
+    """Base class of the warnings deltaprop gives (through :mod:`warnings`)."""
+
+
+# The warnings about a run's outcome are also scikit-learn's ConvergenceWarning, so
+# ``warnings.simplefilter("ignore", sklearn.exceptions.ConvergenceWarning)`` silences them
+# as it does scikit-learn's own. scikit-learn takes over a second to import and
+# ``import deltaprop`` must not pay for it: the two classes are made on first use
+# (module ``__getattr__``, PEP 562) and kept, so each name is always the same class.
+_LAZY_WARNINGS = {
+    "ConvergenceWarning": (
+        "A run ended without converging, or at a model worse than it started (a subclass of\n"
+        "    :class:`DeltapropWarning` and of ``sklearn.exceptions.ConvergenceWarning``)."
+    ),
+    "SaturationWarning": (
+        "The loss stopped moving because units are saturated (outputs pinned at their bounds,\n"
+        "    gradient near zero); a :class:`ConvergenceWarning`."
+    ),
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY_WARNINGS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name in globals():  # made already (a base class is asked for by name below)
+        return globals()[name]
+    from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
+
+    bases = (DeltapropWarning, SklearnConvergenceWarning) if name == "ConvergenceWarning" else (
+        __getattr__("ConvergenceWarning"),)
+    cls = type(name, bases, {"__doc__": _LAZY_WARNINGS[name], "__module__": __name__, "__qualname__": name})
+    globals()[name] = cls
+    return cls

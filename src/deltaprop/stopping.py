@@ -3,10 +3,14 @@
 After every epoch the trainer hands the rule one score, higher is better: minus the
 training loss, or with early stopping the validation metric (or minus the validation
 loss). An epoch counts as "no improvement" when its score fails to beat the best so far
-by ``tol``; after more than ``n_iter_no_change`` such epochs in a row the run is on a
-plateau. What happens then (:meth:`StoppingRule.on_plateau`): a schedule that handles
-plateaus ("adaptive") lowers the learning rate and the count starts again; otherwise
-training stops if ``tol`` is set or early stopping is on (``tol=None`` runs all epochs).
+by ``tol``; with early stopping a tie with the best counts as no improvement too (a
+discrete score such as accuracy ties often, and a tie that reset the count would never
+let the run stop); after more than ``n_iter_no_change`` such epochs in a row the run is
+on a plateau. What happens then (:meth:`StoppingRule.on_plateau`): a schedule that
+handles plateaus ("adaptive") lowers the learning rate and the count starts again;
+otherwise training stops if ``tol`` is set or early stopping is on (``tol=None`` runs all
+epochs), except that the ``tol`` rule does not stop a run whose loss is still above the
+loss it started from (it would lock in a model worse than the start; the run goes on).
 
 The state is a ``dict`` of plain data, saved in checkpoints like the optimizer's:
 
@@ -65,10 +69,11 @@ class StoppingRule:
 
         ``params`` (the network's arrays) are copied into ``state["best_params"]`` when the
         score is a new best and early stopping is on. A tie with the best is no new best
-        and, unless ``tol`` is 0 or None, no improvement.
+        and, with early stopping or a positive ``tol``, no improvement.
         """
         tol = 0.0 if self.tol is None else self.tol
-        if value < state["best_value"] + tol:
+        best = state["best_value"]
+        if value < best + tol or (self.early_stopping and value == best):
             state["no_improvement"] += 1
         else:
             state["no_improvement"] = 0
@@ -84,13 +89,15 @@ class StoppingRule:
                         np.copyto(b, p)
         return state["no_improvement"] > self.n_iter_no_change
 
-    def on_plateau(self, state: dict, schedule, schedule_state: dict) -> str | None:
+    def on_plateau(self, state: dict, schedule, schedule_state: dict, *, worse_than_start: bool = False
+                   ) -> str | None:
         """What a plateau does: None to train on, else the stop reason.
 
         ``schedule.on_plateau(schedule_state)`` gets the first word: when it lowers the rate
         the count starts again; when it declines, its ``plateau_stop`` reason (if any) ends
         the run. Otherwise early stopping stops with ``"early_stopping"`` and a set ``tol``
-        with ``"tol"``.
+        with ``"tol"``, unless ``worse_than_start`` (the training loss is above the run's
+        start): then the run goes on rather than stop at a model worse than its start.
         """
         if schedule.on_plateau(schedule_state):
             state["no_improvement"] = 0
@@ -99,6 +106,6 @@ class StoppingRule:
             return schedule.plateau_stop
         if self.early_stopping:
             return "early_stopping"
-        if self.tol is not None:
+        if self.tol is not None and not worse_than_start:
             return "tol"
         return None

@@ -48,9 +48,22 @@ validation score (``metric`` if given, higher is better, else minus the validati
 must rise above its best plus ``tol`` (scikit-learn's rule). After more than
 ``n_iter_no_change`` such epochs, a schedule that handles plateaus ("adaptive") divides the
 learning rate by 5 and training goes on; otherwise training stops if ``tol`` is set or
-early stopping is on (``tol=None`` runs all epochs). Early stopping restores the weights of
-the best validation epoch at the end. A callback returning True from ``on_epoch_end`` stops
+early stopping is on (``tol=None`` runs all epochs), but the ``tol`` rule never stops while
+the training loss is above the run's start. With early stopping a tie with the best score
+is no improvement, and the weights of the best validation epoch are restored at the end
+(``History.restored_epoch``). A callback returning True from ``on_epoch_end`` stops
 training as well.
+
+A run tells the truth
+---------------------
+Every epoch is checked (:mod:`deltaprop._watch` has the rules and thresholds): a
+non-finite loss, weight, validation loss or metric, a non-finite loss of the final
+network, or a blow-up (the loss above 1e4 times its best and 10 times its start, a weight
+past ``finfo(dtype).max ** 0.25``) raises :class:`~deltaprop.errors.DivergenceError` with
+the epoch, solver and learning rate, the network holding the last weights whose outputs
+are finite. At the end, :mod:`warnings` reports a model worse than at the start, a model
+no better than a constant (naming saturated units), and a solver stopped by its own limit
+(:class:`~deltaprop.errors.ConvergenceWarning`, :class:`~deltaprop.errors.SaturationWarning`).
 
 Reproducibility and resume
 --------------------------
@@ -275,10 +288,19 @@ class Trainer:
         Raises
         ------
         DivergenceError
-            If the loss or a weight becomes non-finite; ``net`` keeps the weights from the
-            start of that epoch (the last finite ones).
+            If the loss, a weight, the validation loss or metric, or the final network's
+            outputs become non-finite, or the loss or a weight blows up (see the module
+            docstring); ``net`` keeps the last weights whose outputs are finite.
         InputError
             For bad settings or data; for a Dask collection (pass ``deltaprop.dask.DaskData``).
+
+        Warns
+        -----
+        ConvergenceWarning
+            (``deltaprop.errors``, also scikit-learn's) When the final model is worse than
+            at the start, no better than a constant, or L-BFGS stopped at its own limit.
+        SaturationWarning
+            When that model's units are saturated; once per run.
         """
         s = resolve(self)
         train_data = as_source(net, X, Y, sample_weight)
@@ -318,7 +340,7 @@ class Trainer:
                 list(p.shape) for p in net.weights + net.biases]:
             run = self._run = self._new_run(net, s)
         with fit_threads(net, s, train_data.n_examples):
-            return run_epochs(self, net, train_data, None, s, run, target=run.epoch + 1)
+            return run_epochs(self, net, train_data, None, s, run, target=run.epoch + 1, incremental=True)
 
     def _resumable(self, net: Network, s: Settings | None) -> Run:
         run = self._run

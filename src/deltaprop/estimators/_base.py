@@ -298,12 +298,16 @@ class _BaseMLP(BaseEstimator):
         weight_sum = X.shape[0] if sw is None else float(sw.sum())
         self._record(history, n_new, p["reduction"], X.shape[0], weight_sum, validation)
         if not incremental and history.stop_reason == "max_epochs" and p["tol"] is not None:
-            warnings.warn(
-                f"{type(self).__name__} stopped at max_iter={self.max_iter} epochs while the loss was still "
-                f"improving by more than tol={p['tol']}; raise max_iter (or tol) to let it converge",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+            # "Still improving" only when the training loss did improve over the last
+            # n_iter_no_change epochs (the validation score may improve while it grows).
+            window = history.loss[-(p["n_iter_no_change"] + 1):]
+            if window[-1] < min(window[:-1], default=float("inf")):
+                how = f"while the loss was still improving by more than tol={p['tol']}"
+            else:
+                how = (f"without converging: the training loss went from {window[0]:.6g} to {window[-1]:.6g} "
+                       f"over the last {len(window) - 1} epochs")
+            warnings.warn(f"{type(self).__name__} stopped at max_iter={self.max_iter} epochs {how}; raise max_iter "
+                          "(or tol) to let it converge", ConvergenceWarning, stacklevel=3)
         return self
 
     def _initialize(self, p: dict, n_features: int, n_outputs: int, rng: np.random.Generator) -> None:

@@ -1,0 +1,112 @@
+"""What a run watches for besides its stopping rule: blow-ups, saturation, a worse model than at the start.
+
+The rules (the README's "Reliability" section states them; the thresholds were chosen
+from the loss curves of gd, sgd, momentum, adam, rprop, irprop-, quickprop and lbfgs on
+digits, diabetes (raw and standardised target), iris and the data of issue 12):
+
+* **Blow-up** (:func:`blow_up`): the epoch's loss is more than ``BLOWUP_FACTOR`` (1e4)
+  times the best loss of the run and more than ``BLOWUP_FACTOR * START_FLOOR`` (10) times
+  its start; or a weight's magnitude exceeds ``weight_bound(dtype)`` (the fourth root of
+  the dtype's largest value: 1.2e77 for float64, 4.3e9 for float32, where a layer's
+  ``net`` or its square is near overflow). Measured: the legitimate rises of those runs
+  stayed below 600 times the best (RPROP on iris 23x, sgd at 0.5 on diabetes 600x); every
+  run that went on to overflow or to a useless model passed 1e11 first.
+* **No better than a constant; saturation** (:func:`constant_loss`,
+  :func:`saturated_units`): after a run of at least ``MIN_EPOCHS`` (10) epochs, the
+  final model's training loss (without the weight-decay term) is no lower than that of
+  the best constant output (the targets' mean), and units are saturated: their
+  derivative is below ``SATURATED_GRAD`` (1e-6) of the largest in their layer, or 0, for
+  ``SATURATED_SHARE`` (99%) of the examples (outputs pinned at their bounds, dead relu
+  units), so the loss stops moving; or the ``tol`` rule stopped the run there (it would
+  call such a model converged).
+* **Worse than the start**: the final model's training objective is higher than the
+  run's start: the first epoch's loss (for full-batch solvers and L-BFGS the objective at
+  the starting weights; for mini-batches the mean over the first epoch's steps).
+
+The run keeps its part of this as plain data, ``Run.watch`` (saved with the run's state,
+so a resumed run decides as the uninterrupted one would):
+
+``start_loss`` : float or None
+    The run's first epoch loss, as :class:`~deltaprop.training.History` records it (None
+    before the first epoch).
+``best_loss`` : float
+    The lowest epoch loss so far (+inf before the first epoch).
+``warned_saturation`` : bool
+    The no-better-than-a-constant warning has been given (it is given once per run).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .network import Network, forward_pass
+
+__all__ = ["BLOWUP_FACTOR", "START_FLOOR", "MIN_EPOCHS", "SATURATED_GRAD", "SATURATED_SHARE",
+           "init", "weight_bound", "blow_up", "constant_loss", "saturated_units"]
+
+BLOWUP_FACTOR = 1e4
+START_FLOOR = 1e-3
+MIN_EPOCHS = 10
+SATURATED_GRAD = 1e-6
+SATURATED_SHARE = 0.99
+
+
+def init() -> dict:
+    """The watch state of a new run."""
+    return {"start_loss": None, "best_loss": math.inf, "warned_saturation": False}
+
+
+def weight_bound(dtype) -> float:
+    """The largest weight magnitude a run may reach: ``finfo(dtype).max ** 0.25``."""
+    return float(np.finfo(dtype).max) ** 0.25
+
+
+def blow_up(watch: dict, loss: float, theta: np.ndarray) -> str | None:
+    """Record the epoch's ``loss``; say what blew up (None when nothing did).
+
+    ``theta`` is the flat vector of the parameters after the epoch. A loss that is a
+    blow-up is not recorded as the best.
+    """
+    best = watch["best_loss"]
+    start = watch["start_loss"]
+    if start is not None and math.isfinite(best) and loss > BLOWUP_FACTOR * max(best, START_FLOOR * start):
+        return f"the loss grew to {loss:.3g}, {loss / best:.2g} times its best ({best:.3g})"
+    bound = weight_bound(theta.dtype)
+    sum_sq = float(np.dot(theta, theta))  # at least max|w|**2: one pass, and no scan unless it is large
+    if not sum_sq <= bound * bound and max(float(theta.max()), -float(theta.min())) > bound:
+        return f"a weight grew past {bound:.2g} in magnitude"
+    watch["best_loss"] = min(best, loss)
+    return None
+
+
+def constant_loss(net: Network, Y: np.ndarray, sw: np.ndarray | None) -> float:
+    """``sum_i s_i J_i`` of the best constant output: the (weighted) mean of the targets,
+    clipped into the output activation's range."""
+    mean = np.average(Y, axis=0, weights=sw)
+    lo, hi = net.activations[-1].output_range
+    eps = np.finfo(Y.dtype).eps
+    o = np.broadcast_to(np.clip(mean, lo + eps, hi - eps), Y.shape)
+    return net._J(np.ascontiguousarray(o, dtype=Y.dtype), Y, sw)
+
+
+def saturated_units(net: Network, X: np.ndarray) -> list[tuple[int, int, int]]:
+    """Per layer with saturated units: ``(layer, saturated, units)``, layers counted from 1.
+
+    A unit is saturated when its derivative ``f'(o)`` (written with its output, as the
+    activation records give it) is below ``SATURATED_GRAD`` times the largest derivative
+    in its layer on the examples ``X`` (or that is 0), for ``SATURATED_SHARE`` of them.
+    """
+    outs = forward_pass(net.weights, net.biases, net.activations, X)
+    found = []
+    for t, (f, o) in enumerate(zip(net.activations, outs[1:]), start=1):
+        if f.grad is None or f.name == "softmax":
+            continue
+        g = np.abs(f.grad(o))
+        top = float(g.max()) if g.size else 0.0
+        flat = (g <= SATURATED_GRAD * top) if top > 0 else np.ones_like(g, dtype=bool)
+        n = int((flat.mean(axis=0) >= SATURATED_SHARE).sum())
+        if n:
+            found.append((t, n, o.shape[1]))
+    return found
