@@ -243,7 +243,9 @@ def test_case3_the_notes_rule_at_eta_0_1_on_digits_warns_of_saturation_once():
 
 def test_case3_the_readme_gd_sum_classifier_on_digits_warns_of_saturation():
     X, y = standardised_digits()
-    clf = MLPClassifier(solver="gd", reduction="sum", learning_rate_init=0.01, random_state=0)
+    # Issue 12 case 3: the notes' exact rule at a rate that suits the mean, not the sum.
+    clf = MLPClassifier(solver="gd", reduction="sum", learning_rate_init=0.01, alpha=0.0, activation="logistic",
+                        output_activation="sigmoid", loss="squared_error", random_state=0)
     with pytest.warns(SaturationWarning, match="no lower than predicting the targets' mean"):
         clf.fit(X, y)
     assert clf.score(X, y) < 0.2
