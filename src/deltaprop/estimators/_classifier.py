@@ -139,7 +139,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         columns imputed (median) and standardised, text columns (``str`` cells) one-hot
         encoded (a category not seen in training: all zeros, with an ``UnknownCategoryWarning``),
         missing values (NaN, None) imputed (most frequent). X may then be a DataFrame or an
-        object array. Its learned arrays are saved in the model file (section ``table``).
+        object array. Its learned arrays are saved in the model file (section ``table``);
+        ``MLPRegressor`` with an unbounded output also standardises its targets (and maps
+        predictions back).
         Off by default, so that the estimator stays a drop-in for scikit-learn's.
     engine : {None, "local", "dask"}
         Where training runs. None: on the Dask cluster when X is a Dask array or DataFrame,

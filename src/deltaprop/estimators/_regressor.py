@@ -43,9 +43,11 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
       deltaprop solver named: the small-n rule with it. Relu units and scikit-learn's
       solvers start from scikit-learn's initialisation (uniform biases).
 
-    Targets far from 0 with a large spread (prices near 2e5) are not standardised yet: wrap
-    the model in ``TransformedTargetRegressor(..., transformer=StandardScaler())`` (R^2 is
-    about 0 without it, with every setting measured).
+    Targets far from 0 with a large spread (prices near 2e5) are not standardised by default
+    (a drop-in keeps scikit-learn's behaviour; R^2 is about 0 on them, as scikit-learn's):
+    ``preprocess=True`` standardises them for unbounded outputs, with the inputs (the table
+    encoder of :class:`MLPClassifier`'s ``preprocess``), and maps predictions back, as
+    ``deltaprop train`` does; or wrap the model in ``TransformedTargetRegressor``.
 
     With a bounded output activation (``"sigmoid"`` or ``"tanh"``) the targets are min-max
     scaled column by column into the inner part of the activation's range (``[0.1, 0.9]``
@@ -58,6 +60,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     target_range_ : ndarray (2, n_outputs) or None
         The training targets' minimum (row 0) and maximum (row 1) per output when the
         outputs are bounded, else None.
+    target_mean_, target_scale_ : ndarray (n_outputs,) or None
+        With ``preprocess=True`` and an unbounded output: the training targets' mean and
+        deviation, the network learns ``(y - target_mean_) / target_scale_``; else None.
 
     Other fitted attributes are :class:`MLPClassifier`'s, without ``classes_``;
     ``validation_scores_`` holds R^2 on the held-out set.
@@ -92,13 +97,22 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         if activation == "softmax":
             raise InputError("output_activation='softmax' is for classification; use 'identity' or 'sigmoid'")
         if first:
-            self.target_range_ = TargetScaler.fit(Y, output_activation=activation).target_range
+            # preprocess=True standardises the targets of unbounded outputs too, as deltaprop train does.
+            scaler = TargetScaler.fit(Y, output_activation=activation, standardize=bool(self.preprocess))
+            self.target_range_ = scaler.target_range
+            self.target_mean_, self.target_scale_ = scaler.mean, scaler.scale
         elif Y.shape[1] != self.n_outputs_:
             raise InputError(f"y has {Y.shape[1]} outputs but the model was fitted with {self.n_outputs_}")
         return self._target_scaler(activation).transform(Y)
 
     def _target_scaler(self, activation: str) -> TargetScaler:
-        """The scaling of ``target_range_`` into this activation's interval (:class:`~deltaprop.encoding.TargetScaler`)."""
+        """The scaling of ``target_range_`` into this activation's interval (:class:`~deltaprop.encoding.TargetScaler`).
+
+        With ``preprocess=True`` and an unbounded output: the standardisation
+        ``(y - target_mean_) / target_scale_`` instead.
+        """
+        if getattr(self, "target_mean_", None) is not None:
+            return TargetScaler(None, mean=self.target_mean_, scale=self.target_scale_)
         interval = None if self.target_range_ is None else TARGET_INTERVALS[activation]
         return TargetScaler(self.target_range_, interval)
 
@@ -146,3 +160,4 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def _restore_extra_meta(self, meta: dict) -> None:
         scaler = TargetScaler.from_meta(meta.get("target_scaling"), output_activation=self.network_.output_activation)
         self.target_range_ = scaler.target_range
+        self.target_mean_, self.target_scale_ = scaler.mean, scaler.scale
