@@ -1,11 +1,6 @@
 """What the estimators share: :class:`_BaseMLP` (parameters, the network, the trainer, model files).
 
-:class:`MLPClassifier` and :class:`MLPRegressor` take scikit-learn's parameter names and
-meanings where they exist, follow the estimator contract (``__init__`` only stores its
-arguments, ``fit`` validates them and returns ``self``, learned state ends in ``_``) and
-pass scikit-learn's own estimator checks. They are thin: a fit builds a
-:class:`~deltaprop.network.Network`, hands it to a :class:`~deltaprop.training.Trainer`,
-and copies the run's history into scikit-learn's attribute names.
+The contract they follow is in the package docstring (:mod:`deltaprop.estimators`).
 
 What differs from scikit-learn, and why:
 
