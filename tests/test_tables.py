@@ -286,7 +286,7 @@ def test_preprocess_true_on_a_regressor_with_a_dataframe_and_missing_cells():
 
 
 # --------------------------------------------------------------------------- ONNX
-def test_the_onnx_graph_imputes_and_standardises_as_predict_does_and_refuses_text_columns(tmp_path, capsys):
+def test_the_onnx_graph_imputes_and_standardises_as_predict_does(tmp_path, capsys):
     ort = pytest.importorskip("onnxruntime")
     from deltaprop.cli import main
 
@@ -306,12 +306,35 @@ def test_the_onnx_graph_imputes_and_standardises_as_predict_does_and_refuses_tex
     m = load_model(model)
     np.testing.assert_array_equal(label, m.predict(X))
     np.testing.assert_allclose(proba, m.predict_proba(X), rtol=1e-12)
-    mixed, _ = mixed_table(60)
-    shop = write_table(tmp_path / "shop.csv", mixed, _)
-    assert main(["train", shop, "--epochs", "2", "-q", "-o", str(tmp_path / "s.st")]) == 0
-    capsys.readouterr()
-    assert main(["export", str(tmp_path / "s.st"), "--onnx", str(tmp_path / "s.onnx")]) != 0
-    assert "one-hot encodes text columns" in capsys.readouterr().err
+
+
+def test_the_onnx_graph_one_hot_encodes_text_columns_as_predict_does(tmp_path, capsys):
+    # Issue 13: the graph equals predict for every model the library can save, text columns
+    # included: they come as a second input X_text of strings ("" = missing); a category not
+    # seen in training encodes as all zeros, as in predict.
+    ort = pytest.importorskip("onnxruntime")
+    import json
+
+    from deltaprop.cli import main
+    from deltaprop.cli._model import load_model
+
+    X, y = mixed_table(300)
+    shop = write_table(tmp_path / "shop.csv", X, y)
+    model, onnx_path = str(tmp_path / "s.safetensors"), str(tmp_path / "s.onnx")
+    assert main(["train", shop, "--epochs", "20", "-q", "-o", model]) == 0
+    assert main(["export", model, "--onnx", onnx_path, "--input-dtype", "float64"]) == 0
+    session = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+    columns = json.loads(session.get_modelmeta().custom_metadata_map["columns"])
+    assert columns == {"X": [0, 1], "X_text": [2, 3]}
+    X[5, 2] = "Marseille"  # unseen: all zeros in both
+    numeric = np.array(X[:, columns["X"]], dtype=np.float64)
+    text = np.array([["" if v is None else v for v in row] for row in X[:, columns["X_text"]]], dtype=object)
+    label, proba = session.run(["label", "probabilities"], {"X": numeric, "X_text": text})
+    m = load_model(model)
+    with pytest.warns(dp.encoding.UnknownCategoryWarning):
+        expected_label, expected_proba = m.predict(X), m.predict_proba(X)
+    np.testing.assert_array_equal(label, expected_label)
+    np.testing.assert_allclose(proba, expected_proba, rtol=1e-12)
 
 
 def test_the_regressor_with_preprocess_standardises_its_targets_and_maps_predictions_back(tmp_path):
@@ -326,3 +349,24 @@ def test_the_regressor_with_preprocess_standardises_its_targets_and_maps_predict
     path = tmp_path / "reg.safetensors"
     dp.save(reg, path)
     np.testing.assert_array_equal(dp.load(path).predict(X), reg.predict(X))
+
+
+def test_an_estimator_with_preprocess_exports_its_text_encoding_too(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    import json
+    import warnings
+
+    X, y = mixed_table(300)
+    clf = dp.MLPClassifier(preprocess=True, random_state=0, max_iter=30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 30 epochs: a short run may say so
+        clf.fit(X, y)
+    dp.export_onnx(clf, tmp_path / "e.onnx", input_dtype="float64")
+    session = ort.InferenceSession(str(tmp_path / "e.onnx"), providers=["CPUExecutionProvider"])
+    columns = json.loads(session.get_modelmeta().custom_metadata_map["columns"])
+    numeric = np.array(X[:, columns["X"]], dtype=np.float64)
+    text = np.array([["" if v is None else v for v in row] for row in X[:, columns["X_text"]]], dtype=object)
+    label, proba = session.run(["label", "probabilities"], {"X": numeric, "X_text": text})
+    np.testing.assert_array_equal(label, clf.predict(X))
+    np.testing.assert_allclose(proba, clf.predict_proba(X), rtol=1e-12)
+

@@ -144,9 +144,6 @@ def export_onnx(
     encoding = _encoding_of(model, net) if encoding is None else encoding
     table = encoding.inputs if encoding is not None and isinstance(encoding.inputs, TableEncoder) else None
     if table is not None:
-        if table.text:
-            raise InputError("the model one-hot encodes text columns, which this ONNX graph cannot take (its input "
-                             "X is numeric); export a model trained on numeric columns")
         if input_mean is not None or input_scale is not None:
             raise InputError("the encoding already standardises the inputs; pass input_mean/input_scale only "
                              "for a model without one")
@@ -158,6 +155,14 @@ def export_onnx(
                                                                                           table, net)
     o = _network_stage(g, u, net)
     metadata = {"deltaprop_config": json.dumps(net.config()), "input_dtype": input_dtype}
+    from onnx import TensorProto
+
+    n_x = net.n_inputs if table is None else len(table.numeric)
+    inputs = [g.value_info("X", _tensor_type(np.dtype(input_dtype)), ["N", n_x])]
+    if table is not None and table.text:
+        # Text columns come as a second input of strings, in the table's column order.
+        inputs.append(g.value_info("X_text", TensorProto.STRING, ["N", len(table.text)]))
+        metadata["columns"] = json.dumps({"X": table.numeric, "X_text": table.text})
     if encoding is None:
         outputs = []
     elif encoding.classes is not None:
@@ -171,11 +176,13 @@ def export_onnx(
     graph = helper.make_graph(
         g.nodes,
         "deltaprop_network",
-        inputs=[g.value_info("X", _tensor_type(np.dtype(input_dtype)), ["N", net.n_inputs])],
+        inputs=inputs,
         outputs=outputs,
         initializer=g.inits,
     )
     opsets = [helper.make_opsetid("", int(opset))]
+    if table is not None and table.text:
+        opsets.append(helper.make_opsetid("ai.onnx.ml", 1))  # OneHotEncoder
     from ._version import __version__
 
     names = ", ".join(f"{v.name}" for v in outputs)
@@ -186,7 +193,9 @@ def export_onnx(
         ir_version=helper.find_min_ir_version_for(opsets),
         producer_name="deltaprop",
         producer_version=__version__,
-        doc_string=f"deltaprop {net!r}: input X (N, {net.n_inputs}) {input_dtype}, outputs {names}",
+        doc_string=f"deltaprop {net!r}: input X (N, {n_x}) {input_dtype}"
+                   + (f" and X_text (N, {len(table.text)}) strings" if table is not None and table.text else "")
+                   + f", outputs {names}",
     )
     helper.set_model_props(model_proto, metadata)
     onnx.checker.check_model(model_proto, full_check=True)
@@ -298,18 +307,38 @@ def _table_stage(g: _Graph, x: str, input_dtype: str, table: TableEncoder, net: 
     """``u`` from raw numeric inputs as :meth:`TableEncoder.transform <deltaprop.encoding.TableEncoder.transform>`
     computes it (a table without text columns): NaN -> the column's median, then standardised.
 
-    Without medians (``missing="error"``) NaN passes through to the outputs.
+    Without medians (``missing="error"``) NaN passes through to the outputs. Text columns
+    come as the second input ``X_text`` (N, n_text) of strings, in the table's order; each
+    is one-hot encoded by ONNX-ML's ``OneHotEncoder`` over the fitted categories (a value
+    not among them: all zeros, as :meth:`TableEncoder.transform` without its warning), and
+    an empty string, the missing value, counts as the column's most frequent category.
     """
     from onnx import TensorProto
 
-    elem_in = _tensor_type(np.dtype(input_dtype))
-    u = x if elem_in == TensorProto.DOUBLE else g.cast(x, TensorProto.DOUBLE, "X_double")
-    if table.median is not None:
-        missing = g.node("IsNaN", [u], "X_missing")
-        u = g.node("Where", [missing, g.const("input_median", table.median.astype(np.float64)), u], "X_imputed")
-    if table.mean is not None:
-        u = g.node("Sub", [u, g.const("input_mean", table.mean.astype(np.float64))], "X_centred")
-        u = g.node("Div", [u, g.const("input_scale", table.scale.astype(np.float64))], "X_standardised")
+    if table.numeric:
+        elem_in = _tensor_type(np.dtype(input_dtype))
+        u = x if elem_in == TensorProto.DOUBLE else g.cast(x, TensorProto.DOUBLE, "X_double")
+        if table.median is not None:
+            missing = g.node("IsNaN", [u], "X_missing")
+            u = g.node("Where", [missing, g.const("input_median", table.median.astype(np.float64)), u], "X_imputed")
+        if table.mean is not None:
+            u = g.node("Sub", [u, g.const("input_mean", table.mean.astype(np.float64))], "X_centred")
+            u = g.node("Div", [u, g.const("input_scale", table.scale.astype(np.float64))], "X_standardised")
+        blocks = [u]
+    else:
+        blocks = []
+    for k, cats in enumerate(table.categories):
+        column = g.node("Gather", ["X_text", g.const(f"text_{k}_index", np.array(k, dtype=np.int64))], f"text_{k}",
+                        axis=1)
+        keys = list(cats) + ([""] if table.most_frequent is not None else [])
+        hot = g.node("OneHotEncoder", [column], f"text_{k}_keys", domain="ai.onnx.ml", cats_strings=keys, zeros=1)
+        hot = g.cast(hot, TensorProto.DOUBLE, f"text_{k}_keys_double")
+        if table.most_frequent is not None:
+            # The "" key's column is added to the most frequent category's: missing -> that category.
+            fold = np.vstack([np.eye(len(cats)), np.eye(len(cats))[list(cats).index(table.most_frequent[k])]])
+            hot = g.node("MatMul", [hot, g.const(f"text_{k}_fold", fold)], f"text_{k}_onehot")
+        blocks.append(hot)
+    u = blocks[0] if len(blocks) == 1 else g.node("Concat", blocks, "X_encoded", axis=1)
     return u if g.elem == TensorProto.DOUBLE else g.cast(u, g.elem, "X_standardised_cast")
 
 
