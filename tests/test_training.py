@@ -119,17 +119,19 @@ def sklearn_regressor_from(net, **kw):
     return reg
 
 
-@pytest.mark.parametrize("solver_kw, ours", [
-    (dict(solver="sgd", momentum=0.9, nesterovs_momentum=True), dict(solver="sgd", momentum=0.9, nesterov=True)),
-    (dict(solver="sgd", momentum=0.0), dict(solver="sgd")),
-    (dict(solver="adam"), dict(solver="adam")),
-])
-def test_sgd_and_adam_take_scikit_learns_steps(solver_kw, ours):
+def assert_six_epochs_take_scikit_learns_steps(solver_kw: dict, ours: dict, *, count_from_zero: bool = False):
+    """Six epochs of MLPRegressor(**solver_kw) and dp.train(**ours) from the same weights: equal to 1e-10.
+
+    ``count_from_zero`` resets scikit-learn's count of examples seen (``t_``, which
+    invscaling reads; the fit that created its attributes counted 40).
+    """
     from sklearn.exceptions import ConvergenceWarning
 
     X, Y = regression_data()
     net = dp.Network([3, 5, 1], output_activation="identity", seed=5)
     reg = sklearn_regressor_from(net, alpha=1e-2, batch_size=7, learning_rate_init=0.05, shuffle=False, **solver_kw)
+    if count_from_zero:
+        reg.t_ = 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         reg.set_params(max_iter=6).fit(X, Y.ravel())
@@ -140,6 +142,15 @@ def test_sgd_and_adam_take_scikit_learns_steps(solver_kw, ours):
     for b, c in zip(net.biases, reg.intercepts_):
         np.testing.assert_allclose(b, c, rtol=0, atol=1e-10)
     np.testing.assert_allclose(history.loss, reg.loss_curve_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("solver_kw, ours", [
+    (dict(solver="sgd", momentum=0.9, nesterovs_momentum=True), dict(solver="sgd", momentum=0.9, nesterov=True)),
+    (dict(solver="sgd", momentum=0.0), dict(solver="sgd")),
+    (dict(solver="adam"), dict(solver="adam")),
+])
+def test_sgd_and_adam_take_scikit_learns_steps(solver_kw, ours):
+    assert_six_epochs_take_scikit_learns_steps(solver_kw, ours)
 
 
 # --------------------------------------------------------------------------- convergence
@@ -679,22 +690,7 @@ def test_plain_sgd_fast_epoch_depends_on_the_seed():
 def test_options_off_their_defaults_take_scikit_learns_steps(solver_kw, ours):
     # Plain (not Nesterov) momentum, Adam's constants and the invscaling exponent each change
     # every step, so any of them dropped on the way to the optimizer leaves scikit-learn's path.
-    from sklearn.exceptions import ConvergenceWarning
-
-    X, Y = regression_data()
-    net = dp.Network([3, 5, 1], output_activation="identity", seed=5)
-    reg = sklearn_regressor_from(net, alpha=1e-2, batch_size=7, learning_rate_init=0.05, shuffle=False, **solver_kw)
-    reg.t_ = 0  # examples seen, which invscaling reads; the fit that created the attributes counted 40
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        reg.set_params(max_iter=6).fit(X, Y.ravel())
-    history = dp.train(net, X, Y, learning_rate=0.05, batch_size=7, weight_decay=1e-2, shuffle=False, epochs=6,
-                       **ours)
-    for W, c in zip(net.weights, reg.coefs_):
-        np.testing.assert_allclose(W, c.T, rtol=0, atol=1e-10)
-    for b, c in zip(net.biases, reg.intercepts_):
-        np.testing.assert_allclose(b, c, rtol=0, atol=1e-10)
-    np.testing.assert_allclose(history.loss, reg.loss_curve_, rtol=1e-10)
+    assert_six_epochs_take_scikit_learns_steps(solver_kw, ours, count_from_zero=True)
 
 
 def test_validation_fraction_holds_out_that_share_and_val_loss_is_its_mean_loss():
