@@ -116,6 +116,73 @@ def test_the_outputs_of_the_final_network_are_checked_and_the_last_finite_weight
     assert math.isfinite(net.loss(X, Y))
 
 
+def count_final_reads(monkeypatch):
+    """The number of whole-data loss evaluations (the final check's pass) made from now on."""
+    from deltaprop.sources import ArrayData
+
+    calls, loss = [], ArrayData.loss
+    monkeypatch.setattr(ArrayData, "loss", lambda self, net: calls.append(1) or loss(self, net))
+    return calls
+
+
+@pytest.mark.parametrize("solver, batch_size, reads", [("sgd", 10, 0), ("adam", 10, 0), ("sgd", None, 1),
+                                                       ("gd", None, 1), ("rprop", None, 1)])
+def test_a_mini_batch_run_proves_its_final_outputs_finite_without_reading_the_data_again(monkeypatch, solver,
+                                                                                         batch_size, reads):
+    X, y = standardised_digits(300)
+    Y = np.eye(10)[y]
+    calls = count_final_reads(monkeypatch)
+    dp.train(dp.Network([64, 10, 10], seed=0), X, Y, solver=solver, batch_size=batch_size, learning_rate=0.01,
+             epochs=2, seed=0)
+    assert len(calls) == reads  # a full-batch run (one step per epoch) computes its final loss exactly
+
+
+def test_a_mini_batch_run_whose_final_outputs_the_weights_cannot_prove_finite_is_read_again_and_caught(
+        monkeypatch):
+    # Three identity layers with weights of 1e60 give outputs near 1e180 on inputs near 1:
+    # finite, but their squared error overflows. The bound cannot prove the loss finite, so
+    # the data is read again and the run raises, keeping the weights after the last step.
+    rng = np.random.default_rng(0)
+    X, Y = rng.uniform(0.5, 1.0, (40, 1)), rng.uniform(size=(40, 1))
+    net = dp.Network([1, 1, 1, 1], activation="identity", output_activation="identity", seed=0)
+    calls, after_step = count_final_reads(monkeypatch), []
+
+    class Spoil:
+        def on_epoch_end(self, trainer, net, epoch, logs):
+            after_step.append(net.get_flat_parameters())
+            for W in net.weights:
+                W[...] = 1e60
+
+    with pytest.raises(DivergenceError, match="the outputs of the network became NaN or infinite after epoch 0"):
+        dp.train(net, X, Y, solver="sgd", batch_size=8, learning_rate=1e-3, epochs=1, callbacks=[Spoil()], seed=0)
+    assert calls  # read again
+    np.testing.assert_array_equal(net.get_flat_parameters(), after_step[0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), log_scale=st.floats(-2.0, 120.0), log_x=st.floats(-2.0, 120.0),
+       hidden=st.sampled_from(["sigmoid", "tanh", "relu", "identity", "leaky_relu"]),
+       output=st.sampled_from([("identity", "squared_error"), ("sigmoid", "squared_error"),
+                               ("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy")]),
+       dtype=st.sampled_from(["float32", "float64"]))
+def test_when_the_bound_proves_the_loss_finite_it_is_finite(seed, log_scale, log_x, hidden, output, dtype):
+    rng = np.random.default_rng(seed)
+    net = dp.Network([3, 4, 4, 2], activation=hidden, output_activation=output[0], loss=output[1], dtype=dtype,
+                     seed=seed)
+    with np.errstate(over="ignore"):  # weights past the dtype's range become inf: left out below
+        for p in net.weights + net.biases:
+            p[...] = rng.uniform(-1, 1, p.shape) * 10.0 ** log_scale
+    x_max = min(10.0 ** log_x, float(np.finfo(dtype).max))
+    X = (rng.uniform(-1, 1, (20, 3)) * x_max).astype(dtype)
+    X[0, :] = x_max  # the extreme corner, where sums of same-signed terms are largest
+    Y = np.eye(2, dtype=dtype)[rng.integers(0, 2, 20)]
+    sw = rng.uniform(0, 3, 20)
+    if all(np.isfinite(p).all() for p in net.weights + net.biases) and _watch.finite_by_bound(
+            net, float(np.abs(X).max()), 1.0, float(sw.sum())):
+        with np.errstate(all="ignore"):
+            assert math.isfinite(net._J(net.forward(X), Y, sw))
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("solver", ["gd", "sgd", "adam", "quickprop", "lbfgs", "rprop"])
 def test_every_solver_and_dtype_ends_a_run_on_exploding_inputs_in_divergence_or_a_finite_model(solver, dtype):

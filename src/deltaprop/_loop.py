@@ -136,7 +136,7 @@ def run_epochs(trainer, net: Network, data, val, s: Settings, run: Run, *, targe
                     _train_driver(trainer, net, data, val, s, run, target, guard)
                 else:
                     _train_steps(trainer, net, data, val, s, run, target, guard)
-                if hasattr(data, "arrays") and run.history.loss[first:]:
+                if hasattr(data, "arrays") and run.history.loss[first:] and not _proven_finite(net, data, s):
                     final = guard.training_loss()
                     if not math.isfinite(final):
                         raise _NonFinite(f"the outputs of the network became NaN or infinite after epoch "
@@ -152,12 +152,33 @@ def run_epochs(trainer, net: Network, data, val, s: Settings, run: Run, *, targe
                 if hist.best_epoch is not None and hist.best_epoch != run.epoch - 1:
                     hist.restored_epoch = hist.best_epoch
                     final = guard.training_loss() if final is not None else None
-            _report(net, data, s, run, final, first, incremental)
+            _report(net, data, s, run, final, first, incremental, guard)
     finally:
         trainer._live_net = None
         for f in hooks.end:
             f(trainer, net, run.history)
     return run.history
+
+
+def _proven_finite(net: Network, data, s: Settings) -> bool:
+    """Whether a mini-batch run may skip the final pass over the data.
+
+    A full-batch epoch is one step, and its loss is taken before that step: the final
+    network's loss needs one forward pass (a third of a step), which also makes the
+    "worse than at the start" comparison exact. A mini-batch epoch's loss is the running
+    loss of its steps, as in scikit-learn's ``loss_curve_``; the final pass would cost a
+    third of an epoch, so it is made only when the weights cannot prove the outputs finite
+    (:func:`deltaprop._watch.finite_by_bound`; the inputs' and targets' largest magnitudes
+    are one cheap reduction each). The run's outcome is then judged on the running losses.
+    """
+    if s.opt.minimize is not None or s.batch_size is None or s.batch_size >= data.n_examples:
+        return False
+    X, Y, sw = data.arrays()
+    with np.errstate(over="ignore", invalid="ignore"):
+        x_max = max(abs(float(X.max(initial=0.0))), abs(float(X.min(initial=0.0))))
+        y_max = max(abs(float(Y.max(initial=0.0))), abs(float(Y.min(initial=0.0))))
+        total = float(sw.sum()) if sw is not None else float(len(X))
+    return _watch.finite_by_bound(net, x_max, y_max, total)
 
 
 def _check_step(run: Run, guard: _Guard, loss: float) -> np.ndarray:
@@ -302,7 +323,8 @@ def _warn(message: str, category) -> None:
     warnings.warn(message, category, stacklevel=5)  # _report, run_epochs, fit: the caller of fit
 
 
-def _report(net: Network, data, s: Settings, run: Run, J: float | None, first: int, incremental: bool) -> None:
+def _report(net: Network, data, s: Settings, run: Run, J: float | None, first: int, incremental: bool,
+            guard: _Guard) -> None:
     """The run's outcome, through :mod:`warnings`: a solver's own limit, a model worse than at
     the start, a model no better than a constant when units are saturated or the tol rule
     stopped the run (once per run).
@@ -331,13 +353,15 @@ def _report(net: Network, data, s: Settings, run: Run, J: float | None, first: i
         _warn(f"{which} has a higher training loss ({final:.6g}) than at the start of the run ({start:.6g}); "
               "the run made the network worse. Try a smaller learning rate, another solver, or more epochs",
               errors.ConvergenceWarning)
-    if J is None:
-        return
     if watch["warned_saturation"] or not hasattr(data, "arrays") or hist.n_epochs < _watch.MIN_EPOCHS:
         return
     X, Y, sw = data.arrays()
     with np.errstate(**_QUIET):
         constant = _watch.constant_loss(net, Y, sw)
+        if J is None:  # a mini-batch run not read again: its running loss decides whether to look
+            if not hist.loss[-1] * divisor >= constant:
+                return
+            J = guard.training_loss()
         if not J >= constant:
             return
         layers = _watch.saturated_units(net, X)
