@@ -156,3 +156,23 @@ def test_blas_threads_limits_scipys_own_blas_loaded_later_by_lbfgs():
     if n_blas < 2:
         pytest.skip("NumPy and SciPy share one BLAS here")
     assert most == 1
+
+
+def test_a_user_limit_set_before_scipys_blas_is_loaded_is_never_raised():
+    # The user limits NumPy's BLAS to one thread before SciPy's own BLAS is loaded; the
+    # policy then loads SciPy's (left at its default of 2) and must still choose 1 thread
+    # for a step large enough for 2.
+    code = (
+        "import sys\n"
+        "import numpy\n"
+        "from threadpoolctl import threadpool_limits\n"
+        "assert 'scipy.linalg' not in sys.modules, 'scipy.linalg already loaded: nothing to test'\n"
+        "threadpool_limits(1)\n"
+        "from deltaprop._threads import blas_threads\n"
+        "with blas_threads([784, 1024, 10], 256) as n:\n"
+        "    print(n)\n"
+    )
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="2", OMP_NUM_THREADS="2")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == 1

@@ -125,9 +125,15 @@ def largest_gemm_flops(sizes: Sequence[int], batch_size: int) -> int:
 
 
 def _current_blas_limit() -> int | None:
-    """The largest thread count any loaded BLAS is set to now, or None if none was found."""
+    """The smallest thread count any loaded BLAS is set to now, or None if none was found.
+
+    The smallest, not the largest: a user's ``threadpool_limits(1)`` made before SciPy's own
+    BLAS was loaded (by :func:`_blas_controller`) leaves that one at its default, and the
+    largest count would then raise the user's limit on NumPy's BLAS (measured: a 1-thread
+    benchmark ran deltaprop's fits on 2 threads).
+    """
     counts = [lib.num_threads for lib in _blas_controller().lib_controllers]
-    return max(counts) if counts else None
+    return min(counts) if counts else None
 
 
 def _check_threads(threads) -> int:
