@@ -8,6 +8,7 @@ import deltaprop as dp
 from deltaprop._kernels import Workspace, numba_available
 from deltaprop._settings import resolve
 from deltaprop._stepper import Stepper
+from deltaprop.errors import InputError
 from deltaprop.optimizers import OPTIMIZERS
 from deltaprop.sources import ArrayData, as_source
 
@@ -300,6 +301,20 @@ def test_every_fit_runs_under_the_thread_policy_and_restores_the_limit(solver, s
     assert expected == (1 if sizes[1] == 6 else min(2, available_cores()))
 
 
+@pytest.mark.skipif(not numba_available(), reason="the compiled updates need numba (extra 'fast')")
+@pytest.mark.parametrize("name", ["sgd", "adam"])
+@pytest.mark.parametrize("via", ["compiled", "bind_compiled"])
+def test_compiled_updates_refuse_arrays_whose_flattening_would_be_a_copy(name, via):
+    opt = OPTIMIZERS[name]
+    params = [np.asfortranarray(np.ones((3, 4)))]
+    state, grads = opt.init(params, **({"momentum": 0.9} if name == "sgd" else {})), [np.ones((3, 4))]
+    with pytest.raises(InputError, match="C-contiguous"):
+        if via == "compiled":
+            opt.compiled(state, params, grads, 0.1, 1.0)
+        else:
+            opt.bind_compiled(state, params, grads)
+
+
 @pytest.mark.skipif(not numba_available(),
                     reason="the compiled updates need numba (extra 'fast')")
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -307,14 +322,26 @@ def test_every_fit_runs_under_the_thread_policy_and_restores_the_limit(solver, s
     ("sgd", dict(momentum=0.0), 0.2), ("sgd", dict(momentum=0.9), 1.0), ("sgd", dict(momentum=0.9, nesterov=True), 0.2),
     ("adam", dict(), 1.0), ("adam", dict(beta_1=0.5, epsilon=1e-4), 0.2)])
 @pytest.mark.parametrize("alpha", [0.0, 1e-2])
-def test_compiled_optimizer_updates_are_bitwise_the_numpy_updates(name, options, scale, dtype, alpha):
-    """Including the weight-decay term folded into the pass (on the first 20 entries of each array)."""
+@pytest.mark.parametrize("via", ["compiled", "bind_compiled"])
+def test_compiled_optimizer_updates_are_bitwise_the_numpy_updates(name, options, scale, dtype, alpha, via):
+    """Including the weight-decay term folded into the pass (on the first 20 entries of each
+    array), called per step or bound once per fit (the stepper's way)."""
     opt = OPTIMIZERS[name]
     rng = np.random.default_rng(1)
     params = [rng.normal(size=(7, 5)).astype(dtype), rng.normal(size=300).astype(dtype)]
     ref_params = [p.copy() for p in params]
     state, ref_state = opt.init(params, **options), opt.init(ref_params, **options)
-    compiled = opt.compiled
+    grad_buffers = [np.empty_like(p) for p in params]
+    if via == "compiled":
+        def compiled(state, params, grads, lr, scale, alpha, n_decay):
+            opt.compiled(state, params, grads, lr, scale, alpha=alpha, n_decay=n_decay)
+    else:
+        bound = opt.bind_compiled(state, params, grad_buffers, alpha=alpha, n_decay=20)
+
+        def compiled(state, params, grads, lr, scale, alpha, n_decay):
+            for buffer, g in zip(grad_buffers, grads):
+                buffer[...] = g
+            bound(lr, scale)
     for step in range(4):
         grads = [rng.normal(size=p.shape).astype(dtype) for p in params]
         compiled(state, params, [g.copy() for g in grads], 0.05, scale, alpha=alpha, n_decay=20)

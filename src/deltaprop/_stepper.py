@@ -155,12 +155,25 @@ class Stepper:
         flat_params, flat_grads = [theta], [g]
         self.compiled = opt.compiled is not None and numba_available()
         if self.compiled and clip is None:
-            compiled = opt.compiled
+            if opt.bind_compiled is not None:  # the per-fit arguments bound once (a tenth of a small step)
+                update = opt.bind_compiled(opt_state, flat_params, flat_grads, alpha=alpha, n_decay=n_w)
+            else:
+                compiled = opt.compiled
+
+                def update(lr: float, scale: float) -> None:
+                    compiled(opt_state, flat_params, flat_grads, lr, scale, alpha=alpha, n_decay=n_w)
+
+            dot, half_alpha = np.dot, 0.5 * alpha
+            if not alpha:
+                def step(J: float, n: int, lr: float) -> float:
+                    update(lr, 1.0 / n if mean else 1.0)
+                    return J
+
+                return step
 
             def step(J: float, n: int, lr: float) -> float:
-                if alpha:
-                    J += 0.5 * alpha * float(np.dot(theta_W, theta_W))  # (alpha/2)||W||^2, weights only
-                compiled(opt_state, flat_params, flat_grads, lr, 1.0 / n if mean else 1.0, alpha=alpha, n_decay=n_w)
+                J += half_alpha * float(dot(theta_W, theta_W))  # (alpha/2)||W||^2, weights only
+                update(lr, 1.0 / n if mean else 1.0)
                 return J
 
             return step

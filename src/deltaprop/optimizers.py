@@ -55,6 +55,8 @@ __all__ = [
     "sgd_is_plain",
     "sgd_update_compiled",
     "adam_update_compiled",
+    "sgd_bind_compiled",
+    "adam_bind_compiled",
     "adam_init",
     "adam_step_size",
     "adam_update",
@@ -136,10 +138,43 @@ def sgd_update_compiled(state: dict, params, grads, lr: float, scale: float, *, 
 
     mu, nesterov = state["momentum"], state["nesterov"]
     velocity = state["velocity"] if mu else params  # not read without momentum
-    for p, g, v in zip(params, grads, velocity):
+    for p, g, v in zip(_flat_views(params), _flat_views(grads), _flat_views(velocity)):
         t = p.dtype.type
-        momentum_loop(p.reshape(-1), g.reshape(-1), v.reshape(-1), t(lr * scale), t(mu), nesterov, t(alpha),
-                      n_decay)
+        momentum_loop(p, g, v, t(lr * scale), t(mu), nesterov, t(alpha), n_decay)
+
+
+def _flat_views(arrays) -> list[np.ndarray]:
+    """1-D views of C-contiguous arrays (the compiled passes write through them)."""
+    if not all(a.flags.c_contiguous for a in arrays):
+        raise InputError("the compiled updates need C-contiguous parameter, gradient and state arrays "
+                         "(np.ascontiguousarray); a flattened copy would lose the update")
+    return [a.reshape(-1) for a in arrays]
+
+
+def sgd_bind_compiled(state: dict, params, grads, *, alpha: float = 0.0, n_decay: int = 0):
+    """:func:`sgd_update_compiled` with everything fixed for a fit bound once: ``update(lr, scale)``.
+
+    The stepper calls the update once per step: for a small network (784-30-10, batches of
+    10) resolving the arrays, dtypes and options on every call was a tenth of the step.
+    The same compiled pass, so the same bits.
+
+    Raises
+    ------
+    InputError
+        An array is not C-contiguous (its flattened copy would not receive the update).
+    """
+    from ._numba import momentum_loop
+
+    mu, nesterov = state["momentum"], state["nesterov"]
+    velocity = state["velocity"] if mu else params  # not read without momentum
+    flat = [_flat_views(params), _flat_views(grads), _flat_views(velocity)]
+    parts = [(p, g, v, p.dtype.type, p.dtype.type(mu), p.dtype.type(alpha)) for p, g, v in zip(*flat)]
+
+    def update(lr: float, scale: float) -> None:
+        for p, g, v, t, mu_t, alpha_t in parts:
+            momentum_loop(p, g, v, t(lr * scale), mu_t, nesterov, alpha_t, n_decay)
+
+    return update
 
 
 def sgd_is_plain(state: dict) -> bool:
@@ -209,10 +244,30 @@ def adam_update_compiled(state: dict, params, grads, lr: float, scale: float, *,
 
     b1, b2, eps = state["beta_1"], state["beta_2"], state["epsilon"]
     eta_t = adam_step_size(state, lr)
-    for p, g, m, v in zip(params, grads, state["m"], state["v"]):
+    for p, g, m, v in zip(_flat_views(params), _flat_views(grads), _flat_views(state["m"]), _flat_views(state["v"])):
         t = p.dtype.type
-        adam_loop(p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), t(scale), scale != 1.0,
+        adam_loop(p, g, m, v, t(scale), scale != 1.0,
                   t(b1), t(1.0 - b1), t(b2), t(1.0 - b2), t(eps), t(eta_t), t(alpha), n_decay)
+
+
+def adam_bind_compiled(state: dict, params, grads, *, alpha: float = 0.0, n_decay: int = 0):
+    """:func:`adam_update_compiled` with everything fixed for a fit bound once: ``update(lr, scale)``
+    (as :func:`sgd_bind_compiled`; the step count ``t`` still advances in ``state`` each call)."""
+    from ._numba import adam_loop
+
+    b1, b2, eps = state["beta_1"], state["beta_2"], state["epsilon"]
+    flat = [_flat_views(params), _flat_views(grads), _flat_views(state["m"]), _flat_views(state["v"])]
+    parts = []
+    for p, g, m, v in zip(*flat):
+        t = p.dtype.type
+        parts.append((p, g, m, v, t, t(b1), t(1.0 - b1), t(b2), t(1.0 - b2), t(eps), t(alpha)))
+
+    def update(lr: float, scale: float) -> None:
+        eta_t = adam_step_size(state, lr)
+        for p, g, m, v, t, b1_t, c1_t, b2_t, c2_t, eps_t, alpha_t in parts:
+            adam_loop(p, g, m, v, t(scale), scale != 1.0, b1_t, c1_t, b2_t, c2_t, eps_t, t(eta_t), alpha_t, n_decay)
+
+    return update
 
 
 # ----------------------------------------------------------------------------- rprop
@@ -418,8 +473,11 @@ class Optimizer:
     compiled : callable or None
         This ``update``'s compiled form (same signature plus the keywords ``alpha``,
         ``n_decay`` that fold in the weight-decay term; bitwise the same result, one pass over
-        the parameters instead of several, through :mod:`deltaprop._numba`), which the stepper
-        takes when Numba is installed. None: NumPy only.
+        the parameters instead of several, through :mod:`deltaprop._numba`). None: NumPy only.
+    bind_compiled : callable or None
+        ``bind_compiled(state, params, grads, *, alpha, n_decay) -> update(lr, scale)``: the
+        compiled form with the per-fit arguments bound once, which the stepper takes when
+        Numba is installed (the same bits as ``compiled``). None: NumPy only.
     minimize : callable or None
         For a driver that runs its own loop instead of ``init`` / ``update`` (``lbfgs``):
         :func:`lbfgs_minimize`'s signature. None for the init/update optimizers.
@@ -436,17 +494,19 @@ class Optimizer:
     is_plain: Callable[[dict], bool] | None = None
     minimize: Callable | None = None
     compiled: Callable | None = None
+    bind_compiled: Callable | None = None
 
 
 OPTIMIZERS: dict[str, Optimizer] = {
     "gd": Optimizer("gd", sgd_init, sgd_update, True, "sum", 0.1, ("momentum", "nesterov"),
                     "the notes; Rumelhart, Hinton and Williams (1986) for momentum", is_plain=sgd_is_plain,
-                    compiled=sgd_update_compiled),
+                    compiled=sgd_update_compiled, bind_compiled=sgd_bind_compiled),
     "sgd": Optimizer("sgd", sgd_init, sgd_update, False, "mean", 0.01, ("momentum", "nesterov"),
                      "Robbins and Monro (1951); Sutskever et al. (2013) for Nesterov momentum",
-                     is_plain=sgd_is_plain, compiled=sgd_update_compiled),
+                     is_plain=sgd_is_plain, compiled=sgd_update_compiled, bind_compiled=sgd_bind_compiled),
     "adam": Optimizer("adam", adam_init, adam_update, False, "mean", 0.001, ("beta_1", "beta_2", "epsilon"),
-                      "Kingma and Ba (2015), Adam: a method for stochastic optimization", compiled=adam_update_compiled),
+                      "Kingma and Ba (2015), Adam: a method for stochastic optimization", compiled=adam_update_compiled,
+                      bind_compiled=adam_bind_compiled),
     "rprop": Optimizer("rprop", rprop_init, rprop_update, True, "mean", None,
                        ("variant", "eta_plus", "eta_minus", "delta0", "delta_min", "delta_max"),
                        "Riedmiller and Braun (1993); Igel and Huesken (2000)"),
