@@ -125,8 +125,8 @@ def count_final_reads(monkeypatch):
     return calls
 
 
-@pytest.mark.parametrize("solver, batch_size, reads", [("sgd", 10, 0), ("adam", 10, 0), ("sgd", None, 1),
-                                                       ("gd", None, 1), ("rprop", None, 1)])
+@pytest.mark.parametrize("solver, batch_size, reads", [("sgd", 10, 0), ("adam", 10, 0), ("adam", None, 0),
+                                                       ("sgd", 300, 1), ("gd", None, 1), ("rprop", None, 1)])
 def test_a_mini_batch_run_proves_its_final_outputs_finite_without_reading_the_data_again(monkeypatch, solver,
                                                                                          batch_size, reads):
     X, y = standardised_digits(300)

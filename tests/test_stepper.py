@@ -352,3 +352,47 @@ def test_compiled_optimizer_updates_are_bitwise_the_numpy_updates(name, options,
                     ref_params + ref_state.get("velocity", []) + ref_state.get("m", []) + ref_state.get("v", [])):
         np.testing.assert_array_equal(a, b)
     assert state.get("t") == ref_state.get("t")
+
+
+@pytest.mark.skipif(not numba_available(), reason="the compiled epoch needs numba (extra 'fast')")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("units", [("sigmoid", "softmax", "cross_entropy"), ("tanh", "sigmoid", "binary_cross_entropy"),
+                                   ("relu", "identity", "squared_error"), ("sigmoid", "sigmoid", "squared_error")])
+@pytest.mark.parametrize("kw", [dict(solver="sgd"), dict(solver="sgd", momentum=0.9, nesterov=True, weight_decay=1e-2),
+                                dict(solver="sgd", momentum=0.5, reduction="sum", learning_rate=1e-3),
+                                dict(solver="sgd", weight_decay=1e-2), dict(solver="adam", weight_decay=1e-2),
+                                dict(solver="adam", beta_1=0.5, epsilon=1e-4)], ids=str)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_the_compiled_whole_epoch_is_bitwise_the_python_whole_epoch(kw, units, dtype, weighted):
+    # 23 examples in batches of 5: four full batches and a last one of 3.
+    X, Y, sw = problem(weighted=weighted)
+    hidden, output, loss = units
+    if loss == "binary_cross_entropy":
+        Y = Y[:, :1]
+    results = []
+    for compiled in (True, False):
+        net = dp.Network([4, 6, Y.shape[1]], activation=hidden, output_activation=output, loss=loss, seed=0,
+                         dtype=dtype)
+        data = as_source(net, X.astype(dtype), Y.astype(dtype), sw)
+        stepper = stepper_for(net, data, batch_size=5, **kw)
+        assert stepper.epoch_compiled
+        stepper.epoch_compiled = compiled  # False: the Python loop over the same steps
+        totals = [stepper.epoch(0.05, np.random.default_rng(epoch) if epoch else None) for epoch in range(3)]
+        results.append((totals, net.get_flat_parameters(), stepper._opt_state, stepper.steps))
+    (t1, p1, s1, n1), (t2, p2, s2, n2) = results
+    assert t1 == t2 and n1 == n2 == 5
+    np.testing.assert_array_equal(p1, p2)
+    for key in ("velocity", "m", "v"):
+        for a, b in zip(s1.get(key, []), s2.get(key, [])):
+            np.testing.assert_array_equal(a, b)
+    assert s1.get("t") == s2.get("t")
+
+
+def test_the_compiled_whole_epoch_is_not_taken_with_clipping_a_step_callback_or_two_hidden_layers():
+    X, Y, sw = problem()
+    net = network()
+    data = as_source(net, X, Y, sw)
+    assert not stepper_for(net, data, solver="sgd", batch_size=5, clip_norm=1.0).epoch_compiled
+    assert not stepper_for(net, data, on_step=lambda J, n: None, solver="sgd", batch_size=5).epoch_compiled
+    deep = dp.Network([4, 6, 5, 3], output_activation="softmax", loss="cross_entropy", seed=0, dtype="float32")
+    assert not stepper_for(deep, as_source(deep, X, Y, sw), solver="sgd", batch_size=5).epoch_compiled

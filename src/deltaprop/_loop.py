@@ -21,7 +21,7 @@ from . import _watch, errors
 from ._lbfgs import run_lbfgs
 from ._settings import Settings
 from ._state import History, Run
-from ._stepper import Stepper
+from ._stepper import AUTO_BATCH_SIZE, Stepper
 from .errors import DivergenceError
 from .network import Network
 
@@ -171,7 +171,8 @@ def _proven_finite(net: Network, data, s: Settings) -> bool:
     (:func:`deltaprop._watch.finite_by_bound`; the inputs' and targets' largest magnitudes
     are one cheap reduction each). The run's outcome is then judged on the running losses.
     """
-    if s.opt.minimize is not None or s.batch_size is None or s.batch_size >= data.n_examples:
+    batch = AUTO_BATCH_SIZE if s.batch_size is None else s.batch_size  # None: min(200, N), the stepper's
+    if s.opt.minimize is not None or s.opt.full_batch or batch >= data.n_examples:
         return False
     X, Y, sw = data.arrays()
     with np.errstate(over="ignore", invalid="ignore"):

@@ -3,9 +3,10 @@
 For small layers (Nielsen's 784-30-10 with mini-batches of 10) a step spends most of its
 time not in the GEMMs but in the thirty-odd NumPy calls around them, about a microsecond
 each: bias, activation, output delta, loss, activation derivative, bias update. Each
-function here does one of those groups in a single compiled loop. The GEMMs stay in NumPy's
-``matmul``, so there is still exactly one BLAS (Numba's ``np.dot`` would call SciPy's
-OpenBLAS, a second thread pool).
+function here does one of those groups in a single compiled loop. The GEMMs of a step stay in
+NumPy's ``matmul``, except in :func:`small_epoch`, the whole epoch of a small network in one
+call, whose ``np.dot`` calls the BLAS SciPy ships (a second thread pool, which the thread
+policy of :mod:`deltaprop._threads` limits as well).
 
 Every function computes the same formula as its NumPy counterpart in
 :mod:`deltaprop._kernels`, in the same order up to float rounding; ``tests/test_kernels.py``
@@ -246,3 +247,81 @@ def adam_loop(p, g, m, v, scale, scaled, b1, c1, b2, c2, eps, eta_t, alpha, n_de
         vi = v[i] * b2 + gi * gi * c2  # v <- b2 v + (1 - b2) g^2
         v[i] = vi
         p[i] = p[i] - (mi * eta_t) / (math.sqrt(vi) + eps)  # w <- w - eta_t m / (sqrt(v) + eps)
+
+
+# ----------------------------------------------------------------------------- the whole epoch
+# For a one-hidden-layer network with a small output layer (the Workspace's ``_small_output``
+# case, Nielsen's 784-30-10 with batches of 10) a step's compiled parts take a few
+# microseconds, and calling them from Python (the gathers, three dispatches of twenty-odd
+# arguments, the optimizer call) took as long again: about 15 of a step's 40 us. This loop
+# runs the whole epoch in one call: the same gathers, the same two GEMMs per step (np.dot,
+# through the BLAS SciPy ships, which the thread policy limits too), the same compiled
+# parts and the same update, in the same order. Bitwise the Python loop here
+# (tests/test_stepper.py); another BLAS build could round a product differently. The
+# update's code (an optimizer record's ``epoch_kernel`` returns it):
+EPOCH_FUSED_SGD = 0  # plain gradient descent applied inside the step (the fused path)
+EPOCH_SGD = 1  # sgd_update: momentum and Nesterov, decay folded in (momentum_loop)
+EPOCH_ADAM = 2  # adam_update (adam_loop), with the step sizes eta_t given per step
+
+
+@_strict
+def _cast(value, like):
+    """``value`` rounded to ``like``'s dtype, as NumPy casts a Python float beside an array."""
+    like[0] = value
+    return like[0]
+
+
+@_strict
+def small_epoch(X, Y, sw, weighted, batches, last, Xb, Yb, swb, W1, b1, W2, b2, o1, o2, g1, g2, dW1, dW2,
+                db1, db2, code1, code2, out_code, eps, kind, steps, theta, g, s1, s2, consts, alpha, n_decay,
+                theta_W, one):
+    """One epoch of steps; returns the summed objective (each batch's at its weights before the step).
+
+    ``batches`` (n_full, B) holds the full batches' example indices, ``last`` the rest (may be
+    empty). ``W1 ... db2`` are views of ``theta`` and ``g`` (weights first). ``steps`` gives
+    each step's scalar: for ``EPOCH_FUSED_SGD`` and ``EPOCH_SGD`` two (a full batch's, the
+    last batch's: ``eta`` or ``lr * scale``), for ``EPOCH_ADAM`` ``eta_t`` of every step then
+    the two scales. ``consts``: sgd ``(mu, nesterov)``, adam ``(b1, 1 - b1, b2, 1 - b2, eps)``,
+    already of theta's dtype; ``s1, s2`` the velocity, or Adam's m and v. ``one`` a
+    1-element scratch of theta's dtype.
+    """
+    n_full, B = batches.shape
+    total = 0.0
+    n_steps = n_full + (1 if last.shape[0] else 0)
+    for s in range(n_steps):
+        idx = batches[s] if s < n_full else last
+        n = idx.shape[0]
+        for i in range(n):
+            r = idx[i]
+            Xb[i, :] = X[r, :]
+            Yb[i, :] = Y[r, :]
+            if weighted:
+                swb[i] = sw[r]
+        x, y, w = Xb[:n], Yb[:n], swb[:n]
+        h, out, gh, go = o1[:n], o2[:n], g1[:n], g2[:n]
+        np.dot(x, W1.T, h)
+        full = s < n_full
+        if kind == EPOCH_FUSED_SGD:
+            eta = steps[0] if full else steps[1]
+            J = small_output_layer(h, b1, code1, W2, b2, out, y, w, weighted, go, gh, code2, out_code, eps,
+                                   True, eta, dW2, db2, db1)
+            np.dot(gh.T, x, dW1)
+            for a in range(W1.shape[0]):
+                for q in range(W1.shape[1]):
+                    W1[a, q] = W1[a, q] - dW1[a, q]
+            total += J
+            continue
+        J = small_output_layer(h, b1, code1, W2, b2, out, y, w, weighted, go, gh, code2, out_code, eps,
+                               False, 0.0, dW2, db2, db1)
+        np.dot(gh.T, x, dW1)
+        if alpha != 0.0:
+            J += 0.5 * alpha * np.dot(theta_W, theta_W)
+        if kind == EPOCH_SGD:
+            step = _cast(steps[0] if full else steps[1], one)
+            momentum_loop(theta, g, s1, step, consts[0], consts[1] != 0, _cast(alpha, one), n_decay)
+        else:
+            scale = steps[n_steps] if full else steps[n_steps + 1]
+            adam_loop(theta, g, s1, s2, _cast(scale, one), scale != 1.0, consts[0], consts[1], consts[2],
+                      consts[3], consts[4], _cast(steps[s], one), _cast(alpha, one), n_decay)
+        total += J
+    return total

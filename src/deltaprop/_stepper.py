@@ -23,6 +23,11 @@ data source can do:
   the whole epoch in one loop with the batches gathered straight into reused buffers (for
   tiny layers the per-batch Python work costs as much as a third of the step). Bitwise the
   same as the per-batch path: the same permutation, gathers and steps in the same order.
+  For a one-hidden-layer network with a small output layer and Numba installed, the fused
+  step or an optimizer with an epoch kernel (``Optimizer.epoch_kernel``: sgd with momentum,
+  Nesterov and decay; Adam) runs the whole epoch in one compiled call
+  (``_numba.small_epoch``): half of such a step was calls from Python. Bitwise the Python
+  loop here (``tests/test_stepper.py``).
 
 Every buffer and in-place trick of training lives here, behind that one call.
 """
@@ -140,6 +145,13 @@ class Stepper:
         elif in_memory:
             self.ws = Workspace(shadow, N, grads=g)
         self._step = self._general_step(net, settings, opt_state)
+        # The compiled whole-epoch loop (Numba) for a one-hidden-layer network with a small
+        # output layer: the fused step, or an optimizer whose record gives its epoch kernel.
+        self.epoch_compiled = bool(
+            self.whole_epoch and self.ws is not None and self.ws._small_output and settings.clip_norm is None
+            and (self.fused or (self.compiled and opt.epoch_kernel is not None)))
+        self._opt, self._opt_state, self._alpha, self._n_w = opt, opt_state, settings.weight_decay, sum(
+            W.size for W in net.weights)
 
     def _general_step(self, net: Network, settings: Settings, opt_state: dict):
         """The optimizer step on the flat vectors: ``step(J, n, lr) -> J`` (decay term added).
@@ -263,6 +275,8 @@ class Stepper:
         and the optimizer step. The full batches' index rows come from one reshape of the
         permutation and are gathered into reused buffers.
         """
+        if self.epoch_compiled:
+            return self._compiled_epoch(lr, rng)
         X, Y, sw = self.data.arrays()
         N, batch_size, mean = self.N, self.batch_size, self.mean
         if self.fused:
@@ -301,6 +315,42 @@ class Stepper:
                 sw.take(idx, 0, swb[:n], "clip")
             total += step(Xb[:n], Yb[:n], None if sw is None else swb[:n], n)
         return total
+
+    def _compiled_epoch(self, lr: float, rng: np.random.Generator | None) -> float:
+        """The whole epoch in one compiled call (``_numba.small_epoch``).
+
+        The same permutation (one ``rng.permutation(N)``, or the data's order), the same
+        batches and the same steps in the same order as :meth:`_whole_epoch`'s loop, with the
+        two GEMMs per step through ``np.dot`` in Numba (the BLAS SciPy ships): bitwise the
+        Python loop with this machine's BLAS builds (``tests/test_stepper.py``); another build
+        of one of them could round a product differently.
+        """
+        from ._numba import EPOCH_FUSED_SGD, small_epoch
+
+        X, Y, sw = self.data.arrays()
+        N, B, mean, ws, theta = self.N, self.batch_size, self.mean, self.ws, self.theta
+        perm = rng.permutation(N) if rng is not None else np.arange(N)
+        n_full = N // B
+        batches, last = perm[:n_full * B].reshape(n_full, B), perm[n_full * B:]
+        n_steps = self.steps = n_full + (1 if last.size else 0)
+        n_last = last.size or B
+        Xb, Yb, swb = self._buffers(X, Y, sw)
+        weighted = sw is not None
+        if self.fused:
+            kind, s1, s2, consts = EPOCH_FUSED_SGD, theta, theta, ()
+            steps = [lr / B if mean else lr, lr / n_last if mean else lr]
+        else:
+            scales = (1.0 / B if mean else 1.0, 1.0 / n_last if mean else 1.0)
+            kind, s1, s2, consts, steps = self._opt.epoch_kernel(self._opt_state, [theta], lr, scales, n_steps)
+        dt = theta.dtype
+        (W1, W2), (b1, b2) = ws.net.weights, ws.net.biases
+        (o1, o2), (g1, g2) = ws._o, ws._g
+        return float(small_epoch(
+            X, Y, sw if weighted else ws._no_weights, weighted, batches, last, Xb, Yb,
+            swb if weighted else ws._no_weights, W1, b1, W2, b2, o1, o2, g1, g2, ws.dW[0], ws.dW[1], ws.db[0],
+            ws.db[1], ws._codes[0], ws._codes[1], ws._out_code, ws._eps, kind, np.asarray(steps, dtype=np.float64),
+            theta, self.g, s1, s2, np.asarray(consts, dtype=dt), float(self._alpha or 0.0), self._n_w,
+            theta[:self._n_w], np.empty(1, dtype=dt)))
 
     def _buffers(self, X: np.ndarray, Y: np.ndarray, sw: np.ndarray | None) -> tuple:
         """One batch's buffers ``(Xb, Yb, swb)``, made on first use and kept for the fit."""

@@ -28,8 +28,18 @@ def check_dtype(dtype) -> np.dtype:
 
 
 def all_finite(a: np.ndarray, rows: int = 8192) -> bool:
-    """``np.isfinite(a).all()`` over blocks of rows, so the boolean temporary stays small
-    (a data set's worth of booleans would raise a training run's peak memory)."""
+    """``np.isfinite(a).all()``, without an array-sized temporary.
+
+    First the sum: a NaN or infinity makes it non-finite, so a finite sum proves every entry
+    finite in one pass with no temporary (for 60000 x 784 float32, 8 ms against 18 ms for the
+    scan). A sum that is not finite (a bad entry, or finite entries whose sum overflows) is
+    decided by ``np.isfinite`` over blocks of rows, so the boolean temporary stays small (a
+    data set's worth of booleans would raise a training run's peak memory).
+    """
+    if a.dtype.kind == "f":
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(a.sum()):
+                return True
     return all(bool(np.isfinite(a[i : i + rows]).all()) for i in range(0, a.shape[0], rows))
 
 

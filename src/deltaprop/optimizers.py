@@ -177,6 +177,21 @@ def sgd_bind_compiled(state: dict, params, grads, *, alpha: float = 0.0, n_decay
     return update
 
 
+def sgd_epoch_kernel(state: dict, params, lr: float, scales: tuple[float, float], n_steps: int) -> tuple:
+    """What the compiled whole-epoch loop needs to apply :func:`sgd_update` (one flat vector).
+
+    Returns ``(code, s1, s2, consts, steps)``: ``_numba.EPOCH_SGD``, the velocity (twice; the
+    parameters when there is no momentum, as it is not read then), ``(mu, nesterov)``, and
+    the step ``lr * scale`` of a full and of the last batch, the products the per-step update
+    forms. Needs Numba.
+    """
+    from ._numba import EPOCH_SGD
+
+    velocity = state["velocity"][0] if state["momentum"] else params[0]
+    return (EPOCH_SGD, velocity, velocity, (state["momentum"], 1.0 if state["nesterov"] else 0.0),
+            [lr * scales[0], lr * scales[1]])
+
+
 def sgd_is_plain(state: dict) -> bool:
     """True when :func:`sgd_update` is the notes' plain rule ``w <- w - lr * scale * g`` (no momentum)."""
     return state["momentum"] == 0.0
@@ -268,6 +283,22 @@ def adam_bind_compiled(state: dict, params, grads, *, alpha: float = 0.0, n_deca
             adam_loop(p, g, m, v, t(scale), scale != 1.0, b1_t, c1_t, b2_t, c2_t, eps_t, t(eta_t), alpha_t, n_decay)
 
     return update
+
+
+def adam_epoch_kernel(state: dict, params, lr: float, scales: tuple[float, float], n_steps: int) -> tuple:
+    """What the compiled whole-epoch loop needs to apply :func:`adam_update` (one flat vector).
+
+    Returns ``(code, m, v, (b1, 1 - b1, b2, 1 - b2, eps), steps)`` with ``code``
+    ``_numba.EPOCH_ADAM`` and ``steps`` the epoch's ``eta_t`` one per step, computed here by
+    :func:`adam_step_size` (which advances ``t`` in ``state`` as the per-step updates would),
+    then the two scales. Needs Numba.
+    """
+    from ._numba import EPOCH_ADAM
+
+    b1, b2 = state["beta_1"], state["beta_2"]
+    etas = [adam_step_size(state, lr) for _ in range(n_steps)]
+    return (EPOCH_ADAM, state["m"][0], state["v"][0], (b1, 1.0 - b1, b2, 1.0 - b2, state["epsilon"]),
+            etas + [scales[0], scales[1]])
 
 
 # ----------------------------------------------------------------------------- rprop
@@ -474,6 +505,10 @@ class Optimizer:
         This ``update``'s compiled form (same signature plus the keywords ``alpha``,
         ``n_decay`` that fold in the weight-decay term; bitwise the same result, one pass over
         the parameters instead of several, through :mod:`deltaprop._numba`). None: NumPy only.
+    epoch_kernel : callable or None
+        ``epoch_kernel(state, params, lr, scales, n_steps) -> (code, s1, s2, consts, steps)``:
+        the arrays and scalars with which the compiled whole-epoch loop of a small network
+        (``_numba.small_epoch``, Numba) applies this update; None: no such loop.
     bind_compiled : callable or None
         ``bind_compiled(state, params, grads, *, alpha, n_decay) -> update(lr, scale)``: the
         compiled form with the per-fit arguments bound once, which the stepper takes when
@@ -495,18 +530,21 @@ class Optimizer:
     minimize: Callable | None = None
     compiled: Callable | None = None
     bind_compiled: Callable | None = None
+    epoch_kernel: Callable | None = None
 
 
 OPTIMIZERS: dict[str, Optimizer] = {
     "gd": Optimizer("gd", sgd_init, sgd_update, True, "sum", 0.1, ("momentum", "nesterov"),
                     "the notes; Rumelhart, Hinton and Williams (1986) for momentum", is_plain=sgd_is_plain,
-                    compiled=sgd_update_compiled, bind_compiled=sgd_bind_compiled),
+                    compiled=sgd_update_compiled, bind_compiled=sgd_bind_compiled,
+                    epoch_kernel=sgd_epoch_kernel),
     "sgd": Optimizer("sgd", sgd_init, sgd_update, False, "mean", 0.01, ("momentum", "nesterov"),
                      "Robbins and Monro (1951); Sutskever et al. (2013) for Nesterov momentum",
-                     is_plain=sgd_is_plain, compiled=sgd_update_compiled, bind_compiled=sgd_bind_compiled),
+                     is_plain=sgd_is_plain, compiled=sgd_update_compiled, bind_compiled=sgd_bind_compiled,
+                     epoch_kernel=sgd_epoch_kernel),
     "adam": Optimizer("adam", adam_init, adam_update, False, "mean", 0.001, ("beta_1", "beta_2", "epsilon"),
                       "Kingma and Ba (2015), Adam: a method for stochastic optimization", compiled=adam_update_compiled,
-                      bind_compiled=adam_bind_compiled),
+                      bind_compiled=adam_bind_compiled, epoch_kernel=adam_epoch_kernel),
     "rprop": Optimizer("rprop", rprop_init, rprop_update, True, "mean", None,
                        ("variant", "eta_plus", "eta_minus", "delta0", "delta_min", "delta_max"),
                        "Riedmiller and Braun (1993); Igel and Huesken (2000)"),
