@@ -65,7 +65,7 @@ Run (from the repository root)::
 The last runs the study after the defaults suite, on the suite's Fashion-MNIST sizes (1k
 and 10k; 60k with ``--fmnist-60k``) unless ``--budget-sizes`` names others, with the
 suite's seeds (the suite's own table holds the plain fits). The whole study at 60k takes
-each column max(largest budget, 20 epochs of about 1-2 s) of CPU per seed, plus the
+each column max(largest budget, 20 epochs of about 0.6-1 s) of CPU per seed, plus the
 evaluations; ``--fit`` adds the two plain fits (minutes each at 60k).
 """
 
