@@ -101,6 +101,7 @@ WARM_UP_ROWS = 2001
 #: The column of deltaprop timed inside one fit (``--no-in-fit`` leaves it out).
 IN_FIT = "deltaprop in fit"
 
+
 def _sklearn(seed):
     """scikit-learn's default classifier for partial_fit (see the module docstring for the generator)."""
     return SkClassifier(random_state=np.random.RandomState(seed))
