@@ -421,6 +421,10 @@ def main(argv=None) -> int:
     parser.add_argument("--large", action="store_true", help="add the regression cases with more than 2000 rows")
     parser.add_argument("--fmnist-60k", action="store_true", help="add Fashion-MNIST with all 60k training rows")
     parser.add_argument("--json", type=str, help="write the raw results here")
+    parser.add_argument("--budgets", type=float, nargs="+", metavar="SECONDS",
+                        help="then Fashion-MNIST accuracy at these CPU budgets (benchmarks/fmnist_budget.py)")
+    parser.add_argument("--budget-sizes", type=int, nargs="+", metavar="N",
+                        help="training rows for --budgets (default: this run's Fashion-MNIST cases)")
     args = parser.parse_args(argv)
 
     cases = {"dev": DEV, "guard": GUARD, "all": DEV + GUARD}[args.suite]
@@ -456,6 +460,10 @@ def main(argv=None) -> int:
         with open(args.json, "w") as f:
             json.dump({"suite": args.suite, "seeds": seeds, "candidates": list(candidates),
                        "results": results, "summary": summary}, f, indent=1)
+    if args.budgets:
+        import fmnist_budget  # benchmarks/fmnist_budget.py, beside this file
+
+        print("\n" + fmnist_budget.from_suite(args, seeds, cases, split=_fmnist_split))
     return 0
 
 
