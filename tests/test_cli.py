@@ -592,6 +592,9 @@ def test_train_data_by_default_fits_the_estimators_default_model(tmp_path, task)
         est.fit(X, y)
     assert est.network_.sizes == [3, 100, 2 if task == "classification" else 1]
     assert_same_network(model, est)
+    if task == "regression":  # the rule's own early stopping holds out a fifth, in both
+        trainer = read(model)[1]["training"]["trainer"]
+        assert trainer["early_stopping"] and trainer["validation_fraction"] == est.settings_["validation_fraction"] == 0.2
 
 
 def test_train_on_a_classification_csv_fits_the_network_and_probabilities_of_mlpclassifier(blobs, tmp_path):

@@ -22,7 +22,13 @@ from sklearn.exceptions import ConvergenceWarning
 
 import deltaprop as dp
 from deltaprop.estimators import MLPClassifier, MLPRegressor, default_settings
-from deltaprop.estimators._defaults import LARGE_N, MIN_VALIDATION, resolve
+from deltaprop.estimators._defaults import (
+    AUTO_VALIDATION_FRACTION,
+    LARGE_N,
+    MIN_VALIDATION,
+    VALIDATION_FRACTION,
+    resolve,
+)
 
 BENCHMARK = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "defaults.py"
 
@@ -37,25 +43,25 @@ def circles():
 def test_small_classification_is_full_batch_rprop_with_softmax_cross_entropy_and_no_tol_rule():
     assert default_settings("classification", 500) == dict(
         solver="rprop", activation="sigmoid", output_activation="softmax", loss="cross_entropy", alpha=0.03,
-        tol=None, n_iter_no_change=10, early_stopping=False, init="auto")
+        tol=None, n_iter_no_change=10, early_stopping=False, validation_fraction=0.1, init="auto")
 
 
 def test_large_classification_is_scikit_learns_model_with_its_initialisation():
     assert default_settings("classification", 5000) == dict(
         solver="adam", activation="relu", output_activation="softmax", loss="cross_entropy", alpha=1e-4,
-        tol=1e-4, n_iter_no_change=10, early_stopping=False, init="sklearn")
+        tol=1e-4, n_iter_no_change=10, early_stopping=False, validation_fraction=0.1, init="sklearn")
 
 
-def test_small_regression_is_tanh_rprop_with_early_stopping_and_patience_50():
+def test_small_regression_is_relu_rprop_with_early_stopping_on_a_fifth_and_patience_50():
     assert default_settings("regression", 500) == dict(
-        solver="rprop", activation="tanh", output_activation="identity", loss="squared_error", alpha=0.1,
-        tol=1e-4, n_iter_no_change=50, early_stopping=True, init="auto")
+        solver="rprop", activation="relu", output_activation="identity", loss="squared_error", alpha=0.3,
+        tol=1e-4, n_iter_no_change=50, early_stopping=True, validation_fraction=0.2, init="sklearn")
 
 
 def test_large_regression_is_scikit_learns_model():
     assert default_settings("regression", 20000) == dict(
         solver="adam", activation="relu", output_activation="identity", loss="squared_error", alpha=1e-4,
-        tol=1e-4, n_iter_no_change=10, early_stopping=False, init="sklearn")
+        tol=1e-4, n_iter_no_change=10, early_stopping=False, validation_fraction=0.1, init="sklearn")
 
 
 @pytest.mark.parametrize("task", ["classification", "regression"])
@@ -72,11 +78,26 @@ def test_multilabel_targets_get_sigmoid_outputs_with_binary_cross_entropy():
 
 
 def test_regressor_early_stopping_needs_min_validation_held_out_rows_and_fit():
-    n_enough = MIN_VALIDATION * 10  # a 10 % hold-out of this many rows holds MIN_VALIDATION
+    n_enough = MIN_VALIDATION * 5  # a 20 % hold-out of this many rows holds MIN_VALIDATION
     assert default_settings("regression", n_enough)["early_stopping"] is True
-    assert default_settings("regression", n_enough - 10)["early_stopping"] is False
+    assert default_settings("regression", n_enough - 5)["early_stopping"] is False
     assert resolve({}, "regression", 500, incremental=True).early_stopping is False
-    assert resolve({}, "regression", 500, validation_fraction=0.01).early_stopping is False
+    assert resolve({"validation_fraction": 0.01}, "regression", 500).early_stopping is False
+    assert resolve({"validation_fraction": 0.1}, "regression", 10 * MIN_VALIDATION - 10).early_stopping is False
+
+
+def test_the_fifth_held_out_is_only_for_the_rules_own_early_stopping():
+    assert resolve({}, "regression", 500).validation_fraction == AUTO_VALIDATION_FRACTION == 0.2
+    # Early stopping asked for, a scikit-learn solver, large data, the classifier: scikit-learn's 0.1.
+    assert resolve({"early_stopping": True}, "regression", 500).validation_fraction == VALIDATION_FRACTION == 0.1
+    assert resolve({"solver": "adam", "early_stopping": True}, "regression", 500).validation_fraction == 0.1
+    assert resolve({}, "regression", 5000).validation_fraction == 0.1
+    assert resolve({"early_stopping": True}, "classification", 500).validation_fraction == 0.1
+    # A share the user gives is kept, with automatic early stopping too.
+    assert resolve({"validation_fraction": 0.3}, "regression", 500).validation_fraction == 0.3
+    assert resolve({"validation_fraction": 0.15, "early_stopping": True}, "regression", 500).validation_fraction == 0.15
+    # A deltaprop solver named keeps the small-data rule, its hold-out included.
+    assert resolve({"solver": "quickprop"}, "regression", 500).validation_fraction == 0.2
 
 
 def test_default_settings_keeps_given_values_and_resolves_the_rest_around_them():
@@ -155,7 +176,7 @@ def test_the_classifier_with_sgd_builds_scikit_learns_network(circles):
     assert clf.alpha_ == 1e-4
 
 
-def test_the_regressor_records_early_stopping_and_patience_50():
+def test_the_regressor_records_early_stopping_on_a_fifth_and_patience_50():
     rng = np.random.default_rng(0)
     X = rng.uniform(-2, 2, size=(200, 1))
     y = np.sin(2 * X).ravel()
@@ -164,8 +185,24 @@ def test_the_regressor_records_early_stopping_and_patience_50():
         warnings.simplefilter("ignore", ConvergenceWarning)
         reg.fit(X, y)
     assert reg.early_stopping_ is True and reg.settings_["n_iter_no_change"] == 50
+    assert reg.settings_["validation_fraction"] == 0.2 and reg.get_params()["validation_fraction"] == "auto"
     assert len(reg.validation_scores_) == reg.n_iter_ and reg.best_validation_score_ is not None
-    assert reg.activation_ == "tanh" and reg.network_.activations[0].name == "tanh"
+    assert reg.activation_ == "relu" and reg.network_.activations[0].name == "relu"
+    assert reg.network_.init == "sklearn" and reg.alpha_ == 0.3
+
+
+def test_the_regressor_holds_out_the_resolved_share():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = X[:, 0] - X[:, 1] ** 2
+    trained = []
+    for given in ({}, {"early_stopping": True}, {"validation_fraction": 0.3}):
+        reg = MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0, **given)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            reg.fit(X, y)
+        trained.append(reg.t_ // reg.n_iter_)  # t_: the training rows seen, n_iter_ epochs of them
+    assert trained == [160, 180, 140]
 
 
 def test_a_warm_start_keeps_the_first_fits_settings_on_more_rows():

@@ -291,6 +291,23 @@ def resume(saved, Xc, Yc):
     return net.weights + net.biases
 
 
+@pytest.mark.parametrize("source, section", [("cli", ("preprocessing", "label_map")), ("classifier", ("label_map",))])
+def test_a_label_map_whose_high_is_not_above_low_is_refused(tmp_path, source, section):
+    # Found by the fuzz above: high == low divided by zero when probabilities were read.
+    from deltaprop.modelfile import read
+
+    paths, _ = model_sources(tmp_path)
+    arrays, meta = read(paths[source])
+    labels = meta
+    for key in section:
+        labels = labels[key]
+    labels["low"], labels["high"] = 0.0, 0.0
+    edited = tmp_path / "edited.safetensors"
+    resign(edited, arrays, meta)
+    with pytest.raises(dp.ModelFileError, match=r"label_map\.high.*is 0\.0, not above low=0\.0"):
+        dp.load(edited)
+
+
 def test_fuzz_edited_and_resigned_checkpoints_are_refused_or_resume(tmp_path):
     from deltaprop.modelfile import read
 

@@ -366,11 +366,21 @@ def _label_dtype(where: str, dtype: str, classes: list, fail) -> None:
         fail(where.rsplit(".", 1)[0] + ".classes", "repeats a class")
 
 
+def _label_interval(where: str, labels: dict, meta, fail) -> None:
+    """The outputs' "no" (low) and "yes" (high) values: probabilities map [low, high] onto [0, 1]."""
+    activation = meta["architecture"]["output_activation"] if "architecture" in meta else None
+    low, high = (-1.0, 1.0) if activation == "tanh" else (0.0, 1.0)  # encoding.output_targets: files without them
+    low, high = labels.get("low", low), labels.get("high", high)
+    if not low < high:
+        fail(f"{where}.high", f"is {high!r}, not above low={low!r}: the outputs cannot be read as probabilities")
+
+
 def _estimator_labels(meta, fail) -> None:
     labels = meta.get("label_map")
     if labels is None:
         return
     _label_dtype("label_map.dtype", labels["dtype"], labels["classes"], fail)
+    _label_interval("label_map", labels, meta, fail)
     k, n_out = len(labels["classes"]), _n_outputs(meta)
     # A binary single-label classifier has one output unit; otherwise one per class.
     expected = {1, 2} if (k == 2 and not labels["multilabel"]) else {k}
@@ -391,6 +401,7 @@ def _cli_preprocessing(meta, fail) -> None:
             fail("preprocessing.standardize.mean", f"has {len(std['mean'])} values for a network of {n_in} inputs")
     if labels is not None:
         _label_dtype("preprocessing.label_map.dtype", labels["dtype"], labels["classes"], fail)
+        _label_interval("preprocessing.label_map", labels, meta, fail)
         k = len(labels["classes"])
         # One output unit for two classes ("one-output"), else one per class.
         expected = {1} if labels.get("encoding") == "one-output" else {k}

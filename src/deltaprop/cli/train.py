@@ -79,7 +79,7 @@ NOT_RECORDED = ("output", "checkpoint", "quiet", "json", "resume", "config", "da
 #: (deltaprop.estimators.default_settings), by their estimator names where those differ;
 #: and the hidden layer the rule was measured with (the estimators' (100,)).
 RULED = ("solver", "activation", "output_activation", "loss", "weight_decay", "tol", "n_iter_no_change",
-         "early_stopping")
+         "early_stopping", "validation_fraction")
 ESTIMATOR_NAMES = {"weight_decay": "alpha"}
 DATA_HIDDEN = ("100",)
 EXAMPLES = """
@@ -142,7 +142,8 @@ Examples:
 @click.option("--early-stopping/--no-early-stopping", default=False, show_default=True,
               help="Stop when the validation score stalls; keep the best epoch's weights.")
 @click.option("--validation-fraction", type=Real(0.0, 1.0, hi_open=True),
-              help="Hold out this fraction of the training data for validation [default: 0.1 with early stopping].")
+              help="Hold out this fraction of the training data for validation [default: 0.1 with early stopping; "
+                   "with DATA the estimators' rule: 0.2 for its own early stopping of small regressions].")
 @click.option("--shuffle/--no-shuffle", default=True, show_default=True, help="Reshuffle mini-batches each epoch.")
 @click.option("--test-fraction", type=Real(0.0, 1.0, hi_open=True), default=0.0, show_default=True,
               help="Hold out this fraction as a test set, reported and stored in the model file.")
@@ -335,6 +336,8 @@ def _apply_defaults_rule(opts: dict, ruled: tuple, task: str, y_train: np.ndarra
     rule = default_settings(task, len(y_train), target_kind=kind, given=given)
     for name in ruled:
         opts[name] = rule[ESTIMATOR_NAMES.get(name, name)]
+    if "validation_fraction" in ruled and not opts["early_stopping"]:
+        opts["validation_fraction"] = None  # no hold-out without early stopping, as the estimators
     if opts["solver"] in ("adam", "sgd"):
         for name, value in (("learning_rate", 1e-3), ("batch_size", "auto"), ("reduction", "mean")):
             if "solver" in ruled and opts[name] is None:

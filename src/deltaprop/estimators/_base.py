@@ -81,7 +81,7 @@ class _BaseMLP(BaseEstimator):
         momentum=0.9,
         nesterovs_momentum=True,
         early_stopping="auto",
-        validation_fraction=0.1,
+        validation_fraction="auto",
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
@@ -143,7 +143,7 @@ class _BaseMLP(BaseEstimator):
         ``target_kind`` by :func:`~deltaprop.estimators._defaults.resolve` (None rows: data not
         in memory, the large-data rule). The returned dict holds the resolved ``solver``,
         ``activation``, ``output_activation``, ``loss``, ``alpha``, ``tol``,
-        ``n_iter_no_change``, ``early_stopping`` and ``init``.
+        ``n_iter_no_change``, ``early_stopping``, ``validation_fraction`` and ``init``.
         """
         given = {
             "solver": self.solver if self.solver == AUTO else _check_choice(self.solver, SOLVERS, "solver"),
@@ -152,7 +152,7 @@ class _BaseMLP(BaseEstimator):
                 self.output_activation, argument="output_activation").name,
             "loss": self.loss if self.loss == AUTO else get_loss(self.loss).name,
             "alpha": self.alpha, "tol": self.tol, "n_iter_no_change": self.n_iter_no_change,
-            "early_stopping": self.early_stopping,
+            "early_stopping": self.early_stopping, "validation_fraction": self.validation_fraction,
         }
         if self.alpha != AUTO:
             _check_number(self.alpha, "alpha", low=0)
@@ -161,7 +161,9 @@ class _BaseMLP(BaseEstimator):
         if self.tol is not None and self.tol != AUTO:
             _check_number(self.tol, "tol", low=0)
         _check_number(self.momentum, "momentum", low=0, high=1)
-        _check_number(self.validation_fraction, "validation_fraction", low=0, high=1, low_open=True, high_open=True)
+        if self.validation_fraction != AUTO:
+            _check_number(self.validation_fraction, "validation_fraction", low=0, high=1, low_open=True,
+                          high_open=True)
         _check_number(self.beta_1, "beta_1", low=0, high=1, high_open=True)
         _check_number(self.beta_2, "beta_2", low=0, high=1, high_open=True)
         _check_number(self.epsilon, "epsilon", low=0, low_open=True)
@@ -184,8 +186,7 @@ class _BaseMLP(BaseEstimator):
             if getattr(self, name) is not None and not isinstance(getattr(self, name), dict):
                 raise InputTypeError(f"{name} must be a dict of trainer options, got {getattr(self, name)!r}")
         task = "classification" if isinstance(self, ClassifierMixin) else "regression"
-        settings = resolve(given, task, n_examples, target_kind=target_kind,
-                           validation_fraction=self.validation_fraction, incremental=incremental)
+        settings = resolve(given, task, n_examples, target_kind=target_kind, incremental=incremental)
         p = {**settings.as_dict(), "hidden": _hidden_sizes(self.hidden_layer_sizes),
              "learning_rate": _check_choice(self.learning_rate, LEARNING_RATE_SCHEDULES, "learning_rate")}
         p["activation"] = get_activation(p["activation"]).name
@@ -275,7 +276,7 @@ class _BaseMLP(BaseEstimator):
             Y = self._dask_targets(y, p["output_activation"])
         validation = None
         if p["early_stopping"]:
-            X, Y, sw, validation = self._validation_split(X, Y, y, sw, rng)
+            X, Y, sw, validation = self._validation_split(X, Y, y, sw, rng, p["validation_fraction"])
         trainer = self._make_trainer(p, X.shape[0], sw, rng)
         data = self._training_data(X, Y, _normalised(sw, p["reduction"]), engine=engine, on_dask=on_dask)
         if incremental:
@@ -382,19 +383,19 @@ class _BaseMLP(BaseEstimator):
         encode = functools.partial(_encode_target_block, encoder, activation)
         return dask_plugin.encode_targets(y, encode, self.n_outputs_, self.network_.dtype)
 
-    def _validation_split(self, X, Y, y, sw, rng):
-        """Hold out ``validation_fraction`` of the data, stratified by class for single-label targets.
+    def _validation_split(self, X, Y, y, sw, rng, fraction: float):
+        """Hold out ``fraction`` (the resolved ``validation_fraction``), stratified by class for single-label targets.
 
         Returns the training part ``X, Y, sw`` and the held-out ``(X_val, Y_val, sw_val)``.
         """
         stratify = y if self._stratify_validation(y) else None
         try:
             train, val = train_test_split(
-                np.arange(X.shape[0]), test_size=self.validation_fraction, stratify=stratify, random_state=_int_seed(rng)
+                np.arange(X.shape[0]), test_size=fraction, stratify=stratify, random_state=_int_seed(rng)
             )
         except ValueError as exc:
             raise InputError(
-                f"cannot hold out validation_fraction={self.validation_fraction} of {X.shape[0]} examples ({exc}); "
+                f"cannot hold out validation_fraction={fraction} of {X.shape[0]} examples ({exc}); "
                 "use more data, another validation_fraction, or early_stopping=False"
             ) from None
         if val.size < 2:

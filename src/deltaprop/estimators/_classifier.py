@@ -23,9 +23,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     meanings, the same fitted attributes, and it passes scikit-learn's estimator checks.
 
     **Defaults that differ from scikit-learn's, and why.** The parameters ``solver``,
-    ``activation``, ``alpha``, ``tol``, ``n_iter_no_change``, ``early_stopping`` and ``loss``
-    default to ``"auto"`` (``output_activation`` to None) and are resolved in ``fit`` by one
-    rule (:func:`deltaprop.estimators.default_settings`); ``settings_`` records what ran.
+    ``activation``, ``alpha``, ``tol``, ``n_iter_no_change``, ``early_stopping``,
+    ``validation_fraction`` and ``loss`` default to ``"auto"`` (``output_activation`` to
+    None) and are resolved in ``fit`` by one rule
+    (:func:`deltaprop.estimators.default_settings`); ``settings_`` records what ran.
     With n rows given to ``fit``:
 
     * n <= 2000 (``LARGE_N``): full-batch RPROP, logistic hidden units, softmax outputs with
@@ -105,7 +106,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     early_stopping : bool or "auto", default "auto"
         ("auto": False.) Hold out ``validation_fraction`` of the data (stratified), stop when the validation
         loss stops improving and restore the best epoch's weights.
-    validation_fraction : float, default 0.1
+    validation_fraction : float or "auto", default "auto"
+        The share early stopping holds out. "auto": 0.1 (scikit-learn's); the regressor's
+        automatic early stopping (``early_stopping="auto"`` on small data) holds out 0.2.
     beta_1, beta_2, epsilon : float
         Adam's parameters.
     max_fun : int, default 15000
@@ -241,7 +244,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         momentum=0.9,
         nesterovs_momentum=True,
         early_stopping="auto",
-        validation_fraction=0.1,
+        validation_fraction="auto",
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
