@@ -514,3 +514,25 @@ def test_a_value_that_overflows_float32_is_refused_naming_its_cell():
     X[4, 1] = 1e300  # finite in float64, inf once converted to float32
     with pytest.warns(RuntimeWarning, match="overflow"), pytest.raises(InputError, match=r"inf at row 4, column 1"):
         MLPClassifier(hidden_layer_sizes=(3,), max_iter=1, dtype="float32").fit(X, [0, 1] * 3)
+
+
+def test_a_regression_target_beyond_float32_is_refused_naming_the_value_and_row():
+    X = np.random.default_rng(0).random((50, 3))
+    y = np.ones(50)
+    y[7] = 1e300
+    with pytest.raises(InputError, match=r"y has values beyond the range of float32 \(e.g. 1e\+300 at row 7\)"):
+        MLPRegressor(max_iter=5, dtype="float32").fit(X, y)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_fit_in_the_networks_dtype_passes_over_X_once_to_check_it(monkeypatch, dtype):
+    # The estimator checks X; the trainer then takes the checked arrays without a second pass
+    # (unless a dtype conversion, which can overflow, came after the check).
+    import deltaprop._validation as validation
+
+    rows, all_finite = [], validation.all_finite
+    monkeypatch.setattr(validation, "all_finite", lambda a, rows_=8192: rows.append(a.shape) or all_finite(a, rows_))
+    X = np.random.default_rng(0).random((300, 4)).astype(dtype)
+    y = (X[:, 0] > 0.5).astype(int)
+    MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, dtype=dtype, tol=None).fit(X, y)
+    assert rows.count((300, 4)) == 1

@@ -132,11 +132,17 @@ def run_epochs(trainer, net: Network, data, val, s: Settings, run: Run, *, targe
             first = len(run.history.loss)
             final = None  # sum_i s_i J_i at the final weights, when the data is read again
             try:
+                known = None  # sum_i s_i J_i at the final weights, when the solver computed it there
                 if s.opt.minimize is not None:
-                    _train_driver(trainer, net, data, val, s, run, target, guard)
+                    known = _train_driver(trainer, net, data, val, s, run, target, guard)
                 else:
                     _train_steps(trainer, net, data, val, s, run, target, guard)
-                if hasattr(data, "arrays") and run.history.loss[first:] and not _proven_finite(net, data, s):
+                if known is not None and run.history.loss[first:]:
+                    final = known
+                    if not math.isfinite(final):
+                        raise _NonFinite(f"the outputs of the network became NaN or infinite after epoch "
+                                         f"{run.epoch - 1}", run.epoch - 1)
+                elif hasattr(data, "arrays") and run.history.loss[first:] and not _proven_finite(net, data, s):
                     final = guard.training_loss()
                     if not math.isfinite(final):
                         raise _NonFinite(f"the outputs of the network became NaN or infinite after epoch "
@@ -226,19 +232,26 @@ def _train_steps(trainer, net: Network, data, val, s: Settings, run: Run, target
         run.history.stop_reason = "max_epochs"
 
 
-def _train_driver(trainer, net: Network, data, val, s: Settings, run: Run, target: int, guard: _Guard) -> None:
-    """A solver with its own loop (L-BFGS): one of its iterations is one epoch."""
+def _train_driver(trainer, net: Network, data, val, s: Settings, run: Run, target: int,
+                  guard: _Guard) -> float | None:
+    """A solver with its own loop (L-BFGS): one of its iterations is one epoch.
+
+    Returns ``sum_i s_i J_i`` at the final weights when the driver evaluated it there
+    (None otherwise): the final check then needs no pass over the data.
+    """
     if run.epoch >= target:
         run.history.stop_reason = "max_epochs"
-        return
+        return None
     early_stopping = s.stopping.early_stopping
+    final: dict = {}
 
     def epoch_end(loss: float, t0: float) -> bool:
         guard.advance(_check_step(run, guard, loss))
         return _epoch_end(trainer, net, val, s, run, loss, math.nan, t0, plateau_rule=early_stopping)
 
-    if run_lbfgs(net, data, s, run, target, epoch_end) is not None:
+    if run_lbfgs(net, data, s, run, target, epoch_end, final) is not None:
         raise _NonFinite(f"a weight became NaN or infinite in epoch {run.epoch}", run.epoch)
+    return final.get("J")
 
 
 def _advice(s: Settings, lr: float, N: int) -> str:

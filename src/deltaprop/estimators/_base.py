@@ -28,12 +28,14 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._json import to_json
+from .._validation import all_finite
 from ..encoding import TableEncoder
 from ..activations import get_activation
 from ..errors import InputError, InputTypeError
 from ..losses import get_loss
 from ..network import Network
 from ..optimizers import get_optimizer
+from ..sources import ArrayData
 from ..training import Trainer
 from ._checks import (
     _check_choice,
@@ -246,7 +248,11 @@ class _BaseMLP(BaseEstimator):
             target = summary
         else:
             X, pre = encode_inputs(self, X, first=first)
+            raw_dtype = getattr(X, "dtype", None)
             X, y = self._validate_fit_data(X, y, reset=first or pre is not None)
+            # _validate_fit_data checked X finite before its dtype conversion: without one, the
+            # trainer need not check it again (a pass over X).
+            converted = not (isinstance(raw_dtype, np.dtype) and raw_dtype == X.dtype)
             self.preprocessor_ = pre
             if pre is not None:
                 self.n_features_in_ = pre.n_features  # the raw columns; the network sees pre.n_outputs
@@ -278,7 +284,8 @@ class _BaseMLP(BaseEstimator):
         if p["early_stopping"]:
             X, Y, sw, validation = self._validation_split(X, Y, y, sw, rng, p["validation_fraction"])
         trainer = self._make_trainer(p, X.shape[0], sw, rng)
-        data = self._training_data(X, Y, _normalised(sw, p["reduction"]), engine=engine, on_dask=on_dask)
+        data = self._training_data(X, Y, _normalised(sw, p["reduction"]), engine=engine, on_dask=on_dask,
+                                   checked=not on_dask and not converted)
         if incremental:
             if self._trainer_state is not None:
                 trainer.load_state_dict(self._trainer_state)
@@ -326,7 +333,7 @@ class _BaseMLP(BaseEstimator):
         self.validation_scores_ = [] if p["early_stopping"] else None
         self._trainer_state = None
 
-    def _training_data(self, X, Y, sw, *, engine, on_dask: bool) -> tuple:
+    def _training_data(self, X, Y, sw, *, engine, on_dask: bool, checked: bool = False) -> tuple:
         """The trainer's data arguments: ``(X, Y, sample_weight)``, or ``(source,)`` for a data source.
 
         The one place where the data source is chosen: arrays stay arrays, unless the data
@@ -334,6 +341,14 @@ class _BaseMLP(BaseEstimator):
         :func:`deltaprop.dask.training_source`'s :class:`~deltaprop.dask.DaskData`.
         """
         if not (on_dask or engine == "dask"):
+            dt = self.network_.dtype
+            if (checked and X.dtype == dt and Y.dtype == dt and (sw is None or sw.dtype == dt)
+                    and all_finite(Y) and (sw is None or all_finite(sw[:, None]))):
+                # ``checked``: X was found finite with no dtype conversion after it, and the
+                # estimator made Y, the weights and the network from it (2-D, its shapes and
+                # dtype): an ArrayData made without the network skips a second pass over X.
+                # Y and the weights are small, checked here (else the trainer names the cell).
+                return (ArrayData(X, Y, sw),)
             return X, Y, sw
         from .. import dask as dask_plugin
 

@@ -7,6 +7,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from ..encoding import TARGET_INTERVALS, TargetScaler
+from .._validation import all_finite
 from ..errors import InputError
 from ._base import _BaseMLP, _blockwise_on_dask
 from ._checks import _check_inputs, _check_sample_weight, _float_dtype
@@ -96,7 +97,17 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                              ensure_all_finite=False)  # as in MLPClassifier: checked before and after
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        return X, y.astype(dtype, copy=False)
+        with np.errstate(over="ignore"):
+            cast = y.astype(dtype, copy=False)
+        if cast is not y and np.issubdtype(y.dtype, np.floating) and not all_finite(cast.reshape(len(cast), -1)):
+            beyond = np.isfinite(y) & ~np.isfinite(cast)
+            if beyond.any():
+                where = tuple(int(i) for i in np.argwhere(beyond)[0])
+                raise InputError(
+                    f"y has values beyond the range of {np.dtype(dtype).name} (e.g. {float(y[where]):g} at row "
+                    f"{where[0]}); scale the targets (TransformedTargetRegressor, preprocess=True) or use "
+                    "dtype='float64'")
+        return X, cast
 
     def _encode_targets(self, y, *, first: bool, classes, activation: str) -> np.ndarray:
         Y = y.reshape(y.shape[0], -1)
