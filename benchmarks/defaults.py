@@ -22,7 +22,9 @@ Two suites: ``dev`` (the data used to choose defaults) and ``guard`` (held out: 
 generators, shapes, noise levels and seeds, and the bundled wine and breast-cancer sets;
 the slow test that guards the defaults uses these). Fashion-MNIST cases run every
 estimator with its defaults (fixed ``max_iter``, not a time budget) at 1k and 10k training
-rows; 60k is behind ``--fmnist-60k`` because it is long.
+rows; 60k is behind ``--fmnist-60k`` because it is long. ``--budgets 5 20 60`` then reports
+Fashion-MNIST accuracy at fixed CPU-time budgets (``benchmarks/fmnist_budget.py``: each
+library's defaults trained epoch by epoch, the model after the last epoch within each budget).
 
 Run (from the repository root)::
 
