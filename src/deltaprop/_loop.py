@@ -110,9 +110,12 @@ def run_epochs(trainer, net: Network, data, val, s: Settings, run: Run, *, targe
     (:class:`~deltaprop.errors.ConvergenceWarning`), saturated units
     (:class:`~deltaprop.errors.SaturationWarning`, once per run).
 
-    An in-memory source (:class:`~deltaprop.sources.InMemory`) is read once more after the
-    last epoch, to check the final network's outputs and loss; other sources (Dask,
-    out-of-core) are not read again: their final check is the last epoch's.
+    The final network's outputs and loss are checked after the last epoch: from an
+    in-memory source (:class:`~deltaprop.sources.InMemory`) read once more for full-batch
+    solvers; L-BFGS gives the loss of its last evaluation, at the final weights; a
+    mini-batch run is read again only when the weights cannot prove the outputs finite
+    (:func:`_proven_finite`). Other sources (Dask, out-of-core) are not read again: their
+    final check is the last epoch's.
 
     Raises
     ------
