@@ -433,3 +433,18 @@ def test_validation_module_imports_nothing_from_the_network_module():
     assert network_of(net, caller="t") is net
     with pytest.raises(TypeError, match="plot needs a deltaprop Network"):
         network_of(object(), caller="plot")
+
+
+def test_the_estimators_export_and_plotting_subpackages_are_attributes_loaded_on_first_use():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, deltaprop as dp; "
+        "assert 'sklearn' not in sys.modules; "
+        "assert dp.estimators.default_settings('classification', 500)['solver'] == 'rprop'; "
+        "assert 'sklearn' in sys.modules; "
+        "assert dp.export.__name__ == 'deltaprop.export' and dp.plotting.__name__ == 'deltaprop.plotting'; "
+        "assert {'estimators', 'export', 'plotting'} <= set(dir(dp))"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

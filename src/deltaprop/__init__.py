@@ -46,18 +46,26 @@ _LAZY = {
 }
 
 
+#: Subpackages loaded on first use as attributes (``dp.estimators.default_settings``), as
+#: ``import deltaprop.estimators`` would.
+_LAZY_MODULES = ("estimators", "export", "plotting")
+
+
 def __getattr__(name: str):
-    if name in _LAZY:
+    if name in _LAZY or name in _LAZY_MODULES:
         import importlib
 
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        if name in _LAZY_MODULES:
+            value = importlib.import_module(f".{name}", __name__)
+        else:
+            value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'deltaprop' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_MODULES))
 
 __all__ = [
     "__version__",
