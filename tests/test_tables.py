@@ -26,6 +26,25 @@ def test_text_columns_are_kept_and_every_missing_spelling_is_missing(tmp_path):
     assert ds.y.tolist() == [0, 1, 0, 1]
 
 
+def test_numbers_written_with_thousands_separators_are_text_with_a_warning_naming_column_and_line(tmp_path):
+    from deltaprop.errors import DeltapropWarning
+
+    path = write(tmp_path / "t.csv", 'city,income,y\nParis,"45,000",0\nLyon,"1,250,000.5",1\nNice,,0\n')
+    with pytest.warns(DeltapropWarning, match=r"column 'income' is read as text, but its values look like numbers "
+                                              r"written with thousands separators \('45,000', line 2\)"):
+        ds = read_csv(path)
+    assert ds.X[:, 1].tolist() == ["45,000", "1,250,000.5", None]
+
+
+def test_text_categories_that_only_contain_commas_give_no_separator_warning(tmp_path):
+    import warnings
+
+    path = write(tmp_path / "t.csv", 'size,y\n"S,M",0\n"12,34",1\n"L",0\n')
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_csv(path).X[:, 0].tolist() == ["S,M", "12,34", "L"]
+
+
 def test_an_all_numeric_table_with_missing_cells_stays_float64_with_nan(tmp_path):
     ds = read_csv(write(tmp_path / "n.csv", "a,b,y\n1,NA,0\n?,2.5,1\n"))
     assert ds.X.dtype == np.float64

@@ -15,10 +15,11 @@ not a text column), and a target with missing values.
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 
-from ..errors import DataFileError
+from ..errors import DataFileError, DeltapropWarning
 
 __all__ = ["MISSING", "STRICT_NUMBER", "is_text_column", "table_block", "target_from_text", "refuse"]
 
@@ -95,7 +96,19 @@ def _column(cells: list[str], lines: list, name: str, problems: list[str]):
                         f"{_lines([lines[i] for i in words])}; fix those cells or write them as missing "
                         "(empty, NA or ?)")
         return values
+    separated = [i for i in words if _THOUSANDS.fullmatch(cells[i])]
+    if separated and len(separated) >= 0.9 * len(words):
+        warnings.warn(
+            f"column {name!r} is read as text, but its values look like numbers written with thousands "
+            f"separators ({cells[separated[0]][:40]!r}, line {lines[separated[0]]}): each distinct value becomes "
+            "its own category. Write the numbers without separators to use them as numbers",
+            DeltapropWarning, stacklevel=2)
     return [None if text in MISSING else text for text in cells]
+
+
+#: A number written with thousands separators ("45,000", "1,234,567.5", "-2,000"): almost
+#: always meant as a number, never as a category.
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 
 
 def table_block(columns: list[list[str]], names: list[str], lines: list, where: str,
