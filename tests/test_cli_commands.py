@@ -174,7 +174,9 @@ def test_predict_ignores_the_target_column_of_an_estimator_by_name(frame_classif
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # scikit-learn's "X does not have valid feature names" must not leak
         assert main(["predict", model, path]) == 0
-    rows = capsys.readouterr().out.splitlines()
+    out, err = capsys.readouterr()
+    assert err == ""  # the CLI prints any warning as a line
+    rows = out.splitlines()
     assert rows[0] == "prediction"
     import pandas as pd
 
@@ -358,3 +360,51 @@ def test_explain_and_gradcheck_refuse_a_big_network_before_building_it(argv, mes
     monkeypatch.setattr(commands, "Network", never)
     assert main(argv) == EXIT_ERROR
     assert message in one_error_line(capsys.readouterr().err)
+
+
+# ------------------------------------------------------------------------------ a table with a text column
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    """A table model with a text column: city (text), income, age, visits; target bought (yes/no)."""
+    root = tmp_path_factory.mktemp("shop")
+    rng = np.random.default_rng(0)
+    rows = ["city,income,age,visits,bought"]
+    for _ in range(120):
+        income, visits = rng.normal(50000, 10000), int(rng.integers(0, 10))
+        bought = "yes" if (income > 50000) ^ (visits > 5) else "no"
+        rows.append(f"{rng.choice(['paris', 'lyon', 'nice'])},{income:.0f},{rng.integers(18, 70)},{visits},{bought}")
+    data = root / "shop.csv"
+    data.write_text("\n".join(rows) + "\n")
+    model = str(root / "shop.safetensors")
+    assert main(["train", str(data), "--target", "bought", "--epochs", "5", "-q", "-o", model]) == 0
+    unseen = root / "unseen.csv"
+    unseen.write_text("city,income,age,visits,bought\nberlin,52000,40,3,yes\nparis,48000,30,7,no\n")
+    return root, model, str(unseen)
+
+
+def one_warning_line(err: str) -> str:
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("deltaprop: warning: "), err
+    return lines[0]
+
+
+@pytest.mark.parametrize("command", ["predict", "evaluate"])
+def test_a_category_not_seen_in_training_warns_in_one_line(shop, command, capsys):
+    _, model, unseen = shop
+    assert main([command, model, unseen]) == 0
+    line = one_warning_line(capsys.readouterr().err)
+    assert line == "deltaprop: warning: categories not seen in training encode as all zeros: 'city' ('berlin' in 1 rows)"
+
+
+def test_any_command_s_warning_is_one_line(cli_model, table, monkeypatch, capsys):
+    from deltaprop.cli import commands
+
+    load = commands.load_model
+
+    def warning_load(path):
+        warnings.warn("a warning\nover two lines", UserWarning)
+        return load(path)
+
+    monkeypatch.setattr(commands, "load_model", warning_load)
+    assert main(["evaluate", cli_model, table[1]]) == 0
+    assert capsys.readouterr().err == "deltaprop: warning: a warning over two lines\n"

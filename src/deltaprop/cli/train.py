@@ -19,13 +19,11 @@ built-in data set name is the one exception: it is a name, not a path), ``--quie
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import re
 import shlex
 import time
-import warnings
 
 import click
 import numpy as np
@@ -46,7 +44,7 @@ from ..training import Trainer
 from ._config import load_config
 from ._exit import EXIT_INTERRUPTED
 from ._model import CLASSIFICATION, REGRESSION, Model, read_data
-from ._output import ProgressDisplay, echo_json, headline, metrics, network_line
+from ._output import ProgressDisplay, echo_json, headline, metrics, network_line, warnings_as_lines
 from ._train_data import read_training_data
 from ._train_options import (ASCII_REAL, HIDDEN_ACTIVATIONS, MAX_EPOCHS, BatchSize, Delimiter, Hidden, Real, Whole,
                              check_enough, check_files, check_together, hidden_sizes)
@@ -314,7 +312,7 @@ def run(opts: dict, saved=None, *, ruled: tuple = ()) -> int:
     Warnings of the library and its dependencies print as one line each on stderr
     (``deltaprop: warning: ...``), silenced by ``--quiet``; Ctrl-C finishes the epoch.
     """
-    with _warnings_as_lines(opts["quiet"]):
+    with warnings_as_lines(quiet=opts["quiet"], action="default"):
         return _run(opts, saved, ruled)
 
 
@@ -572,19 +570,6 @@ class _Progress(ProgressDisplay):
         if self._bar is None and (epoch + 1) % self.every and epoch + 1 != self.total:
             return
         super().on_epoch_end(trainer, net, epoch, logs)
-
-
-@contextlib.contextmanager
-def _warnings_as_lines(quiet: bool):
-    """Each distinct warning raised inside as one line ``deltaprop: warning: ...`` on stderr (none when quiet)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore" if quiet else "default")
-
-        def show(message, category, filename, lineno, file=None, line=None):
-            click.echo(f"deltaprop: warning: {' '.join(str(message).split())}", err=True)
-
-        warnings.showwarning = show
-        yield
 
 
 def _batch_rows(batch_size, n: int) -> int:
