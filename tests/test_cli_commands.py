@@ -408,3 +408,34 @@ def test_any_command_s_warning_is_one_line(cli_model, table, monkeypatch, capsys
     monkeypatch.setattr(commands, "load_model", warning_load)
     assert main(["evaluate", cli_model, table[1]]) == 0
     assert capsys.readouterr().err == "deltaprop: warning: a warning over two lines\n"
+
+
+def explained_x(capsys, argv) -> str:
+    assert main(["explain", *argv, "--format", "text"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    return next(line for line in out.splitlines() if line.strip().startswith("x = "))
+
+
+def test_explain_takes_a_raw_row_with_text_and_missing_cells_as_predict_reads_it(shop, capsys):
+    from deltaprop.cli._model import load_model
+
+    _, model, _ = shop
+    encoder = load_model(model).pre.inputs
+    frequent = encoder.most_frequent[encoder.text.index(0)]
+    x = explained_x(capsys, [model, "--x", "paris,52000,40,3", "--y", "yes"])
+    assert x != explained_x(capsys, [model, "--x", "lyon,52000,40,3", "--y", "yes"])
+    # An empty cell is a missing value, imputed as in training (the most frequent city here).
+    assert explained_x(capsys, [model, "--x", ",52000,40,3", "--y", "yes"]) == \
+        explained_x(capsys, [model, "--x", f"{frequent},52000,40,3", "--y", "yes"])
+    assert explained_x(capsys, [model, "--x", "paris,,40,3", "--y", "no"]) != x
+
+
+def test_explain_names_the_model_s_columns_for_a_wrong_raw_row(shop, capsys):
+    _, model, _ = shop
+    assert main(["explain", model, "--x", "berlin,52000,40,3", "--y", "yes"]) == 0
+    assert "'city' ('berlin' in 1 rows)" in one_warning_line(capsys.readouterr().err)
+    assert main(["explain", model, "--x", "paris,52000,40", "--y", "yes"]) == EXIT_ERROR
+    assert "--x has 3 cells but model" in one_error_line(capsys.readouterr().err)
+    assert main(["explain", model, "--x", "paris,lots,40,3", "--y", "yes"]) == EXIT_ERROR
+    assert "'lots' for column 'income'" in one_error_line(capsys.readouterr().err)

@@ -457,7 +457,8 @@ Examples:
   deltaprop explain xor.safetensors --x 1,0 --y 1""")
 @click.argument("model", required=False, type=click.Path(dir_okay=False))
 @network_options
-@click.option("--x", "x_text", help="The example's inputs, comma-separated [default: random].")
+@click.option("--x", "x_text", help="The example's inputs, comma-separated; with MODEL a raw row of its table, "
+                                    "such as paris,52000,,3 (empty: missing) [default: random].")
 @click.option("--y", "y_text", help="Its target: output values, or a class label of MODEL [default: random].")
 @click.option("--learning-rate", "--eta", "learning_rate", type=float, default=0.5, show_default=True)
 @click.option("--format", "fmt_", type=click.Choice(["table", "text", "markdown", "latex"]), default="table",
@@ -468,8 +469,10 @@ def explain(model, layers, activation, output_activation, loss, seed, x_text, y_
 
     For each unit: net_r, o_r and delta_r; for each weight: dJ/dw_rq = -delta_r u_rq
     and its new value w_rq - eta dJ/dw_rq; and J before and after the step. With MODEL,
-    --x is a raw example (standardised as the model's training data was) and --y may
-    be a class label, or the index of a class (0 for the first) that is not a label.
+    --x is a raw example, one cell per column of the model's table (text in a text
+    column, an empty cell for a missing value), prepared as the model's training data
+    was (imputed, standardised, one-hot), and --y may be a class label, or the index of
+    a class (0 for the first) that is not a label.
     """
     from ..explain import MAX_WEIGHTS
     from ..explain import explain as run_explain
@@ -481,12 +484,15 @@ def explain(model, layers, activation, output_activation, loss, seed, x_text, y_
 
     net, m = _network(model, layers, activation, output_activation, loss, seed, readable)
     rng = np.random.default_rng(seed)
-    x = _floats(x_text, "--x")
-    if x is None:
+    if x_text is None:
         x = rng.uniform(-1, 1, size=net.n_inputs)
-    elif m is not None:
-        m.check_features(x.reshape(1, -1))
-        x = m.pre.transform_inputs(x.reshape(1, -1))[0]
+    elif m is not None and not m.is_estimator:
+        x = m.pre.transform_inputs(_raw_example(x_text, m), m.feature_names)[0]
+    else:
+        x = _floats(x_text, "--x")
+        if m is not None:
+            m.check_features(x.reshape(1, -1))
+            x = m.pre.transform_inputs(x.reshape(1, -1))[0]
     y = _target(y_text, net, m, rng)
     ex = run_explain(net, x, y, learning_rate=learning_rate, digits=digits)
     if fmt_ == "table":
@@ -497,6 +503,39 @@ def explain(model, layers, activation, output_activation, loss, seed, x_text, y_
         click.echo(ex.to_latex())
     else:
         click.echo(str(ex))
+
+
+def _raw_example(x_text: str, m: Model) -> np.ndarray:
+    """--x for MODEL as one raw table row (1, n_features), read as ``predict`` reads DATA's rows.
+
+    One comma-separated cell per column of the model's table, in its order (quote a cell
+    holding a comma): text in a text column, a number in a numeric one; an empty cell (or
+    NA, N/A, ?, NaN) is a missing value, imputed as in training or refused when the model
+    was trained without imputation. An object row when the model has text columns.
+    """
+    from ..data._columns import MISSING, STRICT_NUMBER
+    from ..encoding import TableEncoder
+
+    cells = [c.strip(" \t") for c in next(csv.reader([x_text]), [])]
+    names = m.feature_names or [f"x{j}" for j in range(m.n_features)]
+    if len(cells) != m.n_features:
+        raise InputError(f"--x has {len(cells)} cells but model {m.path!r} expects {m.n_features}, one per column "
+                         f"of its table ({', '.join(names[:8])}{', ...' if len(names) > 8 else ''}); leave a cell "
+                         f"empty for a missing value")
+    text = set(m.pre.inputs.text) if isinstance(m.pre.inputs, TableEncoder) else set()
+    row: list = []
+    for j, (cell, name) in enumerate(zip(cells, names)):
+        if j in text:
+            row.append(None if cell in MISSING else cell)
+        elif cell in MISSING:
+            row.append(np.nan)
+        elif STRICT_NUMBER.fullmatch(cell) and np.isfinite(float(cell)):
+            row.append(float(cell))
+        else:
+            kind = "a numeric column" if text else "numbers only"
+            raise InputError(f"--x gives {cell[:40]!r} for column {name!r}, but model {m.path!r} has {kind} there: "
+                             f"pass a finite number, or an empty cell for a missing value")
+    return np.array([row], dtype=object if text else np.float64)
 
 
 def _target(y_text: str | None, net: Network, m: Model | None, rng) -> np.ndarray:
