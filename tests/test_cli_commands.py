@@ -439,3 +439,24 @@ def test_explain_names_the_model_s_columns_for_a_wrong_raw_row(shop, capsys):
     assert "--x has 3 cells but model" in one_error_line(capsys.readouterr().err)
     assert main(["explain", model, "--x", "paris,lots,40,3", "--y", "yes"]) == EXIT_ERROR
     assert "'lots' for column 'income'" in one_error_line(capsys.readouterr().err)
+
+
+def test_evaluate_without_the_target_column_names_it_and_predict(shop, tmp_path, capsys):
+    _, model, _ = shop
+    features = tmp_path / "features.csv"
+    features.write_text("city,income,age,visits\nlyon,52000,40,3\nparis,48000,30,7\n")
+    assert main(["evaluate", model, str(features)]) == EXIT_ERROR
+    line = one_error_line(capsys.readouterr().err)
+    assert "has no column 'bought', the target of model" in line
+    assert f"deltaprop predict {model} {features}" in line
+    assert main(["predict", model, str(features)]) == 0
+
+
+def test_evaluate_of_an_estimator_file_on_its_features_only_says_the_target_is_missing(frame_classifier, table,
+                                                                                      tmp_path, capsys):
+    model, _ = frame_classifier
+    _, path, _, _ = table
+    features = tmp_path / "features.csv"
+    features.write_text("\n".join(line.rsplit(",", 1)[0] for line in Path(path).read_text().splitlines()) + "\n")
+    assert main(["evaluate", model, str(features)]) == EXIT_ERROR
+    assert "no target column" in one_error_line(capsys.readouterr().err)
