@@ -460,3 +460,14 @@ def test_evaluate_of_an_estimator_file_on_its_features_only_says_the_target_is_m
     features.write_text("\n".join(line.rsplit(",", 1)[0] for line in Path(path).read_text().splitlines()) + "\n")
     assert main(["evaluate", model, str(features)]) == EXIT_ERROR
     assert "no target column" in one_error_line(capsys.readouterr().err)
+
+
+def test_export_prints_the_graph_s_real_inputs(shop, cli_model, tmp_path, capsys):
+    pytest.importorskip("onnx")
+    _, model, _ = shop
+    out = tmp_path / "shop.onnx"
+    assert main(["export", model, "--onnx", str(out)]) == 0
+    assert capsys.readouterr().out == (f"wrote {out}: inputs X (N, 3) float32 (income, age, visits), "
+                                       f"X_text (N, 1) string (city) -> outputs label, probabilities, o\n")
+    assert main(["export", cli_model, "--onnx", str(out), "--input-dtype", "uint8"]) == 0
+    assert capsys.readouterr().out == f"wrote {out}: input X (N, 3) uint8 -> outputs label, probabilities, o\n"

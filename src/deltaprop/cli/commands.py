@@ -253,7 +253,10 @@ def export(model: str, onnx_path: str, opset: int, input_dtype: str) -> None:
     The graph maps raw inputs "X" (N, n_features), float32 by default, through the model's
     input standardisation and network to "label" and "probabilities" (a classifier; the
     class names are in the metadata as "classes") or "variable" (a regressor, targets
-    un-scaled), plus the raw network outputs "o".
+    un-scaled), plus the raw network outputs "o". A model trained on a table with text
+    columns takes its numeric columns as "X" and its text columns as strings in a second
+    input "X_text" (N, n_text), imputed and one-hot encoded inside the graph; the line
+    printed names each input with its shape, type and columns.
     """
     from ..encoding import Encoding
     from ..export import export_onnx
@@ -265,7 +268,33 @@ def export(model: str, onnx_path: str, opset: int, input_dtype: str) -> None:
         encoding = Encoding(m.pre.inputs, classes=classes, targets=None if classes else m.pre.targets)
     proto = export_onnx(m.obj, onnx_path, opset=opset, input_dtype=input_dtype, encoding=encoding)
     outputs = ", ".join(o.name for o in proto.graph.output)
-    click.echo(f"wrote {onnx_path}: input X (N, {m.n_features}) {input_dtype} -> outputs {outputs}")
+    inputs = _graph_inputs(proto, m.feature_names)
+    click.echo(f"wrote {onnx_path}: input{'s' if len(proto.graph.input) > 1 else ''} {inputs} -> outputs {outputs}")
+
+
+def _graph_inputs(proto, feature_names: list[str] | None) -> str:
+    """The ONNX graph's inputs as they are: ``X (N, 3) float32 (income, age, visits), X_text (N, 1) string (city)``.
+
+    The columns of each input are named when the graph records them (a table with text columns)."""
+    import json
+
+    from onnx import TensorProto
+
+    props = {p.key: p.value for p in proto.metadata_props}
+    columns = json.loads(props["columns"]) if "columns" in props else {}
+    types = {TensorProto.FLOAT: "float32", TensorProto.DOUBLE: "float64", TensorProto.UINT8: "uint8",
+             TensorProto.STRING: "string"}
+    shown = []
+    for value in proto.graph.input:
+        tensor = value.type.tensor_type
+        dims = ", ".join(d.dim_param or str(d.dim_value) for d in tensor.shape.dim)
+        kind = types.get(tensor.elem_type) or TensorProto.DataType.Name(tensor.elem_type).lower()
+        text = f"{value.name} ({dims}) {kind}"
+        if feature_names and value.name in columns:
+            picked = [str(feature_names[j]) for j in columns[value.name]]
+            text += f" ({', '.join(picked[:8])}{', ...' if len(picked) > 8 else ''})"
+        shown.append(text)
+    return ", ".join(shown)
 
 
 # ------------------------------------------------------------------------------ plot
