@@ -471,3 +471,15 @@ def test_export_prints_the_graph_s_real_inputs(shop, cli_model, tmp_path, capsys
                                        f"X_text (N, 1) string (city) -> outputs label, probabilities, o\n")
     assert main(["export", cli_model, "--onnx", str(out), "--input-dtype", "uint8"]) == 0
     assert capsys.readouterr().out == f"wrote {out}: input X (N, 3) uint8 -> outputs label, probabilities, o\n"
+
+
+def test_info_of_a_table_model_says_how_it_prepares_its_inputs(shop, capsys):
+    from deltaprop.cli.commands import _info_rows
+
+    _, model, _ = shop
+    rows = dict(_info_rows(read(model)[1]))
+    assert rows["standardised inputs"] == "yes, the 3 numeric columns (training mean and deviation)"
+    assert rows["text columns"] == "one-hot: city (3 categories); an unseen category encodes as all zeros"
+    assert rows["missing values"] == "imputed (numeric: the training median, text: the most frequent category)"
+    assert main(["info", model]) == 0
+    assert "standardised inputs │ yes, the 3 numeric" in capsys.readouterr().out

@@ -151,8 +151,7 @@ def _info_rows(meta: dict) -> list[tuple[str, str]]:
                      + (", ..." if len(features) > 8 else "")))
     if meta.get("target"):
         rows.append(("target", str(meta["target"])))
-    std = (meta.get("preprocessing") or {}).get("standardize")
-    rows.append(("standardised inputs", "yes (training mean and deviation)" if std else "no"))
+    rows += _input_rows(meta, features)
     rows += _settings_rows(meta)
     history = meta.get("history") or {}
     if history.get("loss"):
@@ -173,6 +172,37 @@ def _info_rows(meta: dict) -> list[tuple[str, str]]:
     if "seed" in meta:
         rows.append(("seed", str(meta["seed"])))
     rows.append(("versions", ", ".join(f"{k} {v}" for k, v in meta.get("versions", {}).items())))
+    return rows
+
+
+def _input_rows(meta: dict, features) -> list[tuple[str, str]]:
+    """How the model prepares its raw inputs: the standardisation, and for a table (text columns
+    or missing values: ``preprocessing.table`` of a CLI model, ``table`` of an estimator) its
+    one-hot text columns and the imputation of missing values."""
+    table = (meta.get("preprocessing") or {}).get("table") or meta.get("table")
+    if not table:
+        std = (meta.get("preprocessing") or {}).get("standardize")
+        return [("standardised inputs", "yes (training mean and deviation)" if std else "no")]
+
+    def named(index: list) -> list[str]:
+        return [str(features[j]) if features and j < len(features) else f"column {j}" for j in index]
+
+    numeric, text = table.get("numeric") or [], table.get("text") or []
+    if table.get("mean") is not None and numeric:
+        columns = "the numeric column" if len(numeric) == 1 else f"the {len(numeric)} numeric columns"
+        rows = [("standardised inputs", f"yes, {columns} (training mean and deviation)")]
+    else:
+        rows = [("standardised inputs", "no")]
+    if text:
+        shown = [f"{name} ({len(c)} categories)" for name, c in zip(named(text), table.get("categories") or [])]
+        rows.append(("text columns", "one-hot: " + ", ".join(shown[:8]) + (", ..." if len(shown) > 8 else "")
+                     + "; an unseen category encodes as all zeros"))
+    fills = []
+    if numeric and table.get("median") is not None:
+        fills.append("numeric: the training median")
+    if text and table.get("most_frequent") is not None:
+        fills.append("text: the most frequent category")
+    rows.append(("missing values", "imputed (" + ", ".join(fills) + ")" if fills else "refused"))
     return rows
 
 
