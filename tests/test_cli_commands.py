@@ -393,7 +393,8 @@ def test_a_category_not_seen_in_training_warns_in_one_line(shop, command, capsys
     _, model, unseen = shop
     assert main([command, model, unseen]) == 0
     line = one_warning_line(capsys.readouterr().err)
-    assert line == "deltaprop: warning: categories not seen in training encode as all zeros: 'city' ('berlin' in 1 rows)"
+    assert line == ("deltaprop: warning: categories not seen in training encode as all zeros: 'city' "
+                    "('berlin' in 1 rows)")
 
 
 def test_any_command_s_warning_is_one_line(cli_model, table, monkeypatch, capsys):

@@ -22,9 +22,9 @@ import click
 
 from .._version import __version__
 from ..errors import DeltapropError, DivergenceError, InputError, MissingDependencyError
-from ._output import warnings_as_lines
 from ._exit import (EXIT_DIVERGED, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_MISSING_DEPENDENCY, EXIT_OK,
                     EXIT_USAGE)
+from ._output import warnings_as_lines
 
 __all__ = ["main", "cli", "EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "EXIT_DIVERGED", "EXIT_MISSING_DEPENDENCY",
            "EXIT_INTERRUPTED"]
