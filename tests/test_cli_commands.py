@@ -174,7 +174,9 @@ def test_predict_ignores_the_target_column_of_an_estimator_by_name(frame_classif
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # scikit-learn's "X does not have valid feature names" must not leak
         assert main(["predict", model, path]) == 0
-    rows = capsys.readouterr().out.splitlines()
+    out, err = capsys.readouterr()
+    assert err == ""  # the CLI prints any warning as a line
+    rows = out.splitlines()
     assert rows[0] == "prediction"
     import pandas as pd
 
@@ -358,3 +360,127 @@ def test_explain_and_gradcheck_refuse_a_big_network_before_building_it(argv, mes
     monkeypatch.setattr(commands, "Network", never)
     assert main(argv) == EXIT_ERROR
     assert message in one_error_line(capsys.readouterr().err)
+
+
+# ------------------------------------------------------------------------------ a table with a text column
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    """A table model with a text column: city (text), income, age, visits; target bought (yes/no)."""
+    root = tmp_path_factory.mktemp("shop")
+    rng = np.random.default_rng(0)
+    rows = ["city,income,age,visits,bought"]
+    for _ in range(120):
+        income, visits = rng.normal(50000, 10000), int(rng.integers(0, 10))
+        bought = "yes" if (income > 50000) ^ (visits > 5) else "no"
+        rows.append(f"{rng.choice(['paris', 'lyon', 'nice'])},{income:.0f},{rng.integers(18, 70)},{visits},{bought}")
+    data = root / "shop.csv"
+    data.write_text("\n".join(rows) + "\n")
+    model = str(root / "shop.safetensors")
+    assert main(["train", str(data), "--target", "bought", "--epochs", "5", "-q", "-o", model]) == 0
+    unseen = root / "unseen.csv"
+    unseen.write_text("city,income,age,visits,bought\nberlin,52000,40,3,yes\nparis,48000,30,7,no\n")
+    return root, model, str(unseen)
+
+
+def one_warning_line(err: str) -> str:
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("deltaprop: warning: "), err
+    return lines[0]
+
+
+@pytest.mark.parametrize("command", ["predict", "evaluate"])
+def test_a_category_not_seen_in_training_warns_in_one_line(shop, command, capsys):
+    _, model, unseen = shop
+    assert main([command, model, unseen]) == 0
+    line = one_warning_line(capsys.readouterr().err)
+    assert line == ("deltaprop: warning: categories not seen in training encode as all zeros: 'city' "
+                    "('berlin' in 1 rows)")
+
+
+def test_any_command_s_warning_is_one_line(cli_model, table, monkeypatch, capsys):
+    from deltaprop.cli import commands
+
+    load = commands.load_model
+
+    def warning_load(path):
+        warnings.warn("a warning\nover two lines", UserWarning)
+        return load(path)
+
+    monkeypatch.setattr(commands, "load_model", warning_load)
+    assert main(["evaluate", cli_model, table[1]]) == 0
+    assert capsys.readouterr().err == "deltaprop: warning: a warning over two lines\n"
+
+
+def explained_x(capsys, argv) -> str:
+    assert main(["explain", *argv, "--format", "text"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    return next(line for line in out.splitlines() if line.strip().startswith("x = "))
+
+
+def test_explain_takes_a_raw_row_with_text_and_missing_cells_as_predict_reads_it(shop, capsys):
+    from deltaprop.cli._model import load_model
+
+    _, model, _ = shop
+    encoder = load_model(model).pre.inputs
+    frequent = encoder.most_frequent[encoder.text.index(0)]
+    x = explained_x(capsys, [model, "--x", "paris,52000,40,3", "--y", "yes"])
+    assert x != explained_x(capsys, [model, "--x", "lyon,52000,40,3", "--y", "yes"])
+    # An empty cell is a missing value, imputed as in training (the most frequent city here).
+    assert explained_x(capsys, [model, "--x", ",52000,40,3", "--y", "yes"]) == \
+        explained_x(capsys, [model, "--x", f"{frequent},52000,40,3", "--y", "yes"])
+    assert explained_x(capsys, [model, "--x", "paris,,40,3", "--y", "no"]) != x
+
+
+def test_explain_names_the_model_s_columns_for_a_wrong_raw_row(shop, capsys):
+    _, model, _ = shop
+    assert main(["explain", model, "--x", "berlin,52000,40,3", "--y", "yes"]) == 0
+    assert "'city' ('berlin' in 1 rows)" in one_warning_line(capsys.readouterr().err)
+    assert main(["explain", model, "--x", "paris,52000,40", "--y", "yes"]) == EXIT_ERROR
+    assert "--x has 3 cells but model" in one_error_line(capsys.readouterr().err)
+    assert main(["explain", model, "--x", "paris,lots,40,3", "--y", "yes"]) == EXIT_ERROR
+    assert "'lots' for column 'income'" in one_error_line(capsys.readouterr().err)
+
+
+def test_evaluate_without_the_target_column_names_it_and_predict(shop, tmp_path, capsys):
+    _, model, _ = shop
+    features = tmp_path / "features.csv"
+    features.write_text("city,income,age,visits\nlyon,52000,40,3\nparis,48000,30,7\n")
+    assert main(["evaluate", model, str(features)]) == EXIT_ERROR
+    line = one_error_line(capsys.readouterr().err)
+    assert "has no column 'bought', the target of model" in line
+    assert f"deltaprop predict {model} {features}" in line
+    assert main(["predict", model, str(features)]) == 0
+
+
+def test_evaluate_of_an_estimator_file_on_its_features_only_says_the_target_is_missing(frame_classifier, table,
+                                                                                      tmp_path, capsys):
+    model, _ = frame_classifier
+    _, path, _, _ = table
+    features = tmp_path / "features.csv"
+    features.write_text("\n".join(line.rsplit(",", 1)[0] for line in Path(path).read_text().splitlines()) + "\n")
+    assert main(["evaluate", model, str(features)]) == EXIT_ERROR
+    assert "no target column" in one_error_line(capsys.readouterr().err)
+
+
+def test_export_prints_the_graph_s_real_inputs(shop, cli_model, tmp_path, capsys):
+    pytest.importorskip("onnx")
+    _, model, _ = shop
+    out = tmp_path / "shop.onnx"
+    assert main(["export", model, "--onnx", str(out)]) == 0
+    assert capsys.readouterr().out == (f"wrote {out}: inputs X (N, 3) float32 (income, age, visits), "
+                                       f"X_text (N, 1) string (city) -> outputs label, probabilities, o\n")
+    assert main(["export", cli_model, "--onnx", str(out), "--input-dtype", "uint8"]) == 0
+    assert capsys.readouterr().out == f"wrote {out}: input X (N, 3) uint8 -> outputs label, probabilities, o\n"
+
+
+def test_info_of_a_table_model_says_how_it_prepares_its_inputs(shop, capsys):
+    from deltaprop.cli.commands import _info_rows
+
+    _, model, _ = shop
+    rows = dict(_info_rows(read(model)[1]))
+    assert rows["standardised inputs"] == "yes, the 3 numeric columns (training mean and deviation)"
+    assert rows["text columns"] == "one-hot: city (3 categories); an unseen category encodes as all zeros"
+    assert rows["missing values"] == "imputed (numeric: the training median, text: the most frequent category)"
+    assert main(["info", model]) == 0
+    assert "standardised inputs │ yes, the 3 numeric" in capsys.readouterr().out

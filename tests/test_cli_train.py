@@ -124,6 +124,28 @@ def test_a_config_file_value_out_of_range_is_refused_naming_the_key(blobs, tmp_p
     assert "epochs = 0" in error_line(capsys)
 
 
+def test_help_says_the_rule_chooses_what_it_fills_in_and_the_quick_start_s_values(capsys, monkeypatch):
+    from deltaprop.cli.train import QUICK_START, RULE_LARGE_N, RULED
+    from deltaprop.estimators._defaults import LARGE_N
+
+    monkeypatch.setenv("COLUMNS", "200")  # one line per option
+    assert main(["train", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for wrong in ("[default: rprop]", "[default: squared_error]", "[default: sigmoid]", "[default: no-early-stopping]"):
+        assert wrong not in text
+    rule = "[default: chosen from the data by the estimators' rule"
+    chunks = text.split(" --")  # one an option ("early-stopping / --no-early-stopping": two)
+    for option in RULED:
+        flag = {"n_iter_no_change": "patience"}.get(option, option).replace("_", "-")
+        assert any(rule in c for c in chunks if c.startswith((f"{flag} ", f"no-{flag} "))), flag
+    assert RULE_LARGE_N == LARGE_N
+    assert QUICK_START["solver"] == "gd" and "the notes' gd without DATA" in text
+    assert f"rprop up to {LARGE_N} training rows, else adam" in text
+    assert f"[default: 200; {QUICK_START['epochs']} without DATA]" in text
+    assert f"[default: 0; {QUICK_START['test_fraction']} without DATA]" in text
+    assert f"[default: the solver's; {QUICK_START['learning_rate']} without DATA]" in text
+
+
 # ------------------------------------------------------------------------------ targets, delimiters, headers
 def test_target_by_index_on_a_csv_picks_that_column(tmp_path):
     path, model = tmp_path / "t.csv", str(tmp_path / "m.st")

@@ -4,7 +4,9 @@
 in-process. Every failure becomes one line ``deltaprop: error: ...`` on stderr and a named
 exit code; ``deltaprop --debug COMMAND`` prints the traceback instead. That holds for
 errors no check foresaw too (a hostile model file, ``MemoryError``, a closed standard
-input or output): :func:`main` is the one place that turns them into a line.
+input or output): :func:`main` is the one place that turns them into a line. It is also
+the one place that prints every command's warnings (a category not seen in training, a
+short fit) as one line each, ``deltaprop: warning: ...``; ``train --quiet`` silences them.
 
 Commands live in :mod:`deltaprop.cli.train` (``train``) and :mod:`deltaprop.cli.commands`
 (``evaluate``, ``predict``, ``gradcheck``, ``explain``, ``plot``, ``info``, ``export``).
@@ -22,6 +24,7 @@ from .._version import __version__
 from ..errors import DeltapropError, DivergenceError, InputError, MissingDependencyError
 from ._exit import (EXIT_DIVERGED, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_MISSING_DEPENDENCY, EXIT_OK,
                     EXIT_USAGE)
+from ._output import warnings_as_lines
 
 __all__ = ["main", "cli", "EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "EXIT_DIVERGED", "EXIT_MISSING_DEPENDENCY",
            "EXIT_INTERRUPTED"]
@@ -99,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(argv: list[str] | None, state: dict) -> int:
     try:
-        result = cli.main(args=argv, prog_name="deltaprop", standalone_mode=False, obj=state)
+        with warnings_as_lines(action="default"):
+            result = cli.main(args=argv, prog_name="deltaprop", standalone_mode=False, obj=state)
     except click.exceptions.Exit as exc:  # --help, --version
         return exc.exit_code
     except click.exceptions.Abort:  # Ctrl-C while click itself was prompting or parsing

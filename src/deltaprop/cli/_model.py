@@ -241,14 +241,17 @@ def data_for_model(model: Model, source: str, *, target=None, need_target: bool,
 
     The target is ``target`` if given; else, in a table with a header, the model's target
     column, or the one column that is not among the model's features (a model saved from
-    Python does not know its target's name); else the last column (``need_target``).
+    Python does not know its target's name); else the last column (``need_target``), unless
+    the header shows the target is missing: the model's target column is not in it, or it
+    holds only the model's features (an error naming the target and ``deltaprop predict``).
     Without ``need_target`` the target column so found is dropped. Features are picked and
     ordered by name when the table has every feature the model was trained on.
 
     Raises
     ------
     InputError
-        The feature count differs from the model's, or a table's header names other
+        ``need_target`` and a table's header without the target column (see above);
+        the feature count differs from the model's, or a table's header names other
         feature columns than the model was trained on (a renamed column: expected vs found).
     """
     columns = table_columns(source) if is_table(source) else None
@@ -258,6 +261,8 @@ def data_for_model(model: Model, source: str, *, target=None, need_target: bool,
         return ds
     if target is None and columns is not None:
         target = _target_column(model, columns)
+        if target is None and need_target:
+            _refuse_missing_target(model, source, columns)
     if need_target:
         ds = read_data(source, target=target, data_dir=data_dir)
         if ds.y is None:
@@ -294,6 +299,22 @@ def _target_column(model: Model, columns: list[str]) -> str | None:
         if len(others) == 1:
             return others[0]
     return None
+
+
+def _refuse_missing_target(model: Model, source: str, columns: list[str]) -> None:
+    """Raise when a table's header shows that it has no target column: it lacks the model's
+    target by name, or holds just the model's features. Return otherwise (the last column is the target)."""
+    name, names = model.target_name, model.feature_names
+    if name is not None:
+        lacks = f"has no column {name!r}, the target of model {model.path!r}"
+    elif names and set(columns) <= set(names):
+        lacks = f"has only feature columns of model {model.path!r}, no target column"
+    else:
+        return
+    shown = ", ".join(repr(c) for c in columns[:8]) + (", ..." if len(columns) > 8 else "")
+    where = "standard input" if source == "-" else f"data {source!r}"
+    raise InputError(f"{where} {lacks} (its columns: {shown}); name the target column with --target, or "
+                     f"predict without one: deltaprop predict {model.path} {source}")
 
 
 def _generated(names: list[str]) -> bool:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import sys
+import warnings
 
 import click
 import numpy as np
@@ -27,6 +29,28 @@ def user_text(text):
     from rich.text import Text
 
     return Text(str(text))
+
+
+@contextlib.contextmanager
+def warnings_as_lines(*, quiet: bool = False, action: str | None = None):
+    """Each warning raised inside as one line ``deltaprop: warning: ...`` on stderr, never Python's
+    two lines of file, line number and source.
+
+    :func:`deltaprop.cli.main` wraps every command in it with ``action="default"`` (each
+    distinct warning once, whatever filters were set before); a command with ``--quiet``
+    wraps its run again with ``quiet``: no warnings at all.
+    """
+    with warnings.catch_warnings():
+        if quiet:
+            warnings.simplefilter("ignore")
+        elif action is not None:
+            warnings.simplefilter(action)
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            click.echo(f"deltaprop: warning: {' '.join(str(message).split())}", err=True)
+
+        warnings.showwarning = show
+        yield
 
 
 def echo_json(obj) -> None:

@@ -151,8 +151,7 @@ def _info_rows(meta: dict) -> list[tuple[str, str]]:
                      + (", ..." if len(features) > 8 else "")))
     if meta.get("target"):
         rows.append(("target", str(meta["target"])))
-    std = (meta.get("preprocessing") or {}).get("standardize")
-    rows.append(("standardised inputs", "yes (training mean and deviation)" if std else "no"))
+    rows += _input_rows(meta, features)
     rows += _settings_rows(meta)
     history = meta.get("history") or {}
     if history.get("loss"):
@@ -173,6 +172,37 @@ def _info_rows(meta: dict) -> list[tuple[str, str]]:
     if "seed" in meta:
         rows.append(("seed", str(meta["seed"])))
     rows.append(("versions", ", ".join(f"{k} {v}" for k, v in meta.get("versions", {}).items())))
+    return rows
+
+
+def _input_rows(meta: dict, features) -> list[tuple[str, str]]:
+    """How the model prepares its raw inputs: the standardisation, and for a table (text columns
+    or missing values: ``preprocessing.table`` of a CLI model, ``table`` of an estimator) its
+    one-hot text columns and the imputation of missing values."""
+    table = (meta.get("preprocessing") or {}).get("table") or meta.get("table")
+    if not table:
+        std = (meta.get("preprocessing") or {}).get("standardize")
+        return [("standardised inputs", "yes (training mean and deviation)" if std else "no")]
+
+    def named(index: list) -> list[str]:
+        return [str(features[j]) if features and j < len(features) else f"column {j}" for j in index]
+
+    numeric, text = table.get("numeric") or [], table.get("text") or []
+    if table.get("mean") is not None and numeric:
+        columns = "the numeric column" if len(numeric) == 1 else f"the {len(numeric)} numeric columns"
+        rows = [("standardised inputs", f"yes, {columns} (training mean and deviation)")]
+    else:
+        rows = [("standardised inputs", "no")]
+    if text:
+        shown = [f"{name} ({len(c)} categories)" for name, c in zip(named(text), table.get("categories") or [])]
+        rows.append(("text columns", "one-hot: " + ", ".join(shown[:8]) + (", ..." if len(shown) > 8 else "")
+                     + "; an unseen category encodes as all zeros"))
+    fills = []
+    if numeric and table.get("median") is not None:
+        fills.append("numeric: the training median")
+    if text and table.get("most_frequent") is not None:
+        fills.append("text: the most frequent category")
+    rows.append(("missing values", "imputed (" + ", ".join(fills) + ")" if fills else "refused"))
     return rows
 
 
@@ -253,7 +283,10 @@ def export(model: str, onnx_path: str, opset: int, input_dtype: str) -> None:
     The graph maps raw inputs "X" (N, n_features), float32 by default, through the model's
     input standardisation and network to "label" and "probabilities" (a classifier; the
     class names are in the metadata as "classes") or "variable" (a regressor, targets
-    un-scaled), plus the raw network outputs "o".
+    un-scaled), plus the raw network outputs "o". A model trained on a table with text
+    columns takes its numeric columns as "X" and its text columns as strings in a second
+    input "X_text" (N, n_text), imputed and one-hot encoded inside the graph; the line
+    printed names each input with its shape, type and columns.
     """
     from ..encoding import Encoding
     from ..export import export_onnx
@@ -265,7 +298,33 @@ def export(model: str, onnx_path: str, opset: int, input_dtype: str) -> None:
         encoding = Encoding(m.pre.inputs, classes=classes, targets=None if classes else m.pre.targets)
     proto = export_onnx(m.obj, onnx_path, opset=opset, input_dtype=input_dtype, encoding=encoding)
     outputs = ", ".join(o.name for o in proto.graph.output)
-    click.echo(f"wrote {onnx_path}: input X (N, {m.n_features}) {input_dtype} -> outputs {outputs}")
+    inputs = _graph_inputs(proto, m.feature_names)
+    click.echo(f"wrote {onnx_path}: input{'s' if len(proto.graph.input) > 1 else ''} {inputs} -> outputs {outputs}")
+
+
+def _graph_inputs(proto, feature_names: list[str] | None) -> str:
+    """The ONNX graph's inputs as they are: ``X (N, 3) float32 (income, age, visits), X_text (N, 1) string (city)``.
+
+    The columns of each input are named when the graph records them (a table with text columns)."""
+    import json
+
+    from onnx import TensorProto
+
+    props = {p.key: p.value for p in proto.metadata_props}
+    columns = json.loads(props["columns"]) if "columns" in props else {}
+    types = {TensorProto.FLOAT: "float32", TensorProto.DOUBLE: "float64", TensorProto.UINT8: "uint8",
+             TensorProto.STRING: "string"}
+    shown = []
+    for value in proto.graph.input:
+        tensor = value.type.tensor_type
+        dims = ", ".join(d.dim_param or str(d.dim_value) for d in tensor.shape.dim)
+        kind = types.get(tensor.elem_type) or TensorProto.DataType.Name(tensor.elem_type).lower()
+        text = f"{value.name} ({dims}) {kind}"
+        if feature_names and value.name in columns:
+            picked = [str(feature_names[j]) for j in columns[value.name]]
+            text += f" ({', '.join(picked[:8])}{', ...' if len(picked) > 8 else ''})"
+        shown.append(text)
+    return ", ".join(shown)
 
 
 # ------------------------------------------------------------------------------ plot
@@ -457,7 +516,8 @@ Examples:
   deltaprop explain xor.safetensors --x 1,0 --y 1""")
 @click.argument("model", required=False, type=click.Path(dir_okay=False))
 @network_options
-@click.option("--x", "x_text", help="The example's inputs, comma-separated [default: random].")
+@click.option("--x", "x_text", help="The example's inputs, comma-separated; with MODEL a raw row of its table, "
+                                    "such as paris,52000,,3 (empty: missing) [default: random].")
 @click.option("--y", "y_text", help="Its target: output values, or a class label of MODEL [default: random].")
 @click.option("--learning-rate", "--eta", "learning_rate", type=float, default=0.5, show_default=True)
 @click.option("--format", "fmt_", type=click.Choice(["table", "text", "markdown", "latex"]), default="table",
@@ -468,8 +528,10 @@ def explain(model, layers, activation, output_activation, loss, seed, x_text, y_
 
     For each unit: net_r, o_r and delta_r; for each weight: dJ/dw_rq = -delta_r u_rq
     and its new value w_rq - eta dJ/dw_rq; and J before and after the step. With MODEL,
-    --x is a raw example (standardised as the model's training data was) and --y may
-    be a class label, or the index of a class (0 for the first) that is not a label.
+    --x is a raw example, one cell per column of the model's table (text in a text
+    column, an empty cell for a missing value), prepared as the model's training data
+    was (imputed, standardised, one-hot), and --y may be a class label, or the index of
+    a class (0 for the first) that is not a label.
     """
     from ..explain import MAX_WEIGHTS
     from ..explain import explain as run_explain
@@ -481,12 +543,15 @@ def explain(model, layers, activation, output_activation, loss, seed, x_text, y_
 
     net, m = _network(model, layers, activation, output_activation, loss, seed, readable)
     rng = np.random.default_rng(seed)
-    x = _floats(x_text, "--x")
-    if x is None:
+    if x_text is None:
         x = rng.uniform(-1, 1, size=net.n_inputs)
-    elif m is not None:
-        m.check_features(x.reshape(1, -1))
-        x = m.pre.transform_inputs(x.reshape(1, -1))[0]
+    elif m is not None and not m.is_estimator:
+        x = m.pre.transform_inputs(_raw_example(x_text, m), m.feature_names)[0]
+    else:
+        x = _floats(x_text, "--x")
+        if m is not None:
+            m.check_features(x.reshape(1, -1))
+            x = m.pre.transform_inputs(x.reshape(1, -1))[0]
     y = _target(y_text, net, m, rng)
     ex = run_explain(net, x, y, learning_rate=learning_rate, digits=digits)
     if fmt_ == "table":
@@ -497,6 +562,39 @@ def explain(model, layers, activation, output_activation, loss, seed, x_text, y_
         click.echo(ex.to_latex())
     else:
         click.echo(str(ex))
+
+
+def _raw_example(x_text: str, m: Model) -> np.ndarray:
+    """--x for MODEL as one raw table row (1, n_features), read as ``predict`` reads DATA's rows.
+
+    One comma-separated cell per column of the model's table, in its order (quote a cell
+    holding a comma): text in a text column, a number in a numeric one; an empty cell (or
+    NA, N/A, ?, NaN) is a missing value, imputed as in training or refused when the model
+    was trained without imputation. An object row when the model has text columns.
+    """
+    from ..data._columns import MISSING, STRICT_NUMBER
+    from ..encoding import TableEncoder
+
+    cells = [c.strip(" \t") for c in next(csv.reader([x_text]), [])]
+    names = m.feature_names or [f"x{j}" for j in range(m.n_features)]
+    if len(cells) != m.n_features:
+        raise InputError(f"--x has {len(cells)} cells but model {m.path!r} expects {m.n_features}, one per column "
+                         f"of its table ({', '.join(names[:8])}{', ...' if len(names) > 8 else ''}); leave a cell "
+                         f"empty for a missing value")
+    text = set(m.pre.inputs.text) if isinstance(m.pre.inputs, TableEncoder) else set()
+    row: list = []
+    for j, (cell, name) in enumerate(zip(cells, names)):
+        if j in text:
+            row.append(None if cell in MISSING else cell)
+        elif cell in MISSING:
+            row.append(np.nan)
+        elif STRICT_NUMBER.fullmatch(cell) and np.isfinite(float(cell)):
+            row.append(float(cell))
+        else:
+            kind = "a numeric column" if text else "numbers only"
+            raise InputError(f"--x gives {cell[:40]!r} for column {name!r}, but model {m.path!r} has {kind} there: "
+                             f"pass a finite number, or an empty cell for a missing value")
+    return np.array([row], dtype=object if text else np.float64)
 
 
 def _target(y_text: str | None, net: Network, m: Model | None, rng) -> np.ndarray:

@@ -19,13 +19,11 @@ built-in data set name is the one exception: it is a name, not a path), ``--quie
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import re
 import shlex
 import time
-import warnings
 
 import click
 import numpy as np
@@ -46,7 +44,7 @@ from ..training import Trainer
 from ._config import load_config
 from ._exit import EXIT_INTERRUPTED
 from ._model import CLASSIFICATION, REGRESSION, Model, read_data
-from ._output import ProgressDisplay, echo_json, headline, metrics, network_line
+from ._output import ProgressDisplay, echo_json, headline, metrics, network_line, warnings_as_lines
 from ._train_data import read_training_data
 from ._train_options import (ASCII_REAL, HIDDEN_ACTIVATIONS, MAX_EPOCHS, BatchSize, Delimiter, Hidden, Real, Whole,
                              check_enough, check_files, check_together, hidden_sizes)
@@ -82,6 +80,16 @@ RULED = ("solver", "activation", "output_activation", "loss", "weight_decay", "t
          "early_stopping", "validation_fraction")
 ESTIMATOR_NAMES = {"weight_decay": "alpha"}
 DATA_HIDDEN = ("100",)
+#: The rule's switch from RPROP to Adam (deltaprop.estimators.LARGE_N, named here without importing
+#: scikit-learn for --help; a test keeps them equal).
+RULE_LARGE_N = 2_000
+
+
+def _ruled_default(without_data: str) -> str:
+    """The ``[default: ...]`` of an option in :data:`RULED`: the rule with DATA, the quick start's value without."""
+    return f"chosen from the data by the estimators' rule; {without_data} without DATA"
+
+
 EXAMPLES = """
 \b
 Examples:
@@ -108,15 +116,20 @@ Examples:
 @click.option("--hidden", type=Hidden(), multiple=True, default=("30",),
               help="Hidden layer sizes: --hidden 30,30 or repeat the option [default: 100 with DATA, as the "
                    "estimators; 30 for the quick start].")
-@click.option("--activation", type=click.Choice(HIDDEN_ACTIVATIONS), default="sigmoid", show_default=True,
-              help="Hidden units' activation.")
+@click.option("--activation", type=click.Choice(HIDDEN_ACTIVATIONS), default="sigmoid",
+              help=f"Hidden units' activation [default: {_ruled_default('sigmoid')}].")
 @click.option("--output-activation", type=click.Choice(sorted(ACTIVATIONS)),
-              help="Output units' activation [default: sigmoid to classify, identity to regress].")
-@click.option("--loss", type=click.Choice(sorted(LOSSES)), default="squared_error", show_default=True)
-@click.option("--solver", type=click.Choice(sorted(OPTIMIZERS)), default="rprop", show_default=True)
+              help="Output units' activation [default: chosen from the data by the estimators' rule (softmax or "
+                   "sigmoid to classify, identity to regress); sigmoid without DATA].")
+@click.option("--loss", type=click.Choice(sorted(LOSSES)), default="squared_error",
+              help=f"The loss J [default: {_ruled_default('squared_error')}].")
+@click.option("--solver", type=click.Choice(sorted(OPTIMIZERS)), default="rprop",
+              help="The optimizer [default: chosen from the data by the estimators' rule, rprop up to "
+                   f"{RULE_LARGE_N} training rows, else adam; the notes' gd without DATA].")
 @click.option("--learning-rate", "--eta", "learning_rate", type=Real(0.0, lo_open=True),
-              help="eta [default: the solver's].")
-@click.option("--epochs", type=Whole(1, MAX_EPOCHS), default=200, show_default=True, help="Total epochs of the run.")
+              help="eta [default: the solver's; 0.0022 without DATA].")
+@click.option("--epochs", type=Whole(1, MAX_EPOCHS), default=200,
+              help="Total epochs of the run [default: 200; 100 without DATA].")
 @click.option("--batch-size", type=BatchSize(), help="Mini-batch size for sgd/adam, or 'auto' = min(200, N).")
 @click.option("--reduction", type=click.Choice(["sum", "mean"]),
               help="Sum or average a batch's gradient [default: sum for gd, mean otherwise].")
@@ -127,7 +140,8 @@ Examples:
 @click.option("--beta2", "beta_2", type=Real(0.0, 1.0, hi_open=True), default=0.999, show_default=True,
               help="Adam's beta_2.")
 @click.option("--epsilon", type=Real(0.0, lo_open=True), default=1e-8, show_default=True, help="Adam's epsilon.")
-@click.option("--weight-decay", type=Real(0.0), default=0.0, show_default=True, help="L2 penalty alpha on the weights.")
+@click.option("--weight-decay", type=Real(0.0), default=0.0,
+              help=f"L2 penalty alpha on the weights [default: {_ruled_default('0')}].")
 @click.option("--clip-norm", type=Real(0.0, lo_open=True), help="Clip the gradient to this Euclidean norm.")
 @click.option("--schedule", type=click.Choice(sorted(SCHEDULES)), default="constant", show_default=True,
               help="Learning-rate schedule.")
@@ -136,17 +150,21 @@ Examples:
               help="step_size, drop (step); factor, min_learning_rate (adaptive).")
 @click.option("--solver-option", "solver_options", multiple=True, metavar="KEY=VALUE",
               help="e.g. delta0=0.1 (rprop), mu=1.75 (quickprop), max_fun=15000 (lbfgs).")
-@click.option("--tol", type=Real(0.0), help="Stop when the loss (or validation score) stalls by this much.")
-@click.option("--patience", "n_iter_no_change", type=Whole(1, MAX_EPOCHS), default=10, show_default=True,
-              help="Epochs without improvement before stopping (n_iter_no_change).")
-@click.option("--early-stopping/--no-early-stopping", default=False, show_default=True,
-              help="Stop when the validation score stalls; keep the best epoch's weights.")
+@click.option("--tol", type=Real(0.0), help="Stop when the loss (or validation score) stalls by this much "
+                                             f"[default: {_ruled_default('none (every epoch runs)')}].")
+@click.option("--patience", "n_iter_no_change", type=Whole(1, MAX_EPOCHS), default=10,
+              help=f"Epochs without improvement before stopping (n_iter_no_change) [default: {_ruled_default('10')}].")
+@click.option("--early-stopping/--no-early-stopping", default=False,
+              help="Stop when the validation score stalls; keep the best epoch's weights "
+                   f"[default: {_ruled_default('off')}].")
 @click.option("--validation-fraction", type=Real(0.0, 1.0, hi_open=True),
-              help="Hold out this fraction of the training data for validation [default: 0.1 with early stopping; "
-                   "with DATA the estimators' rule: 0.2 for its own early stopping of small regressions].")
+              help="Hold out this fraction of the training data for validation [default: chosen from the data by "
+                   "the estimators' rule (0.2 for its own early stopping of small regressions, else 0.1); 0.1 "
+                   "without DATA].")
 @click.option("--shuffle/--no-shuffle", default=True, show_default=True, help="Reshuffle mini-batches each epoch.")
-@click.option("--test-fraction", type=Real(0.0, 1.0, hi_open=True), default=0.0, show_default=True,
-              help="Hold out this fraction as a test set, reported and stored in the model file.")
+@click.option("--test-fraction", type=Real(0.0, 1.0, hi_open=True), default=0.0,
+              help="Hold out this fraction as a test set, reported and stored in the model file [default: 0; 0.25 "
+                   "without DATA].")
 @click.option("--standardize/--no-standardize", default=True, show_default=True,
               help="Standardise the inputs (and regression targets of identity outputs) with the training "
                    "data's mean and deviation (saved with the model).")
@@ -314,7 +332,7 @@ def run(opts: dict, saved=None, *, ruled: tuple = ()) -> int:
     Warnings of the library and its dependencies print as one line each on stderr
     (``deltaprop: warning: ...``), silenced by ``--quiet``; Ctrl-C finishes the epoch.
     """
-    with _warnings_as_lines(opts["quiet"]):
+    with warnings_as_lines(quiet=opts["quiet"], action="default"):
         return _run(opts, saved, ruled)
 
 
@@ -572,19 +590,6 @@ class _Progress(ProgressDisplay):
         if self._bar is None and (epoch + 1) % self.every and epoch + 1 != self.total:
             return
         super().on_epoch_end(trainer, net, epoch, logs)
-
-
-@contextlib.contextmanager
-def _warnings_as_lines(quiet: bool):
-    """Each distinct warning raised inside as one line ``deltaprop: warning: ...`` on stderr (none when quiet)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore" if quiet else "default")
-
-        def show(message, category, filename, lineno, file=None, line=None):
-            click.echo(f"deltaprop: warning: {' '.join(str(message).split())}", err=True)
-
-        warnings.showwarning = show
-        yield
 
 
 def _batch_rows(batch_size, n: int) -> int:
