@@ -497,7 +497,7 @@ def _run(opts: dict, saved, ruled: tuple = ()) -> int:
                                                                f"of {opts['epochs']}; these are the weights reached"}
     if opts["output"]:
         modelfile.save(net, opts["output"], metadata=meta)
-    summary = _summary(opts, trainer, history, len(Yn))
+    summary = _summary(opts, trainer, history, len(Yn), 0 if validation is None else len(validation[1]))
     if opts["json"] and not quiet:
         echo_json({"epochs": history.n_epochs, "stop_reason": history.stop_reason, "loss": summary["loss"],
                    "learning_rate": summary["learning_rate"], "reduction": summary["reduction"],
@@ -527,7 +527,7 @@ def _run(opts: dict, saved, ruled: tuple = ()) -> int:
     return 0
 
 
-def _summary(opts: dict, trainer: Trainer, history, n_fit: int) -> dict:
+def _summary(opts: dict, trainer: Trainer, history, n_fit: int, n_held_out: int = 0) -> dict:
     """The learning rate used, the loss's reduction and, with early stopping, the restored epoch."""
     solver = OPTIMIZERS[opts["solver"]]
     reduction = opts["reduction"] or solver.reduction
@@ -538,6 +538,8 @@ def _summary(opts: dict, trainer: Trainer, history, n_fit: int) -> dict:
         how = f"{solver.name}, its own step sizes (no learning rate)"
     what = (f"per-example mean over the {n_fit} training examples" if reduction == "mean"
             else f"sum over the {n_fit} training examples")
+    if n_held_out:  # the metrics below count the held-out rows too: say why the numbers differ
+        what += f" fitted; {n_held_out} more held out for early stopping"
     how += f", loss: {'mean' if reduction == 'mean' else 'sum'}"
     best = history.best_epoch
     restored = opts["early_stopping"] and best is not None and best + 1 < history.n_epochs
