@@ -390,7 +390,7 @@ def read(path, *, what: str = "model file") -> tuple[dict, dict]:
                  "take MODEL first, then DATA, as in: deltaprop predict model.safetensors data.csv")
         if n_header > size - 8:
             fail(f"its header claims {n_header} bytes but only {size - 8} follow the header length: "
-                 f"it is truncated or not a model file; {_DAMAGED}")
+                 "it is truncated, or it is not a deltaprop model file; re-save the model or restore a good copy")
         if n_header > MAX_HEADER_BYTES:
             fail(f"its header claims {n_header} bytes, more than the {MAX_HEADER_BYTES} a model file may have; {_DAMAGED}")
         header = f.read(n_header)
