@@ -32,9 +32,14 @@ def read_npy(path, target: int | None = None) -> Dataset:
     where = f"data file {path!r}"
     with open_for_reading(path, what="data file"):
         pass  # the path errors (missing, directory, permission) in their usual words
+    with open(path, "rb") as f:
+        magic = f.read(6)
     try:
         A = np.load(path, mmap_mode="r", allow_pickle=False)
     except ValueError as exc:
+        if magic != b"\x93NUMPY" and not magic.startswith(b"\x80"):  # neither .npy nor a pickle's protocol byte
+            raise DataFileError(f"{where} is not a .npy file (it does not start with NumPy's magic bytes); "
+                                "save the array with np.save, or name the file by its format") from exc
         if "pickle" in str(exc) or "object" in str(exc).lower():
             raise DataFileError(f"{where} holds Python objects, which deltaprop never unpickles; save a numeric array") from exc
         raise DataFileError(f"{where} is not a valid .npy file ({exc})") from exc
