@@ -6,7 +6,12 @@ process slows a 2-thread deltaprop fit (benchmarks/README.md, "W3 with 2 threads
 beyond the machine's own spread).
 """
 
-import numpy as np, time, statistics, sys, warnings
+import statistics
+import sys
+import time
+import warnings
+
+import numpy as np
 from threadpoolctl import threadpool_limits
 import deltaprop as dp
 from sklearn.neural_network import MLPClassifier

@@ -6,7 +6,11 @@ batches of 256, plain SGD, float32, random data) per round, 7 rounds, each fit i
 process with nothing else in it: the 2-thread scaling of deltaprop without run.py's
 alternation with the other libraries (benchmarks/README.md, "W3 with 2 threads").
 """
-import numpy as np, time, statistics, sys
+import statistics
+import sys
+import time
+
+import numpy as np
 from threadpoolctl import threadpool_limits
 import deltaprop as dp
 rng = np.random.default_rng(0)
