@@ -389,3 +389,53 @@ def test_an_estimator_with_preprocess_exports_its_text_encoding_too(tmp_path):
     np.testing.assert_array_equal(label, clf.predict(X))
     np.testing.assert_allclose(proba, clf.predict_proba(X), rtol=1e-12)
 
+
+
+# --------------------------------------------------------------------------- preprocess=True keeps the table's names
+def shop_frame(n=160, seed=0):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(seed)
+    income = rng.normal(50000, 8000, n)
+    city = rng.choice(["lyon", "nice", "rome"], n)
+    frame = pd.DataFrame({"city": city, "income": income, "age": rng.integers(20, 60, n).astype(float)})
+    y = np.where((income > 50000) ^ (city == "rome"), "yes", "no")
+    return frame, y
+
+
+def test_an_estimator_with_preprocess_keeps_the_tables_column_names_and_checks_them_as_scikit_learn(tmp_path):
+    frame, y = shop_frame()
+    clf = dp.MLPClassifier(preprocess=True, random_state=0, max_iter=30).fit(frame, y)
+    assert clf.feature_names_in_.tolist() == ["city", "income", "age"] and clf.n_features_in_ == 3
+    with pytest.raises(ValueError, match="Feature names must be in the same order as they were in fit"):
+        clf.predict(frame[["age", "income", "city"]])  # never taken by position
+    unseen = frame.iloc[:1].copy()
+    unseen["city"] = "paris"
+    with pytest.warns(dp.encoding.UnknownCategoryWarning, match="'city'"):  # the column's name, not x0
+        clf.predict(unseen)
+
+
+def test_a_saved_preprocess_estimator_predicts_a_reordered_table_by_name_from_the_cli(tmp_path, capsys):
+    from deltaprop.cli import main
+
+    frame, y = shop_frame()
+    clf = dp.MLPClassifier(preprocess=True, random_state=0, max_iter=30).fit(frame, y)
+    dp.save(clf, tmp_path / "m.safetensors")
+    frame.iloc[:20].to_csv(tmp_path / "a.csv", index=False)
+    frame.iloc[:20][["age", "income", "city"]].to_csv(tmp_path / "b.csv", index=False)
+    outs = []
+    for name in ("a.csv", "b.csv"):
+        assert main(["predict", str(tmp_path / "m.safetensors"), str(tmp_path / name)]) == 0
+        outs.append(capsys.readouterr().out)
+    assert outs[0] == outs[1] and outs[0].split()[1:] == clf.predict(frame.iloc[:20]).tolist()
+
+
+def test_explain_takes_a_raw_row_for_a_saved_preprocess_estimator(tmp_path, capsys):
+    from deltaprop.cli import main
+
+    frame, y = shop_frame()
+    clf = dp.MLPClassifier((5,), preprocess=True, random_state=0, max_iter=30).fit(frame, y)
+    dp.save(clf, tmp_path / "m.safetensors")
+    assert main(["explain", str(tmp_path / "m.safetensors"), "--x", "nice,52000,", "--y", "yes",
+                 "--format", "text"]) == 0
+    out = capsys.readouterr().out
+    assert "x = (" in out

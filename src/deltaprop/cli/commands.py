@@ -547,6 +547,9 @@ def explain(model, layers, activation, output_activation, loss, seed, x_text, y_
         x = rng.uniform(-1, 1, size=net.n_inputs)
     elif m is not None and not m.is_estimator:
         x = m.pre.transform_inputs(_raw_example(x_text, m), m.feature_names)[0]
+    elif m is not None and getattr(m.obj, "preprocessor_", None) is not None:  # an estimator with preprocess=True
+        table = m.obj.preprocessor_
+        x = table.transform(_raw_example(x_text, m, table), m.feature_names)[0]
     else:
         x = _floats(x_text, "--x")
         if m is not None:
@@ -564,13 +567,15 @@ def explain(model, layers, activation, output_activation, loss, seed, x_text, y_
         click.echo(str(ex))
 
 
-def _raw_example(x_text: str, m: Model) -> np.ndarray:
+def _raw_example(x_text: str, m: Model, table=None) -> np.ndarray:
     """--x for MODEL as one raw table row (1, n_features), read as ``predict`` reads DATA's rows.
 
     One comma-separated cell per column of the model's table, in its order (quote a cell
     holding a comma): text in a text column, a number in a numeric one; an empty cell (or
     NA, N/A, ?, NaN) is a missing value, imputed as in training or refused when the model
     was trained without imputation. An object row when the model has text columns.
+    ``table``: the model's table encoder when it is not the CLI model's (an estimator's
+    ``preprocessor_``).
     """
     from ..data._columns import MISSING, STRICT_NUMBER
     from ..encoding import TableEncoder
@@ -581,7 +586,8 @@ def _raw_example(x_text: str, m: Model) -> np.ndarray:
         raise InputError(f"--x has {len(cells)} cells but model {m.path!r} expects {m.n_features}, one per column "
                          f"of its table ({', '.join(names[:8])}{', ...' if len(names) > 8 else ''}); leave a cell "
                          f"empty for a missing value")
-    text = set(m.pre.inputs.text) if isinstance(m.pre.inputs, TableEncoder) else set()
+    table = m.pre.inputs if table is None else table
+    text = set(table.text) if isinstance(table, TableEncoder) else set()
     row: list = []
     for j, (cell, name) in enumerate(zip(cells, names)):
         if j in text:

@@ -46,7 +46,7 @@ from ._checks import (
 )
 from ._defaults import AUTO, Settings, resolve
 from ._random import _generator, _int_seed
-from ._table import encode_inputs, preprocessed, raw_table
+from ._table import encode_inputs, feature_names, preprocessed, raw_table
 
 __all__ = ["SOLVERS", "LEARNING_RATE_SCHEDULES"]
 
@@ -247,15 +247,17 @@ class _BaseMLP(BaseEstimator):
             self.preprocessor_ = None
             target = summary
         else:
-            X, pre = encode_inputs(self, X, first=first)
+            X, pre, _ = encode_inputs(self, X, first=first)
+            table_names = getattr(self, "feature_names_in_", None) if pre is not None else None
             raw_dtype = getattr(X, "dtype", None)
             X, y = self._validate_fit_data(X, y, reset=first or pre is not None)
-            # _validate_fit_data checked X finite before its dtype conversion: without one, the
-            # trainer need not check it again (a pass over X).
+            # X was checked finite before its dtype conversion: without one, no second check.
             converted = not (isinstance(raw_dtype, np.dtype) and raw_dtype == X.dtype)
             self.preprocessor_ = pre
             if pre is not None:
                 self.n_features_in_ = pre.n_features  # the raw columns; the network sees pre.n_outputs
+                if table_names is not None:  # the raw table's (encode_inputs recorded them), not the encoding's
+                    self.feature_names_in_ = table_names
             target = y
         # The defaults rule for the first fit's rows, so that a continued fit keeps its settings;
         # on Dask without automatic early stopping (no hold-out there).
@@ -344,10 +346,7 @@ class _BaseMLP(BaseEstimator):
             dt = self.network_.dtype
             if (checked and X.dtype == dt and Y.dtype == dt and (sw is None or sw.dtype == dt)
                     and all_finite(Y) and (sw is None or all_finite(sw[:, None]))):
-                # ``checked``: X was found finite with no dtype conversion after it, and the
-                # estimator made Y, the weights and the network from it (2-D, its shapes and
-                # dtype): an ArrayData made without the network skips a second pass over X.
-                # Y and the weights are small, checked here (else the trainer names the cell).
+                # X checked finite, no conversion after; Y, weights, network made from it: no 2nd pass.
                 return (ArrayData(X, Y, sw),)
             return X, Y, sw
         from .. import dask as dask_plugin
@@ -543,7 +542,8 @@ class _BaseMLP(BaseEstimator):
         """The network's outputs ``o`` for ``X``, shape ``(N, n_outputs_)``."""
         check_is_fitted(self)
         if getattr(self, "preprocessor_", None) is not None:
-            X = preprocessed(self.preprocessor_, raw_table(X))
+            names = feature_names(self, X, reset=False)  # named columns by name, as scikit-learn checks them
+            X = preprocessed(self.preprocessor_, raw_table(X), names)
             return self.network_.forward(X.astype(self.network_.dtype, copy=False))
         _check_inputs(X)
         X = validate_data(self, X, reset=False, dtype=self.network_.dtype)
