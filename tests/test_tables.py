@@ -439,3 +439,19 @@ def test_explain_takes_a_raw_row_for_a_saved_preprocess_estimator(tmp_path, caps
                  "--format", "text"]) == 0
     out = capsys.readouterr().out
     assert "x = (" in out
+
+
+def test_text_in_a_column_the_model_read_as_numbers_names_the_column_and_row(tmp_path, capsys):
+    from deltaprop.cli import main
+
+    write(tmp_path / "train.csv", "city,income,y\n" + "".join(
+        f"{c},{40000 + 1000 * i},{i % 2}\n" for i, c in enumerate(["lyon", "nice", "rome"] * 10)))
+    assert main(["train", str(tmp_path / "train.csv"), "--target", "y", "--epochs", "5", "-o",
+                 str(tmp_path / "m.safetensors"), "-q"]) == 0
+    write(tmp_path / "new.csv", 'city,income\nrome,"45,000"\nlyon,41000\n')
+    capsys.readouterr()
+    assert main(["predict", str(tmp_path / "m.safetensors"), str(tmp_path / "new.csv")]) != 0
+    err = capsys.readouterr().err
+    assert ("deltaprop: error: column 'income' holds text ('45,000', row 1 of the data; 1 such rows) where the model "
+            "has a numeric column") in err
+    assert "could not convert" not in err and "Traceback" not in err

@@ -31,6 +31,7 @@ and one more key of the ``preprocessing`` section (declared in :mod:`deltaprop._
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -129,6 +130,11 @@ def needs_table_encoder(X: np.ndarray) -> bool:
     if X.dtype != object:
         return X.dtype.kind == "f" and bool(np.isnan(X).any())
     return True
+
+
+#: A number as a table cell writes it plainly (what :meth:`TableEncoder.transform` accepts in a
+#: numeric column that a file's other cells made text).
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def refuse_missing(X: np.ndarray, names=None, *, fix: str) -> None:
@@ -243,12 +249,26 @@ class TableEncoder:
         Raises
         ------
         InputError
-            Missing values when the encoder refuses them (every column listed).
+            Missing values when the encoder refuses them (every column listed); text in a
+            column the encoder fitted as numeric (naming the column and the first row).
         """
         X = np.asarray(X)
         if (self.median is None and self.numeric) or (self.most_frequent is None and self.text):
             refuse_missing(X, feature_names, fix="the model was trained without imputation; fill them in or "
                                                  "drop those rows")
+        if X.dtype == object and self.numeric:
+            X = X.copy()
+            for j in self.numeric:  # a numeric column read as text in this file: its numbers, or the bad cell named
+                column = X[:, j]
+                texts = [i for i, v in enumerate(column) if isinstance(v, str)]
+                bad = [i for i in texts if not _PLAIN_NUMBER.fullmatch(column[i].strip())]
+                if bad:
+                    name = feature_names[j] if feature_names is not None else f"x{j}"
+                    raise InputError(f"column {name!r} holds text ({column[bad[0]]!r}, row {bad[0] + 1} of the "
+                                     f"data; {len(bad)} such rows) where the model has a numeric column; write "
+                                     "those cells as plain numbers (no thousands separators), or leave them empty")
+                for i in texts:
+                    column[i] = float(column[i])
         Z = X[:, self.numeric].astype(np.float64) if self.numeric else np.empty((len(X), 0))
         if self.median is not None and Z.size:
             Z = np.where(np.isnan(Z), self.median, Z)

@@ -100,8 +100,8 @@ def _column(cells: list[str], lines: list, name: str, problems: list[str]):
     if separated and len(separated) >= 0.9 * len(words):
         warnings.warn(
             f"column {name!r} is read as text, but its values look like numbers written with thousands "
-            f"separators ({cells[separated[0]][:40]!r}, line {lines[separated[0]]}): each distinct value becomes "
-            "its own category. Write the numbers without separators to use them as numbers",
+            f"separators ({cells[separated[0]][:40]!r}, line {lines[separated[0]]}); write them without separators "
+            "to use them as numbers (as text, each distinct value is a category of its own)",
             DeltapropWarning, stacklevel=2)
     return [None if text in MISSING else text for text in cells]
 
