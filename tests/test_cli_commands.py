@@ -7,6 +7,7 @@ and for a failure exactly one ``deltaprop: error: ...`` line on stderr without a
 import io
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -132,6 +133,23 @@ def test_info_shows_the_settings_that_matter_of_a_cli_model(cli_model, capsys):
     for text in ("hidden layers", "4 (sigmoid)", "weight decay", "0.0100", "early stopping", "0.2000 of the",
                  "learning rate", "not used by rprop", "loss over a batch", "classes", "3: [/]x, b [red], c"):
         assert text in out, text
+
+
+def test_info_counts_epochs_as_train_does_and_reports_the_restored_models_loss(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    price = (X @ [30, -20, 50] * 100 + 20000).round().astype(int)
+    path = tmp_path / "prices.csv"
+    path.write_text("a,b,c,price\n" + "".join(f"{a:.3f},{b:.3f},{c:.3f},{p}\n" for (a, b, c), p in zip(X, price)))
+    model = str(tmp_path / "m.safetensors")
+    assert main(["train", str(path), "--target", "price", "-o", model]) == 0
+    summary = " ".join(capsys.readouterr().out.split())
+    restored = re.search(r"restored the weights of epoch (\d+) .*?that model's loss ([0-9.e-]+)", summary)
+    assert restored, summary
+    assert main(["info", model]) == 0
+    info = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    epoch, loss = restored.groups()
+    assert f"weights of epoch {epoch} restored (its loss {float(loss):.6f})" in info and f"best epoch {epoch}" in info
 
 
 def test_info_shows_classes_and_settings_of_an_estimator_file(frame_classifier, capsys):

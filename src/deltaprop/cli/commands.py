@@ -155,8 +155,15 @@ def _info_rows(meta: dict) -> list[tuple[str, str]]:
     rows += _settings_rows(meta)
     history = meta.get("history") or {}
     if history.get("loss"):
-        rows.append(("history", f"{len(history['loss'])} epochs, final loss {fmt(history['loss'][-1], 6)}, "
-                                f"stopped: {history.get('stop_reason')}, best epoch {history.get('best_epoch')}"))
+        loss, best, restored = history["loss"], history.get("best_epoch"), history.get("restored_epoch")
+        line = f"{len(loss)} epochs, stopped: {history.get('stop_reason')}, "
+        if restored is not None and 0 <= restored < len(loss):  # the saved model is the restored epoch's
+            line += f"weights of epoch {restored + 1} restored (its loss {fmt(loss[restored], 6)})"
+        else:
+            line += f"final loss {fmt(loss[-1], 6)}"
+        if best is not None:
+            line += f", best epoch {best + 1}"  # counted from 1, as train's progress and summary count
+        rows.append(("history", line))
     elif history.get("loss_curve_"):
         rows.append(("history", f"{len(history['loss_curve_'])} epochs, final loss "
                                 f"{fmt(history['loss_curve_'][-1], 6)}"))
