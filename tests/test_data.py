@@ -215,6 +215,13 @@ def test_a_binary_file_named_npy_is_not_a_npy_file_rather_than_python_objects(tm
         load_dataset(path)
 
 
+def test_a_binary_file_named_npz_is_not_a_npz_file_rather_than_python_objects(tmp_path):
+    path = tmp_path / "b.npz"
+    path.write_bytes(bytes(range(7, 256)) * 8)
+    with pytest.raises(dp.DataFileError, match=r"is not a \.npz file \(not a zip archive of arrays\)"):
+        load_dataset(path)
+
+
 def test_truncated_npy_claiming_a_huge_array_is_refused_without_allocating_it(tmp_path):
     np.save(tmp_path / "a.npy", np.zeros((10, 10)))
     data = (tmp_path / "a.npy").read_bytes().replace(b"(10, 10)", b"(99999999, 1000)")

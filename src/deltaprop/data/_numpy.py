@@ -92,6 +92,11 @@ def read_npz(path, target: str = "y", *, required: bool = False) -> Dataset:
     if not isinstance(target, str):
         raise InputTypeError(f"target of a .npz file is the key of its labels array (e.g. 'y'), got {target!r}")
     with open_for_reading(path, what="data file") as f:
+        magic = f.read(4)
+        f.seek(0)
+        if magic != b"PK\x03\x04" and magic != b"PK\x05\x06" and magic != b"\x93NUM" and not magic.startswith(b"\x80"):
+            raise DataFileError(f"{where} is not a .npz file (not a zip archive of arrays); save the arrays with "
+                                "np.savez(path, X=X, y=y), or name the file by its format")
         try:
             with np.load(f, allow_pickle=False) as archive:
                 keys = list(archive.keys())
