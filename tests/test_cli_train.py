@@ -497,5 +497,5 @@ def test_the_summary_says_how_many_rows_were_fitted_and_how_many_held_out_for_ea
     path.write_text("a,b,c,price\n" + "".join(f"{a:.3f},{b:.3f},{c:.3f},{p}\n" for (a, b, c), p in zip(X, price)))
     assert main(["train", str(path), "--target", "price"]) == 0
     out = " ".join(capsys.readouterr().out.split())
-    assert "over the 240 training examples fitted; 60 more held out for early stopping" in out
+    assert "over the 240 training examples fitted; 60 more held out for early stopping; on the standardised target" in out
     assert "on 300 examples" in out

@@ -497,7 +497,10 @@ def _run(opts: dict, saved, ruled: tuple = ()) -> int:
                                                                f"of {opts['epochs']}; these are the weights reached"}
     if opts["output"]:
         modelfile.save(net, opts["output"], metadata=meta)
-    summary = _summary(opts, trainer, history, len(Yn), 0 if validation is None else len(validation[1]))
+    targets = pre.targets
+    scaled = None if targets is None else ("standardised" if getattr(targets, "mean", None) is not None else
+                                           "scaled" if getattr(targets, "target_range", None) is not None else None)
+    summary = _summary(opts, trainer, history, len(Yn), 0 if validation is None else len(validation[1]), scaled)
     if opts["json"] and not quiet:
         echo_json({"epochs": history.n_epochs, "stop_reason": history.stop_reason, "loss": summary["loss"],
                    "learning_rate": summary["learning_rate"], "reduction": summary["reduction"],
@@ -527,7 +530,8 @@ def _run(opts: dict, saved, ruled: tuple = ()) -> int:
     return 0
 
 
-def _summary(opts: dict, trainer: Trainer, history, n_fit: int, n_held_out: int = 0) -> dict:
+def _summary(opts: dict, trainer: Trainer, history, n_fit: int, n_held_out: int = 0,
+             scaled_targets: str | None = None) -> dict:
     """The learning rate used, the loss's reduction and, with early stopping, the restored epoch."""
     solver = OPTIMIZERS[opts["solver"]]
     reduction = opts["reduction"] or solver.reduction
@@ -540,6 +544,8 @@ def _summary(opts: dict, trainer: Trainer, history, n_fit: int, n_held_out: int 
             else f"sum over the {n_fit} training examples")
     if n_held_out:  # the metrics below count the held-out rows too: say why the numbers differ
         what += f" fitted; {n_held_out} more held out for early stopping"
+    if scaled_targets:  # the loss is the network's, on its targets; the metrics below are in the data's units
+        what += f"; on the {scaled_targets} target"
     how += f", loss: {'mean' if reduction == 'mean' else 'sum'}"
     best = history.best_epoch
     restored = opts["early_stopping"] and best is not None and best + 1 < history.n_epochs
