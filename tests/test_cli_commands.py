@@ -135,14 +135,9 @@ def test_info_shows_the_settings_that_matter_of_a_cli_model(cli_model, capsys):
         assert text in out, text
 
 
-def test_info_counts_epochs_as_train_does_and_reports_the_restored_models_loss(tmp_path, capsys):
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(300, 3))
-    price = (X @ [30, -20, 50] * 100 + 20000).round().astype(int)
-    path = tmp_path / "prices.csv"
-    path.write_text("a,b,c,price\n" + "".join(f"{a:.3f},{b:.3f},{c:.3f},{p}\n" for (a, b, c), p in zip(X, price)))
-    model = str(tmp_path / "m.safetensors")
-    assert main(["train", str(path), "--target", "price", "-o", model]) == 0
+def test_info_counts_epochs_as_train_does_and_reports_the_restored_models_loss(prices_csv, capsys):
+    model = str(prices_csv.with_name("m.safetensors"))
+    assert main(["train", str(prices_csv), "--target", "price", "-o", model]) == 0
     summary = " ".join(capsys.readouterr().out.split())
     restored = re.search(r"restored the weights of epoch (\d+) .*?that model's loss ([0-9.e-]+)", summary)
     assert restored, summary

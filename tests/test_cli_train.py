@@ -489,13 +489,8 @@ def test_a_deeply_nested_config_file_is_refused_before_parsing(tmp_path, capsys)
     assert "nests or lists more than 1000 arrays and tables" in error_line(capsys)
 
 
-def test_the_summary_says_how_many_rows_were_fitted_and_how_many_held_out_for_early_stopping(tmp_path, capsys):
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(300, 3))
-    price = (X @ [30, -20, 50] * 100 + 20000).round().astype(int)
-    path = tmp_path / "prices.csv"
-    path.write_text("a,b,c,price\n" + "".join(f"{a:.3f},{b:.3f},{c:.3f},{p}\n" for (a, b, c), p in zip(X, price)))
-    assert main(["train", str(path), "--target", "price"]) == 0
+def test_the_summary_says_how_many_rows_were_fitted_and_how_many_held_out_for_early_stopping(prices_csv, capsys):
+    assert main(["train", str(prices_csv), "--target", "price"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "over the 240 training examples fitted; 60 more held out for early stopping; on the standardised target" in out
     assert "on 300 examples" in out

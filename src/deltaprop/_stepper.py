@@ -144,14 +144,14 @@ class Stepper:
             self.ws = Workspace(shadow, bs, grads=g)
         elif in_memory:
             self.ws = Workspace(shadow, N, grads=g)
+        self._opt, self._opt_state, self._alpha = opt, opt_state, settings.weight_decay
+        self._n_w = sum(W.size for W in net.weights)  # theta's weights come first, its biases after
         self._step = self._general_step(net, settings, opt_state)
         # The compiled whole-epoch loop (Numba) for a one-hidden-layer network with a small
         # output layer: the fused step, or an optimizer whose record gives its epoch kernel.
         self.epoch_compiled = bool(
             self.whole_epoch and self.ws is not None and self.ws._small_output and settings.clip_norm is None
             and (self.fused or (self.compiled and opt.epoch_kernel is not None)))
-        self._opt, self._opt_state, self._alpha, self._n_w = opt, opt_state, settings.weight_decay, sum(
-            W.size for W in net.weights)
 
     def _general_step(self, net: Network, settings: Settings, opt_state: dict):
         """The optimizer step on the flat vectors: ``step(J, n, lr) -> J`` (decay term added).
@@ -161,7 +161,7 @@ class Stepper:
         ``g_W += alpha W`` is folded into that one pass (bitwise the same).
         """
         theta, g = self.theta, self.g
-        n_w = sum(W.size for W in net.weights)
+        n_w = self._n_w
         theta_W, g_W = theta[:n_w], g[:n_w]
         opt, alpha, clip, mean = settings.opt, settings.weight_decay, settings.clip_norm, self.mean
         flat_params, flat_grads = [theta], [g]

@@ -31,12 +31,13 @@ and one more key of the ``preprocessing`` section (declared in :mod:`deltaprop._
 
 from __future__ import annotations
 
-import re
+import math
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
+from .data._columns import STRICT_NUMBER
 from .errors import InputError
 
 __all__ = ["TARGET_INTERVALS", "EPS", "MISSING_POLICIES", "output_targets", "InputScaler", "TableEncoder",
@@ -130,11 +131,6 @@ def needs_table_encoder(X: np.ndarray) -> bool:
     if X.dtype != object:
         return X.dtype.kind == "f" and bool(np.isnan(X).any())
     return True
-
-
-#: A number as a table cell writes it plainly (what :meth:`TableEncoder.transform` accepts in a
-#: numeric column that a file's other cells made text).
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def refuse_missing(X: np.ndarray, names=None, *, fix: str) -> None:
@@ -261,7 +257,7 @@ class TableEncoder:
             for j in self.numeric:  # a numeric column read as text in this file: its numbers, or the bad cell named
                 column = X[:, j]
                 texts = [i for i, v in enumerate(column) if isinstance(v, str)]
-                bad = [i for i in texts if not _PLAIN_NUMBER.fullmatch(column[i].strip())]
+                bad = [i for i in texts if not (STRICT_NUMBER.fullmatch(column[i]) and math.isfinite(float(column[i])))]
                 if bad:
                     name = feature_names[j] if feature_names is not None else f"x{j}"
                     raise InputError(f"column {name!r} holds text ({column[bad[0]]!r}, row {bad[0] + 1} of the "

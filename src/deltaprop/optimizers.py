@@ -132,15 +132,9 @@ def sgd_update_compiled(state: dict, params, grads, lr: float, scale: float, *, 
     of the first ``n_decay`` entries of each array (the stepper's flat vector holds the weights
     first), bitwise as ``g[:n] += alpha * w[:n]`` in NumPy would. Every scalar is passed in
     the arrays' dtype, as NumPy casts a Python float beside them. Needs Numba (the ``fast``
-    extra).
+    extra). The per-call form of :func:`sgd_bind_compiled`.
     """
-    from ._numba import momentum_loop
-
-    mu, nesterov = state["momentum"], state["nesterov"]
-    velocity = state["velocity"] if mu else params  # not read without momentum
-    for p, g, v in zip(_flat_views(params), _flat_views(grads), _flat_views(velocity)):
-        t = p.dtype.type
-        momentum_loop(p, g, v, t(lr * scale), t(mu), nesterov, t(alpha), n_decay)
+    sgd_bind_compiled(state, params, grads, alpha=alpha, n_decay=n_decay)(lr, scale)
 
 
 def _flat_views(arrays) -> list[np.ndarray]:
@@ -254,15 +248,9 @@ def adam_update_compiled(state: dict, params, grads, lr: float, scale: float, *,
     """:func:`adam_update` as one compiled pass per array (``_numba.adam_loop``), bitwise the same.
 
     ``alpha``, ``n_decay`` as for :func:`sgd_update_compiled`. Needs Numba (the ``fast`` extra).
+    The per-call form of :func:`adam_bind_compiled`.
     """
-    from ._numba import adam_loop
-
-    b1, b2, eps = state["beta_1"], state["beta_2"], state["epsilon"]
-    eta_t = adam_step_size(state, lr)
-    for p, g, m, v in zip(_flat_views(params), _flat_views(grads), _flat_views(state["m"]), _flat_views(state["v"])):
-        t = p.dtype.type
-        adam_loop(p, g, m, v, t(scale), scale != 1.0,
-                  t(b1), t(1.0 - b1), t(b2), t(1.0 - b2), t(eps), t(eta_t), t(alpha), n_decay)
+    adam_bind_compiled(state, params, grads, alpha=alpha, n_decay=n_decay)(lr, scale)
 
 
 def adam_bind_compiled(state: dict, params, grads, *, alpha: float = 0.0, n_decay: int = 0):
