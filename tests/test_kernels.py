@@ -7,10 +7,13 @@ central finite differences and autograd for every activation and loss, and the n
 examples computed by hand (``tests/test_network.py``, ``tests/test_explain.py``).
 """
 
+from unittest import mock
+
 import numpy as np
 import pytest
 
 import deltaprop as dp
+from deltaprop import _kernels
 from deltaprop._kernels import Workspace, numba_available
 from deltaprop.activations import ACTIVATIONS
 from deltaprop.losses import LOSSES
@@ -23,14 +26,27 @@ TOL = {"float64": 1e-11, "float32": 2e-4}
 COMPILED_OUTPUTS = [("softmax", "cross_entropy"), ("sigmoid", "squared_error"), ("identity", "squared_error"),
                     ("sigmoid", "binary_cross_entropy")]
 needs_numba = pytest.mark.skipif(not numba_available(), reason="the compiled path needs numba (extra 'fast')")
-PATHS = [False, pytest.param(True, marks=needs_numba)]
+PATHS = [False, pytest.param(True, marks=needs_numba), pytest.param("mixed", marks=needs_numba)]
 
 
 def on_paths(cases):
-    """Each case on the NumPy path, and on the compiled path where one exists for its output and loss."""
+    """Each case on the NumPy path, and on the compiled and mixed paths where they exist for its output and loss."""
     return [(*case, False) for case in cases] + [
-        pytest.param(*case, True, marks=needs_numba) for case in cases if tuple(case[-2:]) in COMPILED_OUTPUTS
+        pytest.param(*case, path, marks=needs_numba)
+        for path in (True, "mixed") for case in cases if tuple(case[-2:]) in COMPILED_OUTPUTS
     ]
+
+
+def workspace(net, batch_size, compiled):
+    """A Workspace on one path: False (NumPy), True (every part compiled) or "mixed", the step
+    ``compiled=None`` takes beyond COMPILED_MAX_ELEMENTS, here with the output layer on NumPy
+    unless it is a softmax (so both kinds of output layer are covered)."""
+    if compiled != "mixed":
+        return Workspace(net, batch_size=batch_size, compiled=compiled)
+    with mock.patch.multiple(_kernels, COMPILED_MAX_ELEMENTS=0, MIXED_OUTPUT_ELEMENTS=0):
+        ws = Workspace(net, batch_size=batch_size)
+    assert not ws.compiled and ws._back_compiled
+    return ws
 
 
 def make_problem(hidden, output, loss, dtype, n, rng, sizes=(5, 6, 4, 3)):
@@ -86,7 +102,7 @@ def test_compiled_workspace_gradient_equals_core(hidden, output, loss, dtype, si
 def test_workspace_gradient_equals_core_with_sample_weights(output, loss, compiled, dtype, rng):
     net, X, Y = make_problem("tanh", output, loss, dtype, 6, rng)
     sw = rng.uniform(0.1, 3.0, size=6).astype(dtype)
-    ws = Workspace(net, batch_size=6, compiled=compiled)
+    ws = workspace(net, 6, compiled)
     J = ws.loss_and_gradient(X, Y, sw)
     assert_same_gradient(ws, J, net, X, Y, sw, dtype)
 
@@ -96,7 +112,7 @@ def test_workspace_gradient_equals_core_with_sample_weights(output, loss, compil
 def test_workspace_handles_full_then_smaller_then_single_example_batches(dtype, compiled, rng):
     net, X, Y = make_problem("sigmoid", "softmax", "cross_entropy", dtype, 16, rng)
     Y = np.eye(3, dtype=dtype)[rng.integers(0, 3, 16)]
-    ws = Workspace(net, batch_size=16, compiled=compiled)
+    ws = workspace(net, 16, compiled)
     for n in (16, 7, 1, 16):
         J = ws.loss_and_gradient(X[:n], Y[:n])
         assert_same_gradient(ws, J, net, X[:n], Y[:n], None, dtype)
@@ -138,7 +154,7 @@ def test_sgd_step_equals_gradient_then_update(hidden, output, loss, compiled, dt
     for p, g in zip(expected.weights + expected.biases, dW + db):
         p -= eta * g
     W_ids = [id(W) for W in net.weights]
-    J = Workspace(net, batch_size=9, compiled=compiled).sgd_step(X, Y, sw, eta)
+    J = workspace(net, 9, compiled).sgd_step(X, Y, sw, eta)
     tol = TOL[dtype]
     assert J == pytest.approx(J_ref, rel=tol)
     assert [id(W) for W in net.weights] == W_ids  # updated in place
@@ -154,7 +170,7 @@ def test_repeated_sgd_steps_follow_the_core_gradient_descent(compiled, rng):
     Y = rng.uniform(size=Y.shape)
     ref = net.copy()
     J_ref = dp.gradient_descent(ref, X, Y, learning_rate=0.5, epochs=20)
-    ws = Workspace(net, batch_size=8, compiled=compiled)
+    ws = workspace(net, 8, compiled)
     J = [ws.sgd_step(X, Y, None, 0.5) for _ in range(20)]
     np.testing.assert_allclose(J, J_ref, rtol=1e-12)
     for a, b in zip(net.weights + net.biases, ref.weights + ref.biases):
@@ -166,18 +182,47 @@ def test_repeated_sgd_steps_follow_the_core_gradient_descent(compiled, rng):
 def test_compiled_and_numpy_paths_train_to_the_same_weights(dtype, rng):
     net, X, Y = make_problem("sigmoid", "softmax", "cross_entropy", dtype, 40, rng, sizes=(12, 8, 4))
     Y = np.eye(4, dtype=dtype)[rng.integers(0, 4, 40)]
-    nets = [net.copy(), net.copy()]
-    for trained, compiled in zip(nets, (False, True)):
-        ws = Workspace(trained, batch_size=10, compiled=compiled)
-        assert ws.compiled is compiled
+    nets = [net.copy(), net.copy(), net.copy()]
+    for trained, compiled in zip(nets, (False, True, "mixed")):
+        ws = workspace(trained, 10, compiled)
+        assert ws.compiled is (compiled is True)
         for epoch in range(5):
             for i in range(0, 40, 10):
                 ws.sgd_step(X[i:i + 10], Y[i:i + 10], None, 0.1)
     moved = np.abs(nets[0].weights[0] - net.weights[0]).max()
     assert moved > 1e-2  # training happened
     tol = TOL[dtype] * 10
-    for a, b in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases):
-        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+    for other in nets[1:]:
+        for a, b in zip(nets[0].weights + nets[0].biases, other.weights + other.biases):
+            np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+@needs_numba
+@pytest.mark.parametrize("hidden,k,batch,act_compiled", [
+    ("sigmoid", 10, 128, [False, True]),  # issue 15's E2: NumPy's SIMD tanh, a compiled softmax of 10 units
+    ("relu", 10, 128, [True, True]),  # relu vectorises compiled at any size
+    ("sigmoid", 32, 256, [False, False]),  # 32 softmax units: NumPy's row reductions are the faster
+])
+def test_larger_networks_take_the_mixed_step_with_the_parts_that_are_faster_compiled(hidden, k, batch,
+                                                                                      act_compiled):
+    net = dp.Network([784, 256, k], activation=hidden, output_activation="softmax", loss="cross_entropy",
+                     dtype="float32", seed=0)
+    ws = Workspace(net, batch_size=batch)
+    assert not ws.compiled and not ws._small_output
+    assert ws._act_compiled == act_compiled and ws._out_compiled == act_compiled[-1]
+    assert ws._back_compiled  # derivatives and bias sums: vectorised loops at any size
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_compiled_bias_sum_is_bitwise_numpys_sum_over_rows(dtype, rng):
+    from deltaprop import _numba
+
+    for n in (1, 2, 7, 128):
+        g = (rng.normal(size=(n, 37)) * 10.0 ** rng.integers(-6, 6, size=(n, 37))).astype(dtype)
+        db = np.empty(37, dtype)
+        _numba.column_sum(g, db)
+        np.testing.assert_array_equal(db, g.sum(axis=0))
 
 
 def test_compiled_path_refuses_a_network_it_does_not_cover(rng):
@@ -211,7 +256,7 @@ def test_a_nan_input_reaches_the_loss_and_the_weights_so_divergence_is_seen(comp
     net, X, Y = make_problem("sigmoid", "softmax", "cross_entropy", "float32", 4, rng, sizes=(5, 6, 3))
     Y = np.eye(3, dtype="float32")[[0, 1, 2, 0]]
     X[2, 1] = np.nan
-    J = Workspace(net, batch_size=4, compiled=compiled).sgd_step(X, Y, None, 0.1)
+    J = workspace(net, 4, compiled).sgd_step(X, Y, None, 0.1)
     assert np.isnan(J)
     assert np.isnan(net.weights[0]).any() and np.isnan(net.weights[1]).any()
 

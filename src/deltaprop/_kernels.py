@@ -35,6 +35,7 @@ import importlib.util
 
 import numpy as np
 
+from .activations import ACTIVATIONS
 from .network import Network
 
 __all__ = ["Workspace", "COMPILED_MAX_ELEMENTS", "flat_views"]
@@ -45,6 +46,30 @@ COMPILED_MAX_ELEMENTS = 4096
 #: A one-hidden-layer network whose output layer has at most this many weights runs all of
 #: a compiled step but the two GEMMs with the input in one call (``_numba.small_output_layer``).
 SMALL_OUTPUT_WEIGHTS = 4096
+#: Beyond ``COMPILED_MAX_ELEMENTS`` (``compiled=None``) a step is *mixed*: the loops that
+#: LLVM vectorises are compiled at any size (activation derivatives, bias sums, and relu,
+#: leaky relu and identity units: one pass where NumPy takes two or three, 5 against 10 us
+#: for 128 x 256 sigmoid derivatives, 47 against 167 us for 256 x 1024 relu units), while
+#: sigmoid, tanh and softmax layers stay on NumPy's SIMD tanh and exp (the compiled ones
+#: call libm once per entry: 275 against 26 us for 128 x 256 sigmoid units), except an
+#: output layer of at most this many softmax units, whose per-row reductions NumPy does
+#: slowly (softmax + cross-entropy over 128 x 10: 15 against 34 us; over 256 x 32 NumPy
+#: wins), or of at most ``MIXED_OUTPUT_ELEMENTS`` outputs per batch, where NumPy's ten-odd
+#: calls cost more than the scalar loop (sigmoid + log-loss over 256 x 1: 5 against 16 us).
+#: ``benchmarks/e2_parts.py`` measures them.
+MIXED_SOFTMAX_UNITS = 16
+MIXED_OUTPUT_ELEMENTS = 1024
+
+_VECTORISED_CODES = frozenset(ACTIVATIONS[n].kernel_code for n in ("relu", "leaky_relu", "identity"))
+
+
+def _mixed_compiles(code: int, batch_size: int, units: int, output: bool) -> bool:
+    """Whether a mixed step compiles a layer's bias and activation (see MIXED_SOFTMAX_UNITS)."""
+    if code in _VECTORISED_CODES:
+        return True
+    return output and (batch_size * units <= MIXED_OUTPUT_ELEMENTS
+                       or (code == ACTIVATIONS["softmax"].kernel_code and units <= MIXED_SOFTMAX_UNITS))
+
 
 def numba_available() -> bool:
     """Whether Numba is installed (the ``fast`` extra), without importing it."""
@@ -104,8 +129,10 @@ class Workspace:
         without a copy). None: arrays of their own.
     compiled : bool or None
         Use the Numba loops of :mod:`deltaprop._numba` for the elementwise parts of a step
-        (``None``: when Numba is installed, the network is covered and its layers are small,
-        see :data:`COMPILED_MAX_ELEMENTS`). Both paths compute the same numbers up to rounding.
+        (``None``: when Numba is installed and the network is covered, every part for small
+        layers (:data:`COMPILED_MAX_ELEMENTS`), else the parts that are faster compiled at
+        any size, see :data:`MIXED_SOFTMAX_UNITS`; ``False``: NumPy only). The paths compute
+        the same numbers up to rounding.
 
     Attributes
     ----------
@@ -147,10 +174,12 @@ class Workspace:
         self._out_code = loss.kernel_outputs.get(acts[-1].name)
         self._codes = [f.kernel_code for f in acts]
         supported = self._out_code is not None and None not in self._codes and numba_available()
+        mixed = False
         if compiled is None:
-            # The compiled loops are scalar; NumPy's ufuncs are SIMD but cost about a
-            # microsecond per call. Measured break-even: a few thousand elements per step.
+            # Small layers: every part compiled (a NumPy call costs about a microsecond, the
+            # compiled transcendental loops are scalar); larger ones: mixed (see MIXED_SOFTMAX_UNITS).
             compiled = supported and B * sum(units) <= COMPILED_MAX_ELEMENTS
+            mixed = supported and not compiled
         elif compiled and not supported:
             from .activations import ACTIVATIONS
             from .losses import LOSSES
@@ -163,8 +192,14 @@ class Workspace:
                 f"{', '.join(names)} units with {', '.join(pairs)} outputs; "
                 "pass compiled=None to fall back to NumPy"
             )
-        self.compiled = bool(compiled)
-        if self.compiled:
+        self.compiled = bool(compiled)  # every elementwise part compiled
+        # Per part: layer t's bias and activation, the output step (delta and loss, with
+        # the output layer), and the derivatives and bias sums of the backward pass.
+        self._act_compiled = [self.compiled or (mixed and _mixed_compiles(code, B, m, t == len(units) - 1))
+                              for t, (code, m) in enumerate(zip(self._codes, units))]
+        self._out_compiled = self._act_compiled[-1]
+        self._back_compiled = self.compiled or mixed
+        if self._back_compiled:
             from . import _numba  # imports Numba (slow), so only here
 
             self._nb = _numba
@@ -200,7 +235,7 @@ class Workspace:
         u = X
         for t, (W, b, f, o) in enumerate(zip(net.weights, net.biases, net.activations, v.o)):
             np.matmul(u, W.T, out=o)  # net_r = sum_q w_rq u_q ...
-            if self.compiled:
+            if self._act_compiled[t]:
                 self._nb.bias_act(o, b, self._codes[t])  # ... + b_r, o_r = f(net_r)
                 u = o
                 continue
@@ -215,7 +250,7 @@ class Workspace:
     def _output(self, Y: np.ndarray, sw: np.ndarray | None, v: _Views) -> float:
         """``g_L = dJ/dnet_L`` (weighted by ``sw``) into ``v.g[-1]``; returns J."""
         o, g, tmp = v.o[-1], v.g[-1], v.scratch[-1]
-        if self.compiled:
+        if self._out_compiled:
             weighted = sw is not None
             return self._nb.output_step(
                 o, Y, sw if weighted else self._no_weights, weighted, g, self._out_code, self._eps
@@ -273,7 +308,7 @@ class Workspace:
         W = self.net.weights[t]
         g_prev, o_prev = v.g[t - 1], v.o[t - 1]
         np.matmul(v.g[t], W, out=g_prev)  # sum_l (-delta_l) w_lj
-        if self.compiled:
+        if self._back_compiled:
             self._nb.hidden_backward(o_prev, g_prev, self._codes[t - 1])
             return
         self._backward_inplace(self.net.activations[t - 1], o_prev, g_prev, v.scratch[t - 1])
@@ -309,7 +344,10 @@ class Workspace:
         for t in range(L - 1, -1, -1):
             u = X if t == 0 else v.o[t - 1]
             np.matmul(v.g[t].T, u, out=self.dW[t])  # dJ/dw_rq = sum_i (-delta_ir) u_iq
-            np.sum(v.g[t], axis=0, out=self.db[t])  # dJ/db_r = sum_i (-delta_ir)
+            if self._back_compiled:
+                self._nb.column_sum(v.g[t], self.db[t])  # dJ/db_r = sum_i (-delta_ir), NumPy's order
+            else:
+                np.sum(v.g[t], axis=0, out=self.db[t])
             if t > 0:
                 self._backward_to(t, v)
         return J
@@ -345,7 +383,7 @@ class Workspace:
                 self._backward_to(t, v)  # uses W_t before its update
             g, b, dW, db = v.g[t], net.biases[t], self.dW[t], self.db[t]
             u = X if t == 0 else v.o[t - 1]
-            if self.compiled:
+            if self._back_compiled:
                 self._nb.scale_and_bias_step(g, b, eta)  # g <- eta g; b <- b - sum_i g_i
                 np.matmul(g.T, u, out=dW)
             elif g.size <= dW.size:
