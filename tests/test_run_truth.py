@@ -186,6 +186,19 @@ def test_when_the_bound_proves_the_loss_finite_it_is_finite(seed, log_scale, log
             assert math.isfinite(net._J(net.forward(X), Y, sw))
 
 
+@settings(max_examples=80, deadline=None)
+@given(values=st.lists(st.floats(allow_nan=True, allow_infinity=True, width=32), min_size=1, max_size=40),
+       dtype=st.sampled_from(["float32", "float64"]), contiguous=st.booleans())
+def test_the_largest_magnitude_of_the_inputs_is_max_abs_or_inf_for_any_non_finite_entry(values, dtype,
+                                                                                          contiguous):
+    # The bits kernel (Numba) for contiguous arrays, NumPy's max and min for the others.
+    a = np.array(values * 2, dtype=dtype).reshape(2, -1)
+    a = a if contiguous else a[:, ::2]
+    expected = float(np.abs(a).max()) if np.isfinite(a).all() else math.inf
+    assert _watch.largest_magnitude(a) == expected
+    assert _watch.largest_magnitude(a[:0]) == 0.0
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("solver", ["gd", "sgd", "adam", "quickprop", "lbfgs", "rprop"])
 def test_every_solver_and_dtype_ends_a_run_on_exploding_inputs_in_divergence_or_a_finite_model(solver, dtype):

@@ -185,10 +185,8 @@ def _proven_finite(net: Network, data, s: Settings) -> bool:
         return False
     X, Y, sw = data.arrays()
     with np.errstate(over="ignore", invalid="ignore"):
-        x_max = max(abs(float(X.max(initial=0.0))), abs(float(X.min(initial=0.0))))
-        y_max = max(abs(float(Y.max(initial=0.0))), abs(float(Y.min(initial=0.0))))
         total = float(sw.sum()) if sw is not None else float(len(X))
-    return _watch.finite_by_bound(net, x_max, y_max, total)
+    return _watch.finite_by_bound(net, _watch.largest_magnitude(X), _watch.largest_magnitude(Y), total)
 
 
 def _check_step(run: Run, guard: _Guard, loss: float) -> np.ndarray:
