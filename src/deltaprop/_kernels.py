@@ -384,7 +384,7 @@ class Workspace:
             g, b, dW, db = v.g[t], net.biases[t], self.dW[t], self.db[t]
             u = X if t == 0 else v.o[t - 1]
             if self._back_compiled:
-                self._nb.scale_and_bias_step(g, b, eta)  # g <- eta g; b <- b - sum_i g_i
+                self._nb.scale_and_bias_step(g, b, eta, db)  # g <- eta g; b <- b - sum_i g_i
                 np.matmul(g.T, u, out=dW)
             elif g.size <= dW.size:
                 # eta folded into the deltas (the smaller array) before the GEMM.

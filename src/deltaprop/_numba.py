@@ -150,15 +150,21 @@ def column_sum(g, db):
             db[r] += g[i, r]
 
 @_jit
-def scale_and_bias_step(g, b, eta):
-    """g <- eta g, then b <- b - sum_i g_i: the bias step of w <- w - eta dJ/dw."""
+def scale_and_bias_step(g, b, eta, db):
+    """g <- eta g, then b <- b - sum_i g_i: the bias step of w <- w - eta dJ/dw (``db``: scratch
+    of b's shape that receives the sum). Row by row, so the loops vectorise over contiguous
+    rows (column by column, 256 x 1024 deltas took ten times as long)."""
     n, m = g.shape
     for r in range(m):
-        s = 0.0
-        for i in range(n):
-            g[i, r] *= eta
-            s += g[i, r]
-        b[r] -= s
+        db[r] = 0.0
+    for i in range(n):
+        for r in range(m):
+            x = g[i, r] * eta
+            g[i, r] = x
+            db[r] += x
+    for r in range(m):
+        b[r] -= db[r]
+
 
 @_jit
 def small_output_layer(o1, b1, code1, W2, b2, o2, Y, sw, weighted, g2, g1, code2, out_code, eps,
@@ -195,13 +201,13 @@ def small_output_layer(o1, b1, code1, W2, b2, o2, Y, sw, weighted, g2, g1, code2
             g1[i, j] = s
     hidden_backward(o1, g1, code1)
     if update:
-        scale_and_bias_step(g2, b2, eta)
+        scale_and_bias_step(g2, b2, eta, db2)  # db2, db1: scratch here
         for l in range(k):  # W2 <- W2 - (eta g2)^T o1
             for i in range(n):
                 c = g2[i, l]
                 for j in range(m):
                     W2[l, j] -= c * o1[i, j]
-        scale_and_bias_step(g1, b1, eta)
+        scale_and_bias_step(g1, b1, eta, db1)
     else:
         for l in range(k):
             s = 0.0
