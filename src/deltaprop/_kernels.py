@@ -20,7 +20,10 @@ How it stays fast (measured in ``benchmarks/``):
   GEMM, and each layer is updated as soon as the deltas below it are known.
 * With Numba installed (the ``fast`` extra) small networks run the elementwise parts of a
   step (bias, activation, output delta and loss, derivative, bias update) as a few compiled
-  loops instead of thirty-odd ufunc calls (:mod:`deltaprop._numba`).
+  loops instead of thirty-odd ufunc calls (:mod:`deltaprop._numba`). Larger ones take a
+  *mixed* step: compiled where the loop vectorises (derivatives, bias sums, relu-like
+  units, a small softmax output), NumPy's SIMD ``tanh`` and ``exp`` for sigmoid, tanh and
+  softmax layers (see :data:`MIXED_SOFTMAX_UNITS`).
 
 Everything per activation and per loss comes from their records: the in-place forms
 (``Activation.inplace_forward`` / ``inplace_backward``, with a fallback to the pure
