@@ -15,6 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 import deltaprop as dp
 from deltaprop import MLPClassifier, MLPRegressor
+from deltaprop._kernels import numba_available
 from deltaprop.errors import InputError, InputTypeError, ModelFileError
 
 
@@ -524,15 +525,25 @@ def test_a_regression_target_beyond_float32_is_refused_naming_the_value_and_row(
         MLPRegressor(max_iter=5, dtype="float32").fit(X, y)
 
 
+@pytest.mark.parametrize("solver", ["default", "sgd"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_a_fit_in_the_networks_dtype_passes_over_X_once_to_check_it(monkeypatch, dtype):
+def test_a_fit_in_the_networks_dtype_reads_X_once_to_check_it_and_bound_its_outputs(monkeypatch, dtype, solver):
     # The estimator checks X; the trainer then takes the checked arrays without a second pass
-    # (unless a dtype conversion, which can overflow, came after the check).
+    # (unless a dtype conversion, which can overflow, came after the check), and a mini-batch
+    # run's proof that its final outputs are finite takes max |X| from that same pass.
     import deltaprop._validation as validation
+    import deltaprop._watch as watch
+    from deltaprop import sources
+    from deltaprop.estimators import _checks
 
-    rows, all_finite = [], validation.all_finite
-    monkeypatch.setattr(validation, "all_finite", lambda a, rows_=8192: rows.append(a.shape) or all_finite(a, rows_))
+    if solver == "sgd" and not numba_available():
+        pytest.skip("without Numba the check sums X and the proof reads max |X| in a second pass")
+    reads, all_finite, magnitude = [], validation.all_finite, watch.largest_magnitude
+    monkeypatch.setattr(validation, "all_finite", lambda a, rows_=8192: reads.append(a.shape) or all_finite(a, rows_))
+    for module in (watch, sources, _checks):
+        monkeypatch.setattr(module, "largest_magnitude", lambda a: reads.append(a.shape) or magnitude(a))
     X = np.random.default_rng(0).random((300, 4)).astype(dtype)
     y = (X[:, 0] > 0.5).astype(int)
-    MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, dtype=dtype, tol=None).fit(X, y)
-    assert rows.count((300, 4)) == 1
+    kw = {} if solver == "default" else dict(solver="sgd", batch_size=32)
+    MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, dtype=dtype, tol=None, **kw).fit(X, y)
+    assert reads.count((300, 4)) == 1

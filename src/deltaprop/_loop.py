@@ -186,7 +186,9 @@ def _proven_finite(net: Network, data, s: Settings) -> bool:
     X, Y, sw = data.arrays()
     with np.errstate(over="ignore", invalid="ignore"):
         total = float(sw.sum()) if sw is not None else float(len(X))
-    return _watch.finite_by_bound(net, _watch.largest_magnitude(X), _watch.largest_magnitude(Y), total)
+    read = getattr(data, "largest_magnitudes", None)  # ArrayData: X read once, or by the estimator's check
+    x_max, y_max = read() if read is not None else (_watch.largest_magnitude(X), _watch.largest_magnitude(Y))
+    return _watch.finite_by_bound(net, x_max, y_max, total)
 
 
 def _check_step(run: Run, guard: _Guard, loss: float) -> np.ndarray:

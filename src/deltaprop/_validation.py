@@ -73,11 +73,12 @@ def _non_numeric_error(arr: np.ndarray, name: str) -> InputError:
     )
 
 
-def check_table(a, *, name: str) -> None:
+def check_table(a, *, name: str, finite: bool = True) -> None:
     """Refuse a ragged, 3-D, empty, non-numeric or non-finite ``a`` with a message naming the cell.
 
     For callers that leave the rest of the validation to another library (the estimators
-    use scikit-learn's): other shapes and dtypes pass through unchanged.
+    use scikit-learn's): other shapes and dtypes pass through unchanged. ``finite=False``
+    leaves the finiteness of a float array to the caller (who reads it in another pass).
     """
     if a is None or hasattr(a, "tocsr"):  # None and sparse matrices: the caller decides
         return
@@ -101,7 +102,7 @@ def check_table(a, *, name: str) -> None:
             raise _non_numeric_error(arr, name) from None
         except TypeError:
             return
-    if arr.dtype.kind in "fc" and not (all_finite(arr) if arr.ndim else np.isfinite(arr)):  # blocks: no X-sized mask
+    if finite and arr.dtype.kind in "fc" and not (all_finite(arr) if arr.ndim else np.isfinite(arr)):  # blocks: no X-sized mask
         raise _nonfinite_error(arr, name)
 
 

@@ -19,6 +19,7 @@ from typing import Iterator, Protocol, runtime_checkable
 import numpy as np
 
 from ._kernels import Workspace
+from ._watch import largest_magnitude
 from .errors import InputError
 from .network import Network, forward_pass
 
@@ -183,6 +184,16 @@ class ArrayData:
         self.n_examples: int = int(X.shape[0])
         self._workspace: Workspace | None = None
         self._shuffled: tuple | None = None
+        # max |X| as the estimator's check read it just before its fit (None: not read). Not
+        # cached here: the caller may change X in place between fits.
+        self._x_max: float | None = None
+
+    def largest_magnitudes(self) -> tuple[float, float]:
+        """``(max |X|, max |Y|)`` (``inf`` for a non-finite entry): the bounds of the trainer's proof
+        that the final outputs are finite (:mod:`deltaprop._loop`); X is not read again when the
+        estimator's check has just read it."""
+        x_max = largest_magnitude(self.X) if self._x_max is None else self._x_max
+        return x_max, largest_magnitude(self.Y)
 
     def arrays(self) -> tuple:
         """``(X, Y, sample_weight)``, the stored arrays themselves (not copies)."""

@@ -46,6 +46,7 @@ from ._checks import (
 )
 from ._defaults import AUTO, Settings, resolve
 from ._random import _generator, _int_seed
+from ._on_dask import _encode_target_block, _is_dask_collection
 from ._table import encode_inputs, feature_names, preprocessed, raw_table
 
 __all__ = ["SOLVERS", "LEARNING_RATE_SCHEDULES"]
@@ -244,14 +245,16 @@ class _BaseMLP(BaseEstimator):
                 raise InputError("preprocess=True applies to in-memory tables; fit a Dask pipeline's encoder "
                                  "first, or pass engine='local'")
             X, y, sw, summary = self._dask_fit_data(X, y, sample_weight, first=first)
+            x_max = None
             self.preprocessor_ = None
             target = summary
         else:
             X, pre, _ = encode_inputs(self, X, first=first)
             table_names = getattr(self, "feature_names_in_", None) if pre is not None else None
             raw_dtype = getattr(X, "dtype", None)
-            X, y = self._validate_fit_data(X, y, reset=first or pre is not None)
-            # X was checked finite before its dtype conversion: without one, no second check.
+            # X was checked finite before its dtype conversion: without one, no second check, and
+            # max |X| (x_max, when the check read it) bounds the inputs of the trainer's proof.
+            X, y, x_max = self._validate_fit_data(X, y, reset=first or pre is not None)
             converted = not (isinstance(raw_dtype, np.dtype) and raw_dtype == X.dtype)
             self.preprocessor_ = pre
             if pre is not None:
@@ -287,7 +290,7 @@ class _BaseMLP(BaseEstimator):
             X, Y, sw, validation = self._validation_split(X, Y, y, sw, rng, p["validation_fraction"])
         trainer = self._make_trainer(p, X.shape[0], sw, rng)
         data = self._training_data(X, Y, _normalised(sw, p["reduction"]), engine=engine, on_dask=on_dask,
-                                   checked=not on_dask and not converted)
+                                   checked=not on_dask and not converted, x_max=x_max)
         if incremental:
             if self._trainer_state is not None:
                 trainer.load_state_dict(self._trainer_state)
@@ -335,7 +338,8 @@ class _BaseMLP(BaseEstimator):
         self.validation_scores_ = [] if p["early_stopping"] else None
         self._trainer_state = None
 
-    def _training_data(self, X, Y, sw, *, engine, on_dask: bool, checked: bool = False) -> tuple:
+    def _training_data(self, X, Y, sw, *, engine, on_dask: bool, checked: bool = False,
+                       x_max: float | None = None) -> tuple:
         """The trainer's data arguments: ``(X, Y, sample_weight)``, or ``(source,)`` for a data source.
 
         The one place where the data source is chosen: arrays stay arrays, unless the data
@@ -347,7 +351,9 @@ class _BaseMLP(BaseEstimator):
             if (checked and X.dtype == dt and Y.dtype == dt and (sw is None or sw.dtype == dt)
                     and all_finite(Y) and (sw is None or all_finite(sw[:, None]))):
                 # X checked finite, no conversion after; Y, weights, network made from it: no 2nd pass.
-                return (ArrayData(X, Y, sw),)
+                data = ArrayData(X, Y, sw)
+                data._x_max = x_max  # the check's max |X| (None: not read), for the trainer's proof
+                return (data,)
             return X, Y, sw
         from .. import dask as dask_plugin
 
@@ -651,35 +657,6 @@ class _BaseMLP(BaseEstimator):
 
     def _restore_extra_meta(self, meta: dict) -> None:
         pass
-
-
-def _is_dask_collection(obj) -> bool:
-    """Whether ``obj`` is a Dask collection (array, DataFrame, Series), without importing Dask."""
-    return hasattr(obj, "__dask_graph__") and hasattr(obj, "__dask_keys__")
-
-
-def _blockwise_on_dask(method):
-    """Decorator for a ``predict``-like method: a Dask input gives a lazy Dask result.
-
-    Other inputs call the method itself; a Dask array or DataFrame is mapped over its row
-    blocks by :func:`deltaprop.dask.predict_blockwise`, which calls the same method on each
-    block. Dask is imported only then.
-    """
-
-    @functools.wraps(method)
-    def wrapper(self, X, *args, **kwargs):
-        if _is_dask_collection(X):
-            from .. import dask as dask_plugin
-
-            return dask_plugin.predict_blockwise(self, X, method.__name__)
-        return method(self, X, *args, **kwargs)
-
-    return wrapper
-
-
-def _encode_target_block(estimator, activation: str, y):
-    """One block of targets encoded by a fitted estimator (runs on a Dask worker)."""
-    return estimator._encode_targets(y, first=False, classes=None, activation=activation)
 
 
 class _LogProgress:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
-from .._validation import check_table
+from .._kernels import numba_available
+from .._validation import _nonfinite_error, check_table
+from .._watch import largest_magnitude
 from ..errors import InputError, InputTypeError
 
 __all__ = ["_check_choice", "_check_number", "_hidden_sizes", "_check_inputs", "_check_sample_weight",
@@ -54,11 +57,15 @@ def _hidden_sizes(hidden_layer_sizes) -> list[int]:
     return [int(s) for s in sizes]
 
 
-def _check_inputs(X, y=None) -> None:
+def _check_inputs(X, y=None, *, fit: bool = False) -> float | None:
     """deltaprop's messages (naming the cell and the fix) for the commonest bad inputs.
 
     Runs before scikit-learn's ``validate_data``, which does the rest of the checking but
     reports NaN, ragged rows, text or mismatched lengths without saying where or what to do.
+
+    Returns ``max |X|`` when it was read (``fit``, a contiguous float array and Numba
+    installed): the one pass over X that both proves X finite here and bounds the inputs in
+    the trainer's proof that the final outputs are finite (:mod:`deltaprop._loop`). Else None.
     """
     if hasattr(X, "tocsr") or hasattr(X, "todense"):  # scipy.sparse matrices and arrays
         raise InputTypeError(
@@ -66,17 +73,26 @@ def _check_inputs(X, y=None) -> None:
             "(mind the memory: n_examples x n_features values)"
         )
     _check_frame_missing(X)
-    check_table(X, name="X")
+    x_max = None
+    if (fit and isinstance(X, np.ndarray) and X.ndim == 2 and X.size and X.dtype in (np.float32, np.float64)
+            and X.flags.c_contiguous and numba_available()):
+        check_table(X, name="X", finite=False)
+        x_max = largest_magnitude(X)
+        if not math.isfinite(x_max):
+            raise _nonfinite_error(X, "X")
+    else:
+        check_table(X, name="X")
     if y is None:
-        return
+        return x_max
     y_arr = np.asarray(y)
     check_table(y_arr[:, None] if y_arr.ndim == 1 and y_arr.dtype.kind in "fc" else y_arr, name="y")
     shape_X = X.shape if hasattr(X, "shape") else np.asarray(X).shape
     if not shape_X or not y_arr.ndim:
-        return  # scalars: scikit-learn's message asks for arrays
+        return x_max  # scalars: scikit-learn's message asks for arrays
     n_X, n_y = shape_X[0], y_arr.shape[0]
     if n_X != n_y:
         raise InputError(f"X has {n_X} examples but y has {n_y} targets; pass one target per example")
+    return x_max
 
 
 def _check_frame_missing(X) -> None:

@@ -10,7 +10,8 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 from ..encoding import ClassEncoder, output_targets
 from ..errors import InputError
-from ._base import _BaseMLP, _blockwise_on_dask
+from ._base import _BaseMLP
+from ._on_dask import _blockwise_on_dask
 from ._checks import _check_inputs, _check_sample_weight, _float_dtype
 
 __all__ = ["MLPClassifier"]
@@ -274,7 +275,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     # ------------------------------------------------------------------ labels
     def _validate_fit_data(self, X, y, *, reset: bool):
-        _check_inputs(X, y)
+        x_max = _check_inputs(X, y, fit=True)
         # X's finiteness is checked by _check_inputs before and by the trainer after the one dtype
         # conversion here (which can overflow), so scikit-learn's own pass over X is skipped.
         X, y = validate_data(self, X, y, reset=reset, multi_output=True, dtype=_float_dtype(self.dtype),
@@ -295,7 +296,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 f"y is {kind}; MLPClassifier handles binary, multiclass and multilabel-indicator "
                 "targets. Fit one classifier per output for multiclass-multioutput targets"
             )
-        return X, y
+        return X, y, x_max
 
     def _encode_targets(self, y, *, first: bool, classes, activation: str) -> np.ndarray:
         """Target rows for the labels ``y`` (:class:`~deltaprop.encoding.ClassEncoder`); sets ``classes_`` on the first fit."""

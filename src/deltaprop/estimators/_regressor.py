@@ -9,7 +9,8 @@ from sklearn.utils.validation import column_or_1d, validate_data
 from ..encoding import TARGET_INTERVALS, TargetScaler
 from .._validation import all_finite
 from ..errors import InputError
-from ._base import _BaseMLP, _blockwise_on_dask
+from ._base import _BaseMLP
+from ._on_dask import _blockwise_on_dask
 from ._checks import _check_inputs, _check_sample_weight, _float_dtype
 
 __all__ = ["MLPRegressor"]
@@ -92,7 +93,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def _validate_fit_data(self, X, y, *, reset: bool):
         dtype = _float_dtype(self.dtype)
-        _check_inputs(X, y)
+        x_max = _check_inputs(X, y, fit=True)
         X, y = validate_data(self, X, y, reset=reset, multi_output=True, y_numeric=True, dtype=dtype,
                              ensure_all_finite=False)  # as in MLPClassifier: checked before and after
         if y.ndim == 2 and y.shape[1] == 1:
@@ -107,7 +108,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                     f"y has values beyond the range of {np.dtype(dtype).name} (e.g. {float(y[where]):g} at row "
                     f"{where[0]}); scale the targets (TransformedTargetRegressor, preprocess=True) or use "
                     "dtype='float64'")
-        return X, cast
+        return X, cast, x_max
 
     def _encode_targets(self, y, *, first: bool, classes, activation: str) -> np.ndarray:
         Y = y.reshape(y.shape[0], -1)
