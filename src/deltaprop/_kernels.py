@@ -184,7 +184,6 @@ class Workspace:
             compiled = supported and B * sum(units) <= COMPILED_MAX_ELEMENTS
             mixed = supported and not compiled
         elif compiled and not supported:
-            from .activations import ACTIVATIONS
             from .losses import LOSSES
             from .errors import InputError
 
