@@ -43,7 +43,7 @@ def cpu_us(f, budget=0.3):
 
 def main():
     rng = np.random.default_rng(0)
-    print(f"{'layer':30s} {'storage':>22s} {'forward':>10s} {'gradient':>10s} {'back':>10s} {'sum':>10s}")
+    print(f"{'layer':30s} {'storage':>26s} {'forward':>10s} {'gradient':>10s} {'back':>10s} {'sum':>10s}")
     with threadpool_limits(1):
         for name, B, n_in, n_out, first in SHAPES:
             X = rng.random((B, n_in), dtype=np.float32)
@@ -62,7 +62,7 @@ def main():
             for storage, (fwd, grad, bwd) in forms.items():
                 t = [cpu_us(fwd), cpu_us(grad), cpu_us(bwd) if not first else 0.0]
                 back_txt = f"{t[2]:10.1f}" if not first else f"{'-':>10s}"
-                print(f"{name:30s} {storage:>22s} {t[0]:10.1f} {t[1]:10.1f} {back_txt} {sum(t):10.1f}")
+                print(f"{name:30s} {storage:>26s} {t[0]:10.1f} {t[1]:10.1f} {back_txt} {sum(t):10.1f}")
 
 
 if __name__ == "__main__":
