@@ -1,6 +1,7 @@
 """``deltaprop train`` through ``main(argv)``: option checks before any data, targets by index,
 delimiters and header hints, safe resume, outputs never over inputs, Ctrl-C, progress lines,
-the summary, warnings and divergence (issues 12, 13, 14, 16)."""
+the summary, warnings and divergence (issues 12, 13, 14, 16); the solver's settings and checks
+with DATA, as the estimators'."""
 
 import json
 import os
@@ -11,9 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
+from deltaprop import MLPClassifier, MLPRegressor
 from deltaprop.cli import EXIT_DIVERGED, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, main
 from deltaprop.modelfile import load_state, read, save_state
+
+from conftest import assert_same_network
 
 SGD = ["--solver", "sgd", "--batch-size", "8", "--learning-rate", "0.2", "--hidden", "3"]
 
@@ -126,7 +131,7 @@ def test_a_config_file_value_out_of_range_is_refused_naming_the_key(blobs, tmp_p
 
 def test_help_says_the_rule_chooses_what_it_fills_in_and_the_quick_start_s_values(capsys, monkeypatch):
     from deltaprop.cli.train import QUICK_START, RULE_LARGE_N, RULED
-    from deltaprop.estimators._defaults import LARGE_N
+    from deltaprop.estimators._defaults import LARGE_N, SKLEARN_LEARNING_RATE_INIT
 
     monkeypatch.setenv("COLUMNS", "200")  # one line per option
     assert main(["train", "--help"]) == 0
@@ -143,7 +148,11 @@ def test_help_says_the_rule_chooses_what_it_fills_in_and_the_quick_start_s_value
     assert f"rprop up to {LARGE_N} training rows, else adam" in text
     assert f"[default: 200; {QUICK_START['epochs']} without DATA]" in text
     assert f"[default: 0; {QUICK_START['test_fraction']} without DATA]" in text
-    assert f"[default: the solver's; {QUICK_START['learning_rate']} without DATA]" in text
+    # The estimators' values for a scikit-learn solver, as the help says them.
+    assert (f"[default: the solver's, with DATA scikit-learn's {SKLEARN_LEARNING_RATE_INIT:g} for sgd and adam as the "
+            f"estimators; {QUICK_START['learning_rate']} without DATA]") in text
+    assert f"[default: 0; with DATA and --solver sgd, the estimators' {MLPClassifier().momentum:g}]" in text
+    assert MLPClassifier().nesterovs_momentum and "[default: off; with DATA and --solver sgd, on" in text
 
 
 # ------------------------------------------------------------------------------ targets, delimiters, headers
@@ -494,3 +503,85 @@ def test_the_summary_says_how_many_rows_were_fitted_and_how_many_held_out_for_ea
     out = " ".join(capsys.readouterr().out.split())
     assert "over the 240 training examples fitted; 60 more held out for early stopping; on the standardised target" in out
     assert "on 300 examples" in out
+
+
+# ------------------------------------------------------------------------------ the solver with DATA: the estimators'
+def write_table(path, n: int, task: str, seed: int = 0):
+    """``n`` rows of three standard-normal features ``a, b, c`` and a target ``y`` (classes 0/1 or values)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    y = (X[:, 0] + X[:, 1] ** 2 > 0.5).astype(int) if task == "classify" else np.sin(X[:, 0]) + X[:, 2]
+    with open(path, "w") as f:
+        f.write("a,b,c,y\n" + "".join(f"{u!r},{v!r},{w!r},{t!r}\n" for (u, v, w), t in zip(X.tolist(), y.tolist())))
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory):
+    """``name -> (path, X, y)``: classes in 3000 rows (the rule's adam) and 300 (its rprop), values in 3000."""
+    root = tmp_path_factory.mktemp("tables")
+    out = {}
+    for name, n, task in (("classes3000", 3000, "classify"), ("classes300", 300, "classify"),
+                          ("values3000", 3000, "regress")):
+        out[name] = (str(root / f"{name}.csv"), *write_table(root / f"{name}.csv", n, task))
+    return out
+
+
+def train_table(table, model: str, *options: str) -> int:
+    """``deltaprop train TABLE --target y --no-standardize -o MODEL -q OPTIONS`` (5 epochs unless given)."""
+    epochs = [] if "--epochs" in options else ["--epochs", "5"]
+    return main(["train", table[0], "--target", "y", "--no-standardize", "-o", model, "-q", *epochs, *options])
+
+
+def fit_estimator(table, max_iter: int = 5, **params):
+    """``MLPClassifier`` (integer targets) or ``MLPRegressor`` with ``random_state=0`` fitted on the table's columns."""
+    _, X, y = table
+    estimator = (MLPClassifier if y.dtype.kind == "i" else MLPRegressor)(max_iter=max_iter, random_state=0, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a few epochs: the CLI says so as a line, silenced by -q
+        return estimator.fit(X, y)
+
+
+SOLVER_PARITY = [
+    ("classes3000", ["--solver", "sgd"], dict(solver="sgd")),
+    ("classes300", ["--solver", "sgd"], dict(solver="sgd")),  # at any n: scikit-learn's model, not the small rule
+    ("values3000", ["--solver", "sgd"], dict(solver="sgd")),
+    ("classes3000", ["--solver", "sgd", "--momentum", "0.5"], dict(solver="sgd", momentum=0.5)),  # Nesterov's stays
+    ("classes3000", ["--solver", "sgd", "--no-nesterov"], dict(solver="sgd", nesterovs_momentum=False)),
+    ("classes3000", ["--solver", "sgd", "--momentum", "0"], dict(solver="sgd", momentum=0.0)),  # then plain steps
+    ("classes3000", ["--solver", "sgd", "--learning-rate", "0.01", "--batch-size", "64"],
+     dict(solver="sgd", learning_rate_init=0.01, batch_size=64)),
+    ("classes3000", ["--solver", "adam"], dict(solver="adam")),
+    ("classes300", ["--solver", "lbfgs"], dict(solver="lbfgs")),
+    ("values3000", ["--solver", "lbfgs"], dict(solver="lbfgs")),
+    ("classes3000", [], {}),  # the rule's adam
+]
+
+
+@pytest.mark.parametrize("table, options, params", SOLVER_PARITY,
+                         ids=[f"{t} {' '.join(o) or 'defaults'}" for t, o, _ in SOLVER_PARITY])
+def test_with_data_a_scikit_learn_solver_fits_bitwise_the_estimators_network_with_the_same_settings(
+        tables, tmp_path, table, options, params):
+    # README "Good by default": naming a scikit-learn solver gives scikit-learn's model for every
+    # argument left out, and the CLI and the estimator fit the same network with the same settings.
+    model = str(tmp_path / "m.safetensors")
+    assert train_table(tables[table], model, *options) == 0
+    assert_same_network(model, fit_estimator(tables[table], **params))
+
+
+def test_with_data_solver_sgd_trains_with_scikit_learns_rate_batches_and_nesterov_momentum(tables, tmp_path):
+    # The newcomer's case: the trainer's own sgd defaults (eta 0.01, no momentum) are not the estimators'.
+    model = str(tmp_path / "m.safetensors")
+    assert train_table(tables["classes3000"], model, "--solver", "sgd") == 0
+    trainer = read(model)[1]["training"]["trainer"]
+    assert {k: trainer[k] for k in ("learning_rate", "batch_size", "momentum", "nesterov")} == \
+        {"learning_rate": 1e-3, "batch_size": "auto", "momentum": 0.9, "nesterov": True}
+
+
+def test_without_data_a_named_sgd_keeps_the_quick_start_and_the_trainers_settings(tmp_path):
+    model = str(tmp_path / "m.safetensors")
+    assert main(["train", "--solver", "sgd", "--epochs", "1", "-q", "-o", model]) == 0
+    trainer = read(model)[1]["training"]["trainer"]
+    assert {k: trainer[k] for k in ("learning_rate", "batch_size", "reduction", "momentum", "nesterov")} == \
+        {"learning_rate": 0.0022, "batch_size": None, "reduction": "sum", "momentum": 0.0, "nesterov": False}
+
