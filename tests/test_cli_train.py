@@ -81,14 +81,15 @@ BAD_VALUES = [
     (["--momentum", "1.5"], ["--momentum", "1.5", "[0, 1]"]),
     (["--validation-fraction", "1"], ["--validation-fraction", "1", "[0, 1)"]),
     (["--early-stopping", "--validation-fraction", "0"], ["--validation-fraction 0", "--early-stopping", "0.1"]),
-    (["--solver-option", "delta0=abc"], ["--solver-option delta0=abc", "delta0 of solver 'rprop'", "number"]),
+    (["--solver", "rprop", "--solver-option", "delta0=abc"],
+     ["--solver-option delta0=abc", "delta0 of solver 'rprop'", "number"]),
     (["--solver", "lbfgs", "--solver-option", "max_fun=abc"], ["--solver-option max_fun=abc", "whole number"]),
-    (["--solver-option", "nope=1"], ["--solver-option nope=1", "'nope' is not an option", "delta0"]),
+    (["--solver", "rprop", "--solver-option", "nope=1"], ["--solver-option nope=1", "'nope' is not an option", "delta0"]),
     (["--solver", "sgd", "--schedule", "step", "--schedule-option", "drop=x"],
      ["--schedule-option drop=x", "drop of schedule 'step'", "number"]),
     (["--activation", "softmax"], ["--activation", "'softmax'", "sigmoid"]),
-    (["--batch-size", "10"], ["--batch-size 10", "--solver rprop", "full batch"]),
-    (["--schedule", "invscaling"], ["--schedule invscaling", "no learning rate"]),
+    (["--solver", "rprop", "--batch-size", "10"], ["--batch-size 10 with --solver rprop", "full batch", "sgd or adam"]),
+    (["--solver", "lbfgs", "--schedule", "invscaling"], ["--schedule invscaling with --solver lbfgs", "no learning rate"]),
     (["--threads", "0"], ["--threads", "0", "from 1"]),
     (["--log-every", "0"], ["--log-every", "0", "from 1"]),
     (["--delimiter", ";;"], ["--delimiter", "';;'", "one separator character"]),
@@ -555,6 +556,8 @@ SOLVER_PARITY = [
     ("classes300", ["--solver", "lbfgs"], dict(solver="lbfgs")),
     ("values3000", ["--solver", "lbfgs"], dict(solver="lbfgs")),
     ("classes3000", [], {}),  # the rule's adam
+    ("classes3000", ["--batch-size", "64"], dict(batch_size=64)),  # the rule's adam takes mini-batches of 64
+    ("classes3000", ["--schedule", "invscaling"], dict(learning_rate="invscaling")),  # and has a rate to schedule
 ]
 
 
@@ -584,4 +587,30 @@ def test_without_data_a_named_sgd_keeps_the_quick_start_and_the_trainers_setting
     trainer = read(model)[1]["training"]["trainer"]
     assert {k: trainer[k] for k in ("learning_rate", "batch_size", "reduction", "momentum", "nesterov")} == \
         {"learning_rate": 0.0022, "batch_size": None, "reduction": "sum", "momentum": 0.0, "nesterov": False}
+
+
+RULED_SOLVER_REFUSALS = [
+    ("classes300", ["--batch-size", "64"],
+     ["--batch-size 64: the default solver for 300 training rows is rprop, which uses the full batch every step",
+      "leave --batch-size out, or name --solver sgd or adam to train on mini-batches"]),
+    ("classes300", ["--schedule", "invscaling"],
+     ["--schedule invscaling: the default solver for 300 training rows is rprop, which has no learning rate",
+      "use --schedule constant, or name --solver gd, sgd, adam or quickprop"]),
+    ("classes3000", ["--solver-option", "delta0=0.1"],
+     ["--solver-option delta0=0.1: 'delta0' is not an option of solver 'adam' (the default for 3000 training rows; "
+      "name another with --solver); valid: beta_1, beta_2, epsilon"]),
+]
+
+
+@pytest.mark.parametrize("table, options, words", RULED_SOLVER_REFUSALS,
+                         ids=[f"{t} {' '.join(o)}" for t, o, _ in RULED_SOLVER_REFUSALS])
+def test_an_option_that_does_not_fit_the_rules_solver_is_refused_naming_the_rules_choice(
+        tables, capsys, table, options, words):
+    # Checked with the solver the rule chose from the rows (not the option's default, rprop), and
+    # the message says it was the rule's choice: no --solver was given.
+    assert main(["train", tables[table][0], "--target", "y", "--epochs", "1", *options]) == EXIT_USAGE
+    line = error_line(capsys)
+    assert not re.search(r"with --solver (rprop|adam)", line)
+    for word in words:
+        assert word in line, (word, line)
 

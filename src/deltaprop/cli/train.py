@@ -47,7 +47,7 @@ from ._model import CLASSIFICATION, REGRESSION, Model, read_data
 from ._output import ProgressDisplay, echo_json, headline, metrics, network_line, warnings_as_lines
 from ._train_data import read_training_data
 from ._train_options import (ASCII_REAL, HIDDEN_ACTIVATIONS, MAX_EPOCHS, BatchSize, Delimiter, Hidden, Real, Whole,
-                             check_enough, check_files, check_together, hidden_sizes)
+                             check_enough, check_files, check_solver, check_together, hidden_sizes)
 from ._train_rule import RULED, SOLVER_RULED, apply_defaults_rule
 
 #: What ``deltaprop train`` without DATA does: the notes' network (sigmoid units, squared
@@ -219,7 +219,7 @@ def train(ctx: click.Context, **options) -> int:
     else:  # DATA: what the user left out follows the estimators' defaults rule, resolved from the data
         options["hidden"] = options["hidden"] if "hidden" in given else DATA_HIDDEN
         ruled = tuple(name for name in (*RULED, *SOLVER_RULED) if name not in given)
-    check_together(options)
+    check_together(options, solver_known="solver" not in ruled)
     check_files(options)
     return run(options, saved, ruled=ruled)
 
@@ -360,6 +360,8 @@ def _run(opts: dict, saved, ruled: tuple = ()) -> int:
     classify = task == CLASSIFICATION
     train_i, test_i = _split(len(y), opts["test_fraction"], opts["seed"], y if classify else None, "--test-fraction")
     init = apply_defaults_rule(opts, ruled, task, y[train_i]) if ruled else "auto"
+    if "solver" in ruled:  # chosen by the rule from the rows: the options that depend on it are checked now
+        check_solver(opts, rule_rows=len(train_i))
     output_activation = opts["output_activation"] or ("sigmoid" if classify else "identity")
     if classify and np.unique(y[train_i]).size < 2:
         raise InputError(f"the target has only one class ({np.unique(y[train_i]).tolist()[0]!r}); a classifier needs "
