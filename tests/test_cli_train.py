@@ -614,3 +614,19 @@ def test_an_option_that_does_not_fit_the_rules_solver_is_refused_naming_the_rule
     for word in words:
         assert word in line, (word, line)
 
+
+@pytest.mark.parametrize("options, params, n_fit", [([], {}, 3000), (["--early-stopping"], {"early_stopping": True}, 2700)],
+                         ids=["all rows", "early stopping's fit rows"])
+def test_a_batch_size_above_the_training_rows_uses_them_all_with_one_warning_line_as_the_estimator(
+        tables, tmp_path, capsys, options, params, n_fit):
+    model = str(tmp_path / "m.safetensors")
+    argv = ["train", tables["classes3000"][0], "--target", "y", "--no-standardize", "--solver", "adam",
+            "--batch-size", "100000", "--epochs", "3", "-o", model, *options]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    expected = f"deltaprop: warning: --batch-size 100000 is larger than the {n_fit} training examples; using {n_fit}"
+    assert [line for line in err.splitlines() if "batch" in line] == [expected]
+    assert "None" not in err and "Traceback" not in err
+    with pytest.warns(UserWarning, match=f"batch_size=100000 is larger than the {n_fit} training examples"):
+        estimator = fit_estimator(tables["classes3000"], 3, solver="adam", batch_size=100000, **params)
+    assert_same_network(model, estimator)

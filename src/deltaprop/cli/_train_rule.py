@@ -3,8 +3,9 @@
 With DATA, the options left out follow ``MLPClassifier``/``MLPRegressor``'s defaults rule
 for the training rows (:func:`deltaprop.estimators.default_settings`); with a scikit-learn
 solver, named or the rule's, the trainer options left out take the estimators' values for it
-(:func:`deltaprop.estimators._defaults.solver_settings`). So the command and the
-estimators fit bitwise the same network with the same settings. Without DATA none of this applies (the notes' quick start).
+(:func:`deltaprop.estimators._defaults.solver_settings`); a ``--batch-size`` above the rows
+trained on is clipped as theirs is. So the command and the estimators fit bitwise the same
+network with the same settings. Without DATA none of this applies (the notes' quick start).
 """
 
 from __future__ import annotations
@@ -69,3 +70,15 @@ def _apply_solver_settings(opts: dict, ruled: tuple, task: str) -> None:
         if name in ruled:
             opts[name] = values[name]
 
+
+def fit_batch_size(batch_size, n_fit: int):
+    """``--batch-size`` for the ``n_fit`` rows trained on, as the estimators (and scikit-learn) take theirs.
+
+    A size above ``n_fit`` uses all of them, with a warning (one ``deltaprop: warning:``
+    line) naming ``--batch-size`` and ``n_fit``; None or ``"auto"`` stays the solver's own.
+    """
+    if not isinstance(batch_size, int):
+        return batch_size
+    from ..estimators._defaults import clip_batch_size
+
+    return clip_batch_size(batch_size, n_fit, f"--batch-size {batch_size}")

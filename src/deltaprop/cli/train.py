@@ -48,7 +48,7 @@ from ._output import ProgressDisplay, echo_json, headline, metrics, network_line
 from ._train_data import read_training_data
 from ._train_options import (ASCII_REAL, HIDDEN_ACTIVATIONS, MAX_EPOCHS, BatchSize, Delimiter, Hidden, Real, Whole,
                              check_enough, check_files, check_solver, check_together, hidden_sizes)
-from ._train_rule import RULED, SOLVER_RULED, apply_defaults_rule
+from ._train_rule import RULED, SOLVER_RULED, apply_defaults_rule, fit_batch_size
 
 #: What ``deltaprop train`` without DATA does: the notes' network (sigmoid units, squared
 #: error, 30 hidden units) trained by the notes' rule, batch gradient descent on the summed
@@ -127,7 +127,9 @@ Examples:
                    "0.0022 without DATA].")
 @click.option("--epochs", type=Whole(1, MAX_EPOCHS), default=200,
               help="Total epochs of the run [default: 200; 100 without DATA].")
-@click.option("--batch-size", type=BatchSize(), help="Mini-batch size for sgd/adam, or 'auto' = min(200, N).")
+@click.option("--batch-size", type=BatchSize(),
+              help="Mini-batch size for sgd/adam, or 'auto' = min(200, N) [default: auto]; a size above the N training "
+                   "rows uses all N, with a warning, as the estimators.")
 @click.option("--reduction", type=click.Choice(["sum", "mean"]),
               help="Sum or average a batch's gradient [default: sum for gd, mean otherwise].")
 @click.option("--momentum", type=Real(0.0, 1.0), default=0.0,
@@ -400,9 +402,10 @@ def _run(opts: dict, saved, ruled: tuple = ()) -> int:
         checkpoint = Checkpoint(opts["checkpoint"], every=opts["checkpoint_every"],
                                 metadata={"cli": {"options": _recorded_options(opts), "fingerprint": fingerprint}})
         callbacks.append(checkpoint)
+    batch_size = fit_batch_size(opts["batch_size"], len(Yn))
     trainer = Trainer(
         solver=opts["solver"], learning_rate=opts["learning_rate"], epochs=opts["epochs"],
-        batch_size=opts["batch_size"], reduction=opts["reduction"], momentum=opts["momentum"],
+        batch_size=batch_size, reduction=opts["reduction"], momentum=opts["momentum"],
         nesterov=opts["nesterov"], beta_1=opts["beta_1"], beta_2=opts["beta_2"], epsilon=opts["epsilon"],
         weight_decay=opts["weight_decay"], clip_norm=opts["clip_norm"], schedule=opts["schedule"],
         power_t=opts["power_t"], schedule_options=opts["schedule_options"], solver_options=opts["solver_options"],
