@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 
+from deltaprop.modelfile import read
+
 
 @pytest.fixture
 def rng():
@@ -12,6 +14,17 @@ def randomize_biases(net, rng, scale=0.5):
     for b in net.biases:
         b[...] = rng.uniform(-scale, scale, size=b.shape)
     return net
+
+
+def assert_same_network(model_path, estimator):
+    """The model file of ``deltaprop train`` holds bitwise the fitted estimator's network."""
+    arrays, meta = read(model_path)
+    net = estimator.network_
+    assert meta["architecture"]["layer_sizes"] == net.sizes
+    assert meta["architecture"]["output_activation"] == net.output_activation
+    for t, (W, b) in enumerate(zip(net.weights, net.biases)):
+        np.testing.assert_array_equal(arrays[f"weights.{t}"], W)
+        np.testing.assert_array_equal(arrays[f"biases.{t}"], b)
 
 
 @pytest.fixture

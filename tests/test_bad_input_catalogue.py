@@ -552,8 +552,10 @@ CLI_CASES = [
             r"train --help'\)"),
     CliCase("unknown option", train_on("train_csv", "--epoch", "3"), EXIT_USAGE,
             r"No such option '--epoch'.*Did you mean one of: '--epochs'"),
-    CliCase("batch size larger than the data", train_on("train_csv", "--solver", "sgd", "--batch-size", "500"),
-            EXIT_ERROR, r"batch_size=500 is larger than the 30 training examples; use at most 30"),
+    # (a batch size larger than the data now uses all of it, with a warning, as the estimators: see test_cli_train.py)
+    CliCase("batch size for the rule's full-batch solver", train_on("train_csv", "--batch-size", "8"), EXIT_USAGE,
+            r"--batch-size 8: the default solver for 30 training rows is rprop, which uses the full batch every "
+            r"step; leave --batch-size out, or name --solver sgd or adam"),
     # (--task regress --output-activation sigmoid now scales the targets, as MLPRegressor does: see test_cli.py)
     CliCase("model output into a missing directory",
             lambda f: ["train", f.train_csv, "--epochs", "1", "-q", "-o", str(f.root / "no" / "m.safetensors")],

@@ -17,6 +17,8 @@ from deltaprop.cli import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_USAGE, main
 from deltaprop.encoding import TARGET_INTERVALS
 from deltaprop.modelfile import read
 
+from conftest import assert_same_network
+
 COMMANDS = ["train", "evaluate", "predict", "gradcheck", "explain", "plot", "info", "export"]
 
 
@@ -533,7 +535,7 @@ BASE_TRAIN = ["--hidden", "3", "--batch-size", "8", "--learning-rate", "0.05", "
     ("adam", ["--beta2", "0.9"]),
     ("adam", ["--epsilon", "0.1"]),
     ("sgd", ["--momentum", "0.5"]),
-    ("sgd", ["--momentum", "0.5", "--nesterov"]),
+    ("sgd", ["--momentum", "0.5", "--no-nesterov"]),
     ("sgd", ["--weight-decay", "0.5"]),
     ("sgd", ["--clip-norm", "0.01"]),
     ("sgd", ["--reduction", "sum"]),
@@ -543,10 +545,11 @@ BASE_TRAIN = ["--hidden", "3", "--batch-size", "8", "--learning-rate", "0.05", "
 ])
 def test_each_training_option_reaches_the_trainer(blobs, tmp_path, solver, options):
     # The same run with and without the option (the baseline: its default, or the step before
-    # it: plain momentum for --nesterov, invscaling's default power_t for --power-t) trains
-    # different weights, so the option is not only recorded but used.
+    # it: the momentum for --no-nesterov, Nesterov's with DATA and sgd as in the estimators;
+    # invscaling's default power_t for --power-t) trains different weights, so the option is
+    # not only recorded but used.
     base = ["--solver", solver, *BASE_TRAIN]
-    if options[-1] == "--nesterov":
+    if options[-1] == "--no-nesterov":
         base += options[:-1]
     if options[0] == "--schedule" and "--power-t" in options:
         base += options[:2]
@@ -558,16 +561,6 @@ def test_each_training_option_reaches_the_trainer(blobs, tmp_path, solver, optio
 
 
 # ------------------------------------------------------------------------------ the CLI fits the estimators' model
-def assert_same_network(model_path, estimator):
-    arrays, meta = read(model_path)
-    net = estimator.network_
-    assert meta["architecture"]["layer_sizes"] == net.sizes
-    assert meta["architecture"]["output_activation"] == net.output_activation
-    for t, (W, b) in enumerate(zip(net.weights, net.biases)):
-        np.testing.assert_array_equal(arrays[f"weights.{t}"], W)
-        np.testing.assert_array_equal(arrays[f"biases.{t}"], b)
-
-
 #: The notes' model, named on the command line (with DATA, what is left out follows the estimators' rule).
 NOTES_SETTINGS = ["--activation", "sigmoid", "--solver", "rprop", "--output-activation", "sigmoid", "--loss",
                   "squared_error", "--weight-decay", "0"]

@@ -1,6 +1,7 @@
 """``deltaprop train`` through ``main(argv)``: option checks before any data, targets by index,
 delimiters and header hints, safe resume, outputs never over inputs, Ctrl-C, progress lines,
-the summary, warnings and divergence (issues 12, 13, 14, 16)."""
+the summary, warnings and divergence (issues 12, 13, 14, 16); the solver's settings and checks
+with DATA, as the estimators'."""
 
 import json
 import os
@@ -11,9 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
+from deltaprop import MLPClassifier, MLPRegressor
 from deltaprop.cli import EXIT_DIVERGED, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, main
 from deltaprop.modelfile import load_state, read, save_state
+
+from conftest import assert_same_network
 
 SGD = ["--solver", "sgd", "--batch-size", "8", "--learning-rate", "0.2", "--hidden", "3"]
 
@@ -76,14 +81,15 @@ BAD_VALUES = [
     (["--momentum", "1.5"], ["--momentum", "1.5", "[0, 1]"]),
     (["--validation-fraction", "1"], ["--validation-fraction", "1", "[0, 1)"]),
     (["--early-stopping", "--validation-fraction", "0"], ["--validation-fraction 0", "--early-stopping", "0.1"]),
-    (["--solver-option", "delta0=abc"], ["--solver-option delta0=abc", "delta0 of solver 'rprop'", "number"]),
+    (["--solver", "rprop", "--solver-option", "delta0=abc"],
+     ["--solver-option delta0=abc", "delta0 of solver 'rprop'", "number"]),
     (["--solver", "lbfgs", "--solver-option", "max_fun=abc"], ["--solver-option max_fun=abc", "whole number"]),
-    (["--solver-option", "nope=1"], ["--solver-option nope=1", "'nope' is not an option", "delta0"]),
+    (["--solver", "rprop", "--solver-option", "nope=1"], ["--solver-option nope=1", "'nope' is not an option", "delta0"]),
     (["--solver", "sgd", "--schedule", "step", "--schedule-option", "drop=x"],
      ["--schedule-option drop=x", "drop of schedule 'step'", "number"]),
     (["--activation", "softmax"], ["--activation", "'softmax'", "sigmoid"]),
-    (["--batch-size", "10"], ["--batch-size 10", "--solver rprop", "full batch"]),
-    (["--schedule", "invscaling"], ["--schedule invscaling", "no learning rate"]),
+    (["--solver", "rprop", "--batch-size", "10"], ["--batch-size 10 with --solver rprop", "full batch", "sgd or adam"]),
+    (["--solver", "lbfgs", "--schedule", "invscaling"], ["--schedule invscaling with --solver lbfgs", "no learning rate"]),
     (["--threads", "0"], ["--threads", "0", "from 1"]),
     (["--log-every", "0"], ["--log-every", "0", "from 1"]),
     (["--delimiter", ";;"], ["--delimiter", "';;'", "one separator character"]),
@@ -126,7 +132,7 @@ def test_a_config_file_value_out_of_range_is_refused_naming_the_key(blobs, tmp_p
 
 def test_help_says_the_rule_chooses_what_it_fills_in_and_the_quick_start_s_values(capsys, monkeypatch):
     from deltaprop.cli.train import QUICK_START, RULE_LARGE_N, RULED
-    from deltaprop.estimators._defaults import LARGE_N
+    from deltaprop.estimators._defaults import LARGE_N, SKLEARN_LEARNING_RATE_INIT
 
     monkeypatch.setenv("COLUMNS", "200")  # one line per option
     assert main(["train", "--help"]) == 0
@@ -143,7 +149,11 @@ def test_help_says_the_rule_chooses_what_it_fills_in_and_the_quick_start_s_value
     assert f"rprop up to {LARGE_N} training rows, else adam" in text
     assert f"[default: 200; {QUICK_START['epochs']} without DATA]" in text
     assert f"[default: 0; {QUICK_START['test_fraction']} without DATA]" in text
-    assert f"[default: the solver's; {QUICK_START['learning_rate']} without DATA]" in text
+    # The estimators' values for a scikit-learn solver, as the help says them.
+    assert (f"[default: the solver's, with DATA scikit-learn's {SKLEARN_LEARNING_RATE_INIT:g} for sgd and adam as the "
+            f"estimators; {QUICK_START['learning_rate']} without DATA]") in text
+    assert f"[default: 0; with DATA and --solver sgd, the estimators' {MLPClassifier().momentum:g}]" in text
+    assert MLPClassifier().nesterovs_momentum and "[default: off; with DATA and --solver sgd, on" in text
 
 
 # ------------------------------------------------------------------------------ targets, delimiters, headers
@@ -494,3 +504,129 @@ def test_the_summary_says_how_many_rows_were_fitted_and_how_many_held_out_for_ea
     out = " ".join(capsys.readouterr().out.split())
     assert "over the 240 training examples fitted; 60 more held out for early stopping; on the standardised target" in out
     assert "on 300 examples" in out
+
+
+# ------------------------------------------------------------------------------ the solver with DATA: the estimators'
+def write_table(path, n: int, task: str, seed: int = 0):
+    """``n`` rows of three standard-normal features ``a, b, c`` and a target ``y`` (classes 0/1 or values)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    y = (X[:, 0] + X[:, 1] ** 2 > 0.5).astype(int) if task == "classify" else np.sin(X[:, 0]) + X[:, 2]
+    with open(path, "w") as f:
+        f.write("a,b,c,y\n" + "".join(f"{u!r},{v!r},{w!r},{t!r}\n" for (u, v, w), t in zip(X.tolist(), y.tolist())))
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory):
+    """``name -> (path, X, y)``: classes in 3000 rows (the rule's adam) and 300 (its rprop), values in 3000."""
+    root = tmp_path_factory.mktemp("tables")
+    out = {}
+    for name, n, task in (("classes3000", 3000, "classify"), ("classes300", 300, "classify"),
+                          ("values3000", 3000, "regress")):
+        out[name] = (str(root / f"{name}.csv"), *write_table(root / f"{name}.csv", n, task))
+    return out
+
+
+def train_table(table, model: str, *options: str) -> int:
+    """``deltaprop train TABLE --target y --no-standardize -o MODEL -q OPTIONS`` (5 epochs unless given)."""
+    epochs = [] if "--epochs" in options else ["--epochs", "5"]
+    return main(["train", table[0], "--target", "y", "--no-standardize", "-o", model, "-q", *epochs, *options])
+
+
+def fit_estimator(table, max_iter: int = 5, **params):
+    """``MLPClassifier`` (integer targets) or ``MLPRegressor`` with ``random_state=0`` fitted on the table's columns."""
+    _, X, y = table
+    estimator = (MLPClassifier if y.dtype.kind == "i" else MLPRegressor)(max_iter=max_iter, random_state=0, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a few epochs: the CLI says so as a line, silenced by -q
+        return estimator.fit(X, y)
+
+
+SOLVER_PARITY = [
+    ("classes3000", ["--solver", "sgd"], dict(solver="sgd")),
+    ("classes300", ["--solver", "sgd"], dict(solver="sgd")),  # at any n: scikit-learn's model, not the small rule
+    ("values3000", ["--solver", "sgd"], dict(solver="sgd")),
+    ("classes3000", ["--solver", "sgd", "--momentum", "0.5"], dict(solver="sgd", momentum=0.5)),  # Nesterov's stays
+    ("classes3000", ["--solver", "sgd", "--no-nesterov"], dict(solver="sgd", nesterovs_momentum=False)),
+    ("classes3000", ["--solver", "sgd", "--momentum", "0"], dict(solver="sgd", momentum=0.0)),  # then plain steps
+    ("classes3000", ["--solver", "sgd", "--learning-rate", "0.01", "--batch-size", "64"],
+     dict(solver="sgd", learning_rate_init=0.01, batch_size=64)),
+    ("classes3000", ["--solver", "adam"], dict(solver="adam")),
+    ("classes300", ["--solver", "lbfgs"], dict(solver="lbfgs")),
+    ("values3000", ["--solver", "lbfgs"], dict(solver="lbfgs")),
+    ("classes3000", [], {}),  # the rule's adam
+    ("classes3000", ["--batch-size", "64"], dict(batch_size=64)),  # the rule's adam takes mini-batches of 64
+    ("classes3000", ["--schedule", "invscaling"], dict(learning_rate="invscaling")),  # and has a rate to schedule
+]
+
+
+@pytest.mark.parametrize("table, options, params", SOLVER_PARITY,
+                         ids=[f"{t} {' '.join(o) or 'defaults'}" for t, o, _ in SOLVER_PARITY])
+def test_with_data_a_scikit_learn_solver_fits_bitwise_the_estimators_network_with_the_same_settings(
+        tables, tmp_path, table, options, params):
+    # README "Good by default": naming a scikit-learn solver gives scikit-learn's model for every
+    # argument left out, and the CLI and the estimator fit the same network with the same settings.
+    model = str(tmp_path / "m.safetensors")
+    assert train_table(tables[table], model, *options) == 0
+    assert_same_network(model, fit_estimator(tables[table], **params))
+
+
+def test_with_data_solver_sgd_trains_with_scikit_learns_rate_batches_and_nesterov_momentum(tables, tmp_path):
+    # The newcomer's case: the trainer's own sgd defaults (eta 0.01, no momentum) are not the estimators'.
+    model = str(tmp_path / "m.safetensors")
+    assert train_table(tables["classes3000"], model, "--solver", "sgd") == 0
+    trainer = read(model)[1]["training"]["trainer"]
+    assert {k: trainer[k] for k in ("learning_rate", "batch_size", "momentum", "nesterov")} == \
+        {"learning_rate": 1e-3, "batch_size": "auto", "momentum": 0.9, "nesterov": True}
+
+
+def test_without_data_a_named_sgd_keeps_the_quick_start_and_the_trainers_settings(tmp_path):
+    model = str(tmp_path / "m.safetensors")
+    assert main(["train", "--solver", "sgd", "--epochs", "1", "-q", "-o", model]) == 0
+    trainer = read(model)[1]["training"]["trainer"]
+    assert {k: trainer[k] for k in ("learning_rate", "batch_size", "reduction", "momentum", "nesterov")} == \
+        {"learning_rate": 0.0022, "batch_size": None, "reduction": "sum", "momentum": 0.0, "nesterov": False}
+
+
+RULED_SOLVER_REFUSALS = [
+    ("classes300", ["--batch-size", "64"],
+     ["--batch-size 64: the default solver for 300 training rows is rprop, which uses the full batch every step",
+      "leave --batch-size out, or name --solver sgd or adam to train on mini-batches"]),
+    ("classes300", ["--schedule", "invscaling"],
+     ["--schedule invscaling: the default solver for 300 training rows is rprop, which has no learning rate",
+      "use --schedule constant, or name --solver gd, sgd, adam or quickprop"]),
+    ("classes3000", ["--solver-option", "delta0=0.1"],
+     ["--solver-option delta0=0.1: 'delta0' is not an option of solver 'adam' (the default for 3000 training rows; "
+      "name another with --solver); valid: beta_1, beta_2, epsilon"]),
+]
+
+
+@pytest.mark.parametrize("table, options, words", RULED_SOLVER_REFUSALS,
+                         ids=[f"{t} {' '.join(o)}" for t, o, _ in RULED_SOLVER_REFUSALS])
+def test_an_option_that_does_not_fit_the_rules_solver_is_refused_naming_the_rules_choice(
+        tables, capsys, table, options, words):
+    # Checked with the solver the rule chose from the rows (not the option's default, rprop), and
+    # the message says it was the rule's choice: no --solver was given.
+    assert main(["train", tables[table][0], "--target", "y", "--epochs", "1", *options]) == EXIT_USAGE
+    line = error_line(capsys)
+    assert not re.search(r"with --solver (rprop|adam)", line)
+    for word in words:
+        assert word in line, (word, line)
+
+
+@pytest.mark.parametrize("options, params, n_fit", [([], {}, 3000), (["--early-stopping"], {"early_stopping": True}, 2700)],
+                         ids=["all rows", "early stopping's fit rows"])
+def test_a_batch_size_above_the_training_rows_uses_them_all_with_one_warning_line_as_the_estimator(
+        tables, tmp_path, capsys, options, params, n_fit):
+    model = str(tmp_path / "m.safetensors")
+    argv = ["train", tables["classes3000"][0], "--target", "y", "--no-standardize", "--solver", "adam",
+            "--batch-size", "100000", "--epochs", "3", "-o", model, *options]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    expected = f"deltaprop: warning: --batch-size 100000 is larger than the {n_fit} training examples; using {n_fit}"
+    assert [line for line in err.splitlines() if "batch" in line] == [expected]
+    assert "None" not in err and "Traceback" not in err
+    with pytest.warns(UserWarning, match=f"batch_size=100000 is larger than the {n_fit} training examples"):
+        estimator = fit_estimator(tables["classes3000"], 3, solver="adam", batch_size=100000, **params)
+    assert_same_network(model, estimator)

@@ -287,6 +287,18 @@ def test_warm_start_continues_the_loss_curve_and_partial_fit_takes_one_epoch(iri
         inc.partial_fit(X[:3], [0, 1, 5])
 
 
+def test_a_batch_size_above_the_training_rows_uses_them_all_with_a_warning_at_the_fit_call(iris):
+    # scikit-learn's rule: batch_size > n warns and takes n (deltaprop train --batch-size does the same).
+    X, y = iris
+    params = dict(hidden_layer_sizes=(5,), solver="adam", max_iter=2, tol=None, random_state=0)
+    with pytest.warns(UserWarning, match="batch_size=1000 is larger than the 150 training examples; using 150") as seen:
+        big = MLPClassifier(batch_size=1000, **params).fit(X, y)
+    assert seen[0].filename == __file__  # the warning points at the user's fit call
+    exact = MLPClassifier(batch_size=150, **params).fit(X, y)
+    for a, b in zip(big.coefs_, exact.coefs_):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_partial_fit_keeps_the_optimizer_state_between_calls(iris):
     """Two partial_fit epochs of adam equal a two-epoch fit (the moments carry over)."""
     X, y = iris

@@ -174,10 +174,13 @@ def usage_error(message: str):
     raise click.UsageError(message, ctx=click.get_current_context(silent=True))
 
 
-def check_together(opts: dict) -> None:
+def check_together(opts: dict, *, solver_known: bool = True) -> None:
     """The checks that involve more than one option (each option's own range is its type's).
 
-    Parses ``solver_options`` / ``schedule_options`` into dicts of typed values (in place).
+    Parses ``schedule_options`` into a dict of typed values (in place). The checks against
+    the solver (:func:`check_solver`) run here when it is known: named, recorded, or the
+    quick start's; with DATA and no ``--solver`` the defaults rule chooses it from the
+    data's rows, and ``deltaprop train`` runs them once it has (``solver_known=False``).
 
     Raises
     ------
@@ -189,26 +192,53 @@ def check_together(opts: dict) -> None:
     if opts["early_stopping"] and opts["validation_fraction"] == 0:
         usage_error(f"--validation-fraction {opts['validation_fraction']:g} with --early-stopping: early stopping "
                     "needs a validation set; give a fraction in (0, 1) such as 0.1, or leave the option out (0.1)")
-    solver = OPTIMIZERS[opts["solver"]]
-    if isinstance(opts["batch_size"], int) and solver.full_batch:
-        usage_error(f"--batch-size {opts['batch_size']} with --solver {solver.name}: {solver.name} uses the full batch "
-                    "every step; leave --batch-size out or use --solver sgd or adam for mini-batches")
-    if opts["schedule"] != "constant" and solver.learning_rate is None:
-        usage_error(f"--schedule {opts['schedule']} with --solver {solver.name}: {solver.name} has no learning rate to "
-                    "schedule; use --schedule constant")
-    init = solver.init or solver.minimize
-    defaults = {k: v for k, v in _option_types(init).items() if k in solver.options}
-    opts["solver_options"] = _key_values(opts["solver_options"], "--solver-option", defaults, f"solver {solver.name!r}")
     schedule = SCHEDULES[opts["schedule"]]
     defaults = {k: v for k, v in _option_types(schedule.init).items() if k in schedule.options}
     opts["schedule_options"] = _key_values(opts["schedule_options"], "--schedule-option", defaults,
                                            f"schedule {schedule.name!r}")
+    if solver_known:
+        check_solver(opts)
     delimiter = opts.get("delimiter")
     if delimiter is not None and opts["data"] is not None and not is_table(opts["data"]):
         usage_error(f"--delimiter {delimiter!r} applies to CSV/TSV tables and '-' only, not to {opts['data']!r}")
     hidden = hidden_sizes(opts["hidden"])
     # The hidden layers alone, before the data says the sizes of the first and last layers.
     check_network_fits([1, *hidden, 1], opts["dtype"], option="--hidden", shown=",".join(map(str, hidden)))
+
+
+def check_solver(opts: dict, *, rule_rows: int | None = None) -> None:
+    """The checks against the solver: ``--batch-size``, ``--schedule`` and ``--solver-option`` keys.
+
+    ``rule_rows``: the solver was not named but chosen by the defaults rule for this many
+    training rows, and the messages say so (and how to name another). Parses
+    ``solver_options`` into a dict of typed values (in place).
+
+    Raises
+    ------
+    click.UsageError
+        Naming the options, the values, the solver and what is allowed (exit 2).
+    """
+    solver = OPTIMIZERS[opts["solver"]]
+    if rule_rows is None:
+        said, owner = f" with --solver {solver.name}: {solver.name}", f"solver {solver.name!r}"
+    else:
+        said = f": the default solver for {rule_rows} training rows is {solver.name}, which"
+        owner = f"solver {solver.name!r} (the default for {rule_rows} training rows; name another with --solver)"
+    if isinstance(opts["batch_size"], int) and solver.full_batch:
+        usage_error(f"--batch-size {opts['batch_size']}{said} uses the full batch every step; leave --batch-size out, "
+                    f"or name --solver {_solvers(lambda o: not o.full_batch)} to train on mini-batches")
+    if opts["schedule"] != "constant" and solver.learning_rate is None:
+        usage_error(f"--schedule {opts['schedule']}{said} has no learning rate to schedule; use --schedule constant, "
+                    f"or name --solver {_solvers(lambda o: o.learning_rate is not None)}")
+    init = solver.init or solver.minimize
+    defaults = {k: v for k, v in _option_types(init).items() if k in solver.options}
+    opts["solver_options"] = _key_values(opts["solver_options"], "--solver-option", defaults, owner)
+
+
+def _solvers(has) -> str:
+    """The solvers whose record ``has`` a property, as a message lists them ("sgd or adam")."""
+    names = [name for name, record in OPTIMIZERS.items() if has(record)]
+    return " or ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def hidden_sizes(values) -> list[int]:

@@ -47,7 +47,8 @@ from ._model import CLASSIFICATION, REGRESSION, Model, read_data
 from ._output import ProgressDisplay, echo_json, headline, metrics, network_line, warnings_as_lines
 from ._train_data import read_training_data
 from ._train_options import (ASCII_REAL, HIDDEN_ACTIVATIONS, MAX_EPOCHS, BatchSize, Delimiter, Hidden, Real, Whole,
-                             check_enough, check_files, check_together, hidden_sizes)
+                             check_enough, check_files, check_solver, check_together, hidden_sizes)
+from ._train_rule import RULED, SOLVER_RULED, apply_defaults_rule, fit_batch_size
 
 #: What ``deltaprop train`` without DATA does: the notes' network (sigmoid units, squared
 #: error, 30 hidden units) trained by the notes' rule, batch gradient descent on the summed
@@ -73,12 +74,7 @@ RESUME_MAY_CHANGE = ("epochs", "checkpoint_every", "delimiter")
 #: Options a checkpoint does not record and a resumed run never takes from it: where to read
 #: and write, and how to print. They come from this command line (or its config file) only.
 NOT_RECORDED = ("output", "checkpoint", "quiet", "json", "resume", "config", "data_dir", "log_every", "threads")
-#: With DATA, the options the user leaves out that follow the estimators' defaults rule
-#: (deltaprop.estimators.default_settings), by their estimator names where those differ;
-#: and the hidden layer the rule was measured with (the estimators' (100,)).
-RULED = ("solver", "activation", "output_activation", "loss", "weight_decay", "tol", "n_iter_no_change",
-         "early_stopping", "validation_fraction")
-ESTIMATOR_NAMES = {"weight_decay": "alpha"}
+#: With DATA, the hidden layer the rule was measured with (the estimators' (100,)).
 DATA_HIDDEN = ("100",)
 #: The rule's switch from RPROP to Adam (deltaprop.estimators.LARGE_N, named here without importing
 #: scikit-learn for --help; a test keeps them equal).
@@ -127,14 +123,20 @@ Examples:
               help="The optimizer [default: chosen from the data by the estimators' rule, rprop up to "
                    f"{RULE_LARGE_N} training rows, else adam; the notes' gd without DATA].")
 @click.option("--learning-rate", "--eta", "learning_rate", type=Real(0.0, lo_open=True),
-              help="eta [default: the solver's; 0.0022 without DATA].")
+              help="eta [default: the solver's, with DATA scikit-learn's 0.001 for sgd and adam as the estimators; "
+                   "0.0022 without DATA].")
 @click.option("--epochs", type=Whole(1, MAX_EPOCHS), default=200,
               help="Total epochs of the run [default: 200; 100 without DATA].")
-@click.option("--batch-size", type=BatchSize(), help="Mini-batch size for sgd/adam, or 'auto' = min(200, N).")
+@click.option("--batch-size", type=BatchSize(),
+              help="Mini-batch size for sgd/adam, or 'auto' = min(200, N) [default: auto]; a size above the N training "
+                   "rows uses all N, with a warning, as the estimators.")
 @click.option("--reduction", type=click.Choice(["sum", "mean"]),
               help="Sum or average a batch's gradient [default: sum for gd, mean otherwise].")
-@click.option("--momentum", type=Real(0.0, 1.0), default=0.0, show_default=True, help="Momentum of gd/sgd.")
-@click.option("--nesterov/--no-nesterov", default=False, show_default=True, help="Nesterov momentum.")
+@click.option("--momentum", type=Real(0.0, 1.0), default=0.0,
+              help="Momentum of gd/sgd [default: 0; with DATA and --solver sgd, the estimators' 0.9].")
+@click.option("--nesterov/--no-nesterov", default=False,
+              help="Nesterov momentum [default: off; with DATA and --solver sgd, on (with a momentum above 0), as "
+                   "the estimators].")
 @click.option("--beta1", "beta_1", type=Real(0.0, 1.0, hi_open=True), default=0.9, show_default=True,
               help="Adam's beta_1.")
 @click.option("--beta2", "beta_2", type=Real(0.0, 1.0, hi_open=True), default=0.999, show_default=True,
@@ -218,8 +220,8 @@ def train(ctx: click.Context, **options) -> int:
         options.update({k: v for k, v in QUICK_START.items() if k not in given})
     else:  # DATA: what the user left out follows the estimators' defaults rule, resolved from the data
         options["hidden"] = options["hidden"] if "hidden" in given else DATA_HIDDEN
-        ruled = tuple(name for name in RULED if name not in given)
-    check_together(options)
+        ruled = tuple(name for name in (*RULED, *SOLVER_RULED) if name not in given)
+    check_together(options, solver_known="solver" not in ruled)
     check_files(options)
     return run(options, saved, ruled=ruled)
 
@@ -336,35 +338,6 @@ def run(opts: dict, saved=None, *, ruled: tuple = ()) -> int:
         return _run(opts, saved, ruled)
 
 
-def _apply_defaults_rule(opts: dict, ruled: tuple, task: str, y_train: np.ndarray) -> str:
-    """Set the options in ``ruled`` (left out by the user) as ``MLPClassifier``/``MLPRegressor`` would.
-
-    The rule is :func:`deltaprop.estimators.default_settings` for these training rows, around
-    what the user did set, so ``deltaprop train DATA`` and the estimators fit the same model
-    by default. A scikit-learn solver (adam, sgd) brings scikit-learn's learning rate 1e-3,
-    batches of min(200, N), the per-example mean and, for sgd, Nesterov momentum 0.9.
-    Returns the weight initialisation the rule uses (``Network(init=...)``).
-    """
-    from ..estimators import default_settings  # brings in scikit-learn, needed here anyway
-
-    given = {ESTIMATOR_NAMES.get(k, k): opts[k] for k in RULED if k not in ruled}
-    kind = None
-    if task == CLASSIFICATION:
-        kind = "binary" if np.unique(y_train).size == 2 else "multiclass"
-    rule = default_settings(task, len(y_train), target_kind=kind, given=given)
-    for name in ruled:
-        opts[name] = rule[ESTIMATOR_NAMES.get(name, name)]
-    if "validation_fraction" in ruled and not opts["early_stopping"]:
-        opts["validation_fraction"] = None  # no hold-out without early stopping, as the estimators
-    if opts["solver"] in ("adam", "sgd"):
-        for name, value in (("learning_rate", 1e-3), ("batch_size", "auto"), ("reduction", "mean")):
-            if "solver" in ruled and opts[name] is None:
-                opts[name] = value
-        if opts["solver"] == "sgd" and "solver" in ruled and not opts["momentum"]:
-            opts["momentum"], opts["nesterov"] = 0.9, True
-    return rule["init"]
-
-
 def _run(opts: dict, saved, ruled: tuple = ()) -> int:
     quiet = opts["quiet"]
     say = (lambda *a, **k: None) if quiet or opts["json"] else click.echo
@@ -388,7 +361,9 @@ def _run(opts: dict, saved, ruled: tuple = ()) -> int:
         say(note)
     classify = task == CLASSIFICATION
     train_i, test_i = _split(len(y), opts["test_fraction"], opts["seed"], y if classify else None, "--test-fraction")
-    init = _apply_defaults_rule(opts, ruled, task, y[train_i]) if ruled else "auto"
+    init = apply_defaults_rule(opts, ruled, task, y[train_i]) if ruled else "auto"
+    if "solver" in ruled:  # chosen by the rule from the rows: the options that depend on it are checked now
+        check_solver(opts, rule_rows=len(train_i))
     output_activation = opts["output_activation"] or ("sigmoid" if classify else "identity")
     if classify and np.unique(y[train_i]).size < 2:
         raise InputError(f"the target has only one class ({np.unique(y[train_i]).tolist()[0]!r}); a classifier needs "
@@ -427,9 +402,10 @@ def _run(opts: dict, saved, ruled: tuple = ()) -> int:
         checkpoint = Checkpoint(opts["checkpoint"], every=opts["checkpoint_every"],
                                 metadata={"cli": {"options": _recorded_options(opts), "fingerprint": fingerprint}})
         callbacks.append(checkpoint)
+    batch_size = fit_batch_size(opts["batch_size"], len(Yn))
     trainer = Trainer(
         solver=opts["solver"], learning_rate=opts["learning_rate"], epochs=opts["epochs"],
-        batch_size=opts["batch_size"], reduction=opts["reduction"], momentum=opts["momentum"],
+        batch_size=batch_size, reduction=opts["reduction"], momentum=opts["momentum"],
         nesterov=opts["nesterov"], beta_1=opts["beta_1"], beta_2=opts["beta_2"], epsilon=opts["epsilon"],
         weight_decay=opts["weight_decay"], clip_norm=opts["clip_norm"], schedule=opts["schedule"],
         power_t=opts["power_t"], schedule_options=opts["schedule_options"], solver_options=opts["solver_options"],

@@ -44,7 +44,7 @@ from ._checks import (
     _hidden_sizes,
     _normalised,
 )
-from ._defaults import AUTO, Settings, resolve
+from ._defaults import AUTO, Settings, clip_batch_size, resolve, solver_settings
 from ._random import _generator, _int_seed
 from ._on_dask import _encode_target_block, _is_dask_collection
 from ._table import encode_inputs, feature_names, preprocessed, raw_table
@@ -53,8 +53,6 @@ __all__ = ["SOLVERS", "LEARNING_RATE_SCHEDULES"]
 
 SOLVERS = ("gd", "sgd", "adam", "rprop", "quickprop", "lbfgs")
 LEARNING_RATE_SCHEDULES = ("constant", "invscaling", "adaptive", "step")
-#: scikit-learn's learning_rate_init, used for its solvers "sgd" and "adam" when none is given.
-SKLEARN_LEARNING_RATE_INIT = 1e-3
 #: scikit-learn's names of the output activations (``out_activation_``).
 _SKLEARN_ACTIVATION_NAMES = {"sigmoid": "logistic"}
 # TARGET_INTERVALS (where a bounded output puts the regressor's scaled targets) and EPS (the
@@ -446,9 +444,8 @@ class _BaseMLP(BaseEstimator):
         solver_options = dict(self.solver_options or {})
         if p["solver"] == "lbfgs":
             solver_options.setdefault("max_fun", self.max_fun)
-        learning_rate = self.learning_rate_init
-        if learning_rate is None and p["solver"] in ("sgd", "adam"):
-            learning_rate = SKLEARN_LEARNING_RATE_INIT
+        solver_args = solver_settings(p["solver"], self.get_params(deep=False))
+        learning_rate = solver_args["learning_rate"]
         if p["solver"] == "rprop" and learning_rate is not None:
             solver_options.setdefault("delta0", learning_rate)  # RPROP's initial step size
             learning_rate = None
@@ -462,10 +459,10 @@ class _BaseMLP(BaseEstimator):
             solver=p["solver"],
             learning_rate=learning_rate,
             epochs=self.max_iter,
-            batch_size=self._batch_size(p["solver"], n_train),
+            batch_size=self._batch_size(solver_args["batch_size"], n_train),
             reduction=p["reduction"],
-            momentum=self.momentum,
-            nesterov=bool(self.nesterovs_momentum and self.momentum > 0),  # scikit-learn allows it at 0
+            momentum=solver_args["momentum"],
+            nesterov=solver_args["nesterov"],
             beta_1=self.beta_1,
             beta_2=self.beta_2,
             epsilon=self.epsilon,
@@ -484,16 +481,11 @@ class _BaseMLP(BaseEstimator):
             seed=rng,
         )
 
-    def _batch_size(self, solver: str, n_train: int):
-        if solver not in ("sgd", "adam") or self.batch_size == "auto":
+    def _batch_size(self, batch_size, n_train: int):
+        """The trainer's batch size: None (the solver's own) for the full batch or "auto", else at most n_train."""
+        if batch_size is None or batch_size == AUTO:
             return None
-        if self.batch_size > n_train:
-            warnings.warn(
-                f"batch_size={self.batch_size} is larger than the {n_train} training examples; using {n_train}",
-                UserWarning,
-                stacklevel=5,
-            )
-        return min(self.batch_size, n_train)
+        return clip_batch_size(batch_size, n_train, f"batch_size={batch_size}", stacklevel=5)
 
     def _validation_metric(self, net, X_val, Y_val, sample_weight=None) -> float:
         """The validation score (accuracy or R^2) from encoded targets; higher is better."""

@@ -40,14 +40,16 @@ canonical output (the classifier's squared error: the notes' sigmoid outputs).
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass
 
 from ..activations import get_activation
 from ..errors import InputError
 from ..losses import get_loss
+from ..optimizers import get_optimizer
 
 __all__ = ["LARGE_N", "MIN_VALIDATION", "AUTO_VALIDATION_FRACTION", "VALIDATION_FRACTION", "AUTO", "Settings",
-           "default_settings", "resolve"]
+           "default_settings", "resolve", "solver_settings", "clip_batch_size"]
 
 #: Above this many rows given to ``fit``, ``solver="auto"`` switches from full-batch RPROP to
 #: mini-batch Adam (Fashion-MNIST: level at 3k rows, Adam ahead from 5k; benchmarks/defaults.md).
@@ -63,6 +65,10 @@ VALIDATION_FRACTION = 0.1
 #: The sentinel of parameters resolved in ``fit``.
 AUTO = "auto"
 SKLEARN_SOLVERS = ("sgd", "adam", "lbfgs")
+#: scikit-learn's learning_rate_init, used for its solvers "sgd" and "adam" when none is given.
+SKLEARN_LEARNING_RATE_INIT = 1e-3
+#: The estimators' parameters that :func:`solver_settings` turns into the trainer's.
+SOLVER_PARAMS = ("learning_rate_init", "batch_size", "momentum", "nesterovs_momentum")
 TASKS = ("classification", "regression")
 
 
@@ -212,3 +218,47 @@ def default_settings(task: str, n_examples: int | None, *, target_kind: str | No
     'relu'
     """
     return resolve(dict(given or {}), task, n_examples, target_kind=target_kind).as_dict()
+
+
+def solver_settings(solver: str, params: dict) -> dict:
+    """The trainer's ``learning_rate``, ``batch_size``, ``momentum`` and ``nesterov`` for ``solver``.
+
+    From the estimators' parameters of :data:`SOLVER_PARAMS` in ``params`` (their own values,
+    or their defaults: ``MLPClassifier().get_params()``), as scikit-learn reads them:
+    ``learning_rate_init=None`` is 1e-3 for sgd and adam (for the others None: the solver's
+    own step, or none); ``batch_size`` counts for sgd and adam only (``"auto"``: min(200, n);
+    the others take the full batch, None); Nesterov's momentum is on only with a momentum
+    above 0 (scikit-learn accepts it at 0, where it is plain gradient descent).
+
+    Examples
+    --------
+    >>> params = {"learning_rate_init": None, "batch_size": "auto", "momentum": 0.9, "nesterovs_momentum": True}
+    >>> solver_settings("sgd", params)
+    {'learning_rate': 0.001, 'batch_size': 'auto', 'momentum': 0.9, 'nesterov': True}
+    >>> solver_settings("lbfgs", params)["batch_size"], solver_settings("sgd", {**params, "momentum": 0})["nesterov"]
+    (None, False)
+    """
+    learning_rate = params["learning_rate_init"]
+    if learning_rate is None and solver in ("sgd", "adam"):
+        learning_rate = SKLEARN_LEARNING_RATE_INIT
+    full_batch = get_optimizer(solver)[0].full_batch
+    return {"learning_rate": learning_rate, "batch_size": None if full_batch else params["batch_size"],
+            "momentum": params["momentum"], "nesterov": bool(params["nesterovs_momentum"] and params["momentum"] > 0)}
+
+
+def clip_batch_size(batch_size: int, n_train: int, shown: str, *, stacklevel: int = 1) -> int:
+    """A mini-batch of at most the ``n_train`` training rows, as scikit-learn's.
+
+    A larger ``batch_size`` warns (a ``UserWarning`` naming it as ``shown``, such as
+    ``"batch_size=500"``, and ``n_train``) and uses all ``n_train`` rows; ``stacklevel``
+    counts from the caller.
+
+    Examples
+    --------
+    >>> clip_batch_size(64, 3000, "batch_size=64")
+    64
+    """
+    if batch_size > n_train:
+        warnings.warn(f"{shown} is larger than the {n_train} training examples; using {n_train}", UserWarning,
+                      stacklevel=stacklevel + 1)
+    return min(batch_size, n_train)
