@@ -497,3 +497,96 @@ def test_info_of_a_table_model_says_how_it_prepares_its_inputs(shop, capsys):
     assert rows["missing values"] == "imputed (numeric: the training median, text: the most frequent category)"
     assert main(["info", model]) == 0
     assert "standardised inputs │ yes, the 3 numeric" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------ predict: one row per row of DATA
+def predictions(out: str) -> list[list[str]]:
+    """The rows of predict's CSV, without its header."""
+    return [line.split(",") for line in out.strip().splitlines()[1:]]
+
+
+@pytest.fixture(scope="module")
+def shop_refusing(shop):
+    """The shop model trained with --missing error: it refuses missing values."""
+    root, _, _ = shop
+    model = str(root / "refusing.safetensors")
+    assert main(["train", str(root / "shop.csv"), "--target", "bought", "--epochs", "2", "--missing", "error", "-q",
+                 "-o", model]) == 0
+    return model
+
+
+def test_predict_keeps_a_row_of_delimiters_only_and_imputes_it_as_training_did(shop, tmp_path, capsys):
+    from deltaprop.cli._model import load_model
+
+    _, model, _ = shop
+    encoder = load_model(model).pre.inputs
+    filled = [encoder.most_frequent[0], *(repr(float(v)) for v in encoder.median)]  # city; income, age, visits
+    data, imputed = tmp_path / "new.csv", tmp_path / "imputed.csv"
+    data.write_text("city,income,age,visits\nparis,,40,3\n,,,\nlyon,60000,50,2\n")
+    imputed.write_text("city,income,age,visits\nparis,,40,3\n" + ",".join(filled) + "\nlyon,60000,50,2\n")
+    assert main(["predict", model, str(data), "--proba"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and len(predictions(out)) == 3
+    assert main(["predict", model, str(imputed), "--proba"]) == 0
+    assert predictions(out) == predictions(capsys.readouterr().out)  # the same probabilities, exactly
+
+
+def test_predict_refuses_a_row_of_delimiters_only_as_any_missing_cell_when_the_model_cannot_impute(
+        shop_refusing, tmp_path, capsys):
+    data = tmp_path / "new.csv"
+    for rows in ("paris,,40,3\n", "paris,52000,40,3\n,,,\n"):
+        data.write_text("city,income,age,visits\n" + rows)
+        assert main(["predict", shop_refusing, str(data)]) == EXIT_ERROR
+        out, err = capsys.readouterr()
+        assert out == "" and one_error_line(err).endswith(
+            "the model was trained without imputation; fill them in or drop those rows")
+
+
+def test_predict_warns_in_one_line_naming_the_empty_lines_that_get_no_prediction(shop, tmp_path, monkeypatch,
+                                                                                 capsys):
+    _, model, _ = shop
+    data = tmp_path / "gaps.csv"
+    data.write_text("city,income,age,visits\n\nparis,52000,40,3\n\n\nlyon,60000,50,2\n\n")
+    assert main(["predict", model, str(data)]) == 0
+    out, err = capsys.readouterr()
+    assert len(predictions(out)) == 2
+    assert one_warning_line(err) == (
+        f"deltaprop: warning: data '{data}': empty lines 2, 4, 5 are not rows, so no prediction (output row i is "
+        "DATA's i-th row); to keep a row's place, write its missing values with their delimiters (',,,')")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("city,income,age,visits\nparis,52000,40,3\n\nlyon,60000,50,2\n"))
+    assert main(["predict", model, "-"]) == 0
+    assert "standard input: empty line 3 is not a row, so no prediction" in one_warning_line(capsys.readouterr().err)
+    data.write_text("city,income,age,visits\nparis,52000,40,3\n\n\n")  # padding at the end: no row is displaced
+    assert main(["predict", model, str(data)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+@pytest.fixture(scope="module")
+def one_feature(tmp_path_factory):
+    """Regressors of y = 2x + 1 on a one-column table: one trained with a missing x (it imputes), one without."""
+    root = tmp_path_factory.mktemp("one")
+    xs = np.linspace(0, 1, 30).tolist()
+    models = []
+    for name, missing in (("imputing", 7), ("refusing", None)):
+        data = root / f"{name}.csv"
+        cells = ["" if i == missing else repr(x) for i, x in enumerate(xs)]
+        data.write_text("x,y\n" + "".join(f"{c},{2 * x + 1!r}\n" for c, x in zip(cells, xs)))
+        models.append(str(root / f"{name}.safetensors"))
+        assert main(["train", str(data), "--epochs", "5", "-q", "-o", models[-1]]) == 0
+    return root, *models
+
+
+def test_predict_with_a_one_feature_model_reads_an_empty_line_as_a_missing_value(one_feature, capsys):
+    from deltaprop.cli._model import load_model
+
+    root, imputing, refusing = one_feature
+    data, median = root / "new.csv", root / "median.csv"
+    data.write_text("x\n0.5\n\n0.7\n")
+    median.write_text(f"x\n0.5\n{float(load_model(imputing).pre.inputs.median[0])!r}\n0.7\n")
+    assert main(["predict", imputing, str(data)]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and len(predictions(out)) == 3
+    assert main(["predict", imputing, str(median)]) == 0
+    assert predictions(out) == predictions(capsys.readouterr().out)
+    assert main(["predict", refusing, str(data)]) == EXIT_ERROR
+    assert "column 'x' has 1 missing value" in one_error_line(capsys.readouterr().err)

@@ -312,9 +312,13 @@ def _refuse_missing_target(model: Model, source: str, columns: list[str]) -> Non
     else:
         return
     shown = ", ".join(repr(c) for c in columns[:8]) + (", ..." if len(columns) > 8 else "")
-    where = "standard input" if source == "-" else f"data {source!r}"
-    raise InputError(f"{where} {lacks} (its columns: {shown}); name the target column with --target, or "
+    raise InputError(f"{data_name(source)} {lacks} (its columns: {shown}); name the target column with --target, or "
                      f"predict without one: deltaprop predict {model.path} {source}")
+
+
+def data_name(source: str) -> str:
+    """DATA as messages name it: ``standard input`` for ``-``, else ``data 'new.csv'``."""
+    return "standard input" if source == "-" else f"data {source!r}"
 
 
 def _generated(names: list[str]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
+import warnings
 
 import click
 import numpy as np
@@ -13,11 +14,11 @@ from .. import modelfile
 from .._files import atomic_write_bytes
 from .._memory import check_gradcheck_size
 from ..activations import ACTIVATIONS
-from ..errors import InputError
+from ..errors import DeltapropWarning, InputError
 from ..losses import LOSSES
 from ..network import Network
 from ._exit import EXIT_ERROR
-from ._model import CLASSIFICATION, Model, data_for_model, load_model
+from ._model import CLASSIFICATION, Model, data_for_model, data_name, load_model
 from ._output import console, echo_json, fmt, metrics, network_line, print_metrics, user_text
 
 EXIT_CHECK_FAILED = EXIT_ERROR  # a failed gradient check
@@ -68,11 +69,16 @@ Examples:
 def predict(model: str, data: str, output: str, proba: bool, target: str | None, data_dir) -> None:
     """Write MODEL's predictions for DATA as CSV; '-' reads DATA from standard input.
 
-    One row per example: the predicted label (or value), then with --proba the
-    probability of each class, in the columns proba_<class>.
+    One row per example, in DATA's order: the predicted label (or value), then with
+    --proba the probability of each class, in the columns proba_<class>. In a CSV/TSV
+    table a line of delimiters only (,,,) is a row of missing values, imputed as in
+    training (or refused, like any missing cell, by a model trained without
+    imputation). An empty line is not a row, and a warning names those between rows;
+    in a one-column table an empty line is a missing value.
     """
     m = load_model(model)
     ds = data_for_model(m, data, target=target, need_target=False, data_dir=data_dir)
+    _warn_of_skipped_lines(ds, data)
     pred = m.predict(ds.X)
     columns = [pred] if pred.ndim == 1 else list(pred.T)
     header = ["prediction"] if pred.ndim == 1 else [f"prediction_{j}" for j in range(pred.shape[1])]
@@ -90,6 +96,19 @@ def predict(model: str, data: str, output: str, proba: bool, target: str | None,
         sys.stdout.flush()
     else:
         atomic_write_bytes(output, text.getvalue().encode("utf-8"), what="predictions file")
+
+
+def _warn_of_skipped_lines(ds, source: str) -> None:
+    """Output row i is DATA's i-th row: say which empty lines of a table are not rows (no prediction)."""
+    from ..data._columns import _lines
+
+    if not ds.skipped_lines:
+        return
+    lines = _lines(ds.skipped_lines)
+    what = f"line {lines} is not a row" if len(ds.skipped_lines) == 1 else f"lines {lines} are not rows"
+    warnings.warn(f"{data_name(source)}: empty {what}, so no prediction (output row i is DATA's i-th row); "
+                  "to keep a row's place, write its missing values with their delimiters (',,,')",
+                  DeltapropWarning, stacklevel=1)
 
 
 # ------------------------------------------------------------------------------ info
