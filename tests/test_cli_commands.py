@@ -488,7 +488,7 @@ def test_export_prints_the_graph_s_real_inputs(shop, cli_model, tmp_path, capsys
 
 
 def test_info_of_a_table_model_says_how_it_prepares_its_inputs(shop, capsys):
-    from deltaprop.cli.commands import _info_rows
+    from deltaprop.cli._info import _info_rows
 
     _, model, _ = shop
     rows = dict(_info_rows(read(model)[1]))

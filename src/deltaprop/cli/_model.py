@@ -17,6 +17,7 @@ import sys
 import warnings
 from dataclasses import dataclass, field
 
+import click
 import numpy as np
 
 from .. import modelfile
@@ -24,6 +25,9 @@ from ..data import BUILTIN_DATASETS, Dataset, load_dataset
 from ..encoding import ClassEncoder, Encoding, output_targets
 from ..errors import DeltapropError, InputError, ModelFileError
 from ..network import Network
+
+#: The MODEL argument of the commands that read a model file.
+model_argument = click.argument("model", type=click.Path(dir_okay=False))
 
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
