@@ -590,3 +590,74 @@ def test_predict_with_a_one_feature_model_reads_an_empty_line_as_a_missing_value
     assert predictions(out) == predictions(capsys.readouterr().out)
     assert main(["predict", refusing, str(data)]) == EXIT_ERROR
     assert "column 'x' has 1 missing value" in one_error_line(capsys.readouterr().err)
+
+
+# ------------------------------------------------------------------------------ info: the batch size the run used
+def weights_of(path) -> list:
+    net = dp.load(path)
+    net = getattr(net, "network_", net)
+    return [*net.weights, *net.biases]
+
+
+def same_weights(a, b) -> bool:
+    return all(np.array_equal(u, v) for u, v in zip(weights_of(a), weights_of(b)))
+
+
+def test_info_gives_min_200_n_with_its_value_for_an_adam_run_of_the_cli(shop, tmp_path, capsys):
+    from deltaprop.cli._info import _info_rows
+
+    root, _, _ = shop
+    run = ["train", str(root / "shop.csv"), "--target", "bought", "--solver", "adam", "--early-stopping",
+           "--epochs", "3", "-q", "-o"]
+    paths = {size: str(tmp_path / f"{size}.safetensors") for size in ("auto", "108", "107")}
+    for size, path in paths.items():
+        assert main(run + [path] + ([] if size == "auto" else ["--batch-size", size])) == 0
+    # 120 rows less the 12 held out for early stopping: N = 108, and the steps were those of batches of 108.
+    assert dict(_info_rows(read(paths["auto"])[1]))["solver"] == "adam, 3 epochs, batch size min(200, N) = 108"
+    assert same_weights(paths["auto"], paths["108"]) and not same_weights(paths["auto"], paths["107"])
+    assert dict(_info_rows(read(paths["108"])[1]))["solver"] == "adam, 3 epochs, batch size 108"
+    assert main(["info", paths["auto"], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["resolved"] == {
+        "full_batch": False, "n_fit_examples": 108, "batch_size": 108, "batch_size_rule": "min(200, N)"}
+    _, meta = read(paths["auto"])
+    del meta["data"]  # N unknown: the rule alone
+    assert dict(_info_rows(meta))["solver"] == "adam, 3 epochs, batch size min(200, N)"
+
+
+def test_info_gives_min_200_n_with_its_value_for_an_estimator_fitted_on_mini_batches(tmp_path, capsys):
+    from deltaprop.cli._info import _info_rows
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 3))
+    y = (X[:, 0] > 0).astype(int)
+    paths = {}
+    for size in ("auto", 200, 199):
+        clf = fit_quietly(dp.MLPClassifier((5,), solver="adam", early_stopping=True, max_iter=3, batch_size=size,
+                                           random_state=0), X, y)
+        dp.save(clf, paths.setdefault(size, str(tmp_path / f"{size}.safetensors")))
+    # 500 examples less the 50 held out: N = 450, so batches of 200, bitwise.
+    assert dict(_info_rows(read(paths["auto"])[1]))["solver"] == "adam, 3 epochs, batch size min(200, N) = 200"
+    assert same_weights(paths["auto"], paths[200]) and not same_weights(paths["auto"], paths[199])
+    assert main(["info", paths["auto"], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["resolved"] == {
+        "full_batch": False, "n_fit_examples": 450, "batch_size": 200, "batch_size_rule": "min(200, N)"}
+    with pytest.warns(UserWarning, match="batch_size=1000 is larger than the 450 training examples"):
+        big = fit_quietly(dp.MLPClassifier((5,), solver="sgd", early_stopping=True, max_iter=2, batch_size=1000,
+                                           random_state=0), X, y)
+    dp.save(big, path := str(tmp_path / "big.safetensors"))
+    assert dict(_info_rows(read(path)[1]))["solver"] == \
+        "sgd, 2 epochs, batch size 450 (all N examples; 1000 was asked)"
+
+
+def test_info_gives_all_examples_for_full_batch_solvers(cli_model, tmp_path, capsys):
+    from deltaprop.cli._info import _info_rows
+
+    assert dict(_info_rows(read(cli_model)[1]))["solver"].endswith("batch size all examples")  # rprop
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    clf = fit_quietly(dp.MLPClassifier((3,), solver="lbfgs", batch_size=8, max_iter=5, random_state=0),
+                      X, (X[:, 0] > 0).astype(int))
+    dp.save(clf, path := str(tmp_path / "lbfgs.safetensors"))
+    assert dict(_info_rows(read(path)[1]))["solver"] == "lbfgs, 5 epochs, batch size all examples"
+    assert main(["info", path, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["resolved"] == {
+        "full_batch": True, "n_fit_examples": 40, "batch_size": 40, "batch_size_rule": "all examples"}

@@ -1,7 +1,9 @@
-"""``deltaprop info``: a model file's architecture, preparation of inputs, training settings,
-history, data, metrics and versions."""
+"""``deltaprop info``: a model file's architecture, preparation of inputs, training settings
+(with the batch size the run used), history, data, metrics and versions."""
 
 from __future__ import annotations
+
+import math
 
 import click
 
@@ -21,14 +23,19 @@ def info(model: str, as_json: bool) -> None:
     """Describe MODEL: architecture, training settings, data fingerprint, metrics, versions.
 
     Works for files of 'deltaprop train', of the estimators saved from Python, of bare
-    networks and for checkpoints. --json prints the whole metadata as strict JSON (a NaN,
-    such as the learning rate a solver does not use, is written as null).
+    networks and for checkpoints. The batch size is what the run used: all examples for a
+    full-batch solver (gd, rprop, quickprop, lbfgs); for sgd and adam the size, or
+    min(200, N) with N the examples fitted (less a validation set) when the file says.
+    --json prints the whole metadata as strict JSON (a NaN, such as the learning rate a
+    solver does not use, is written as null), with "resolved": that batch size, its rule
+    and N.
     """
     from rich.table import Table
 
     _, meta = modelfile.read(model)
     if as_json:
-        echo_json(meta)
+        used = _batch_used(meta)
+        echo_json(meta if used is None else {**meta, "resolved": used})
         return
     t = Table(title=user_text(f"{model} ({meta['kind']}, format version {meta['format_version']})"), show_header=False)
     t.add_column(style="bold")
@@ -130,33 +137,102 @@ def _input_rows(meta: dict, features) -> list[tuple[str, str]]:
     return rows
 
 
-def _settings_rows(meta: dict) -> list[tuple[str, str]]:
+def _training_settings(meta: dict) -> dict | None:
     """The training settings that change the result, from ``deltaprop train``'s trainer record
-    (``training.trainer``) or an estimator's ``params`` (scikit-learn's names), then all of them."""
-    from ..optimizers import get_optimizer
-
+    (``training.trainer``) or an estimator's ``params`` (scikit-learn's names); None for a file
+    without them (a bare network, a checkpoint)."""
     training = meta.get("training") or {}
     trainer, params = training.get("trainer"), meta.get("params")
     if trainer:
         s = {k: trainer.get(k) for k in ("solver", "learning_rate", "reduction", "weight_decay", "epochs",
                                           "batch_size", "early_stopping", "validation_fraction", "tol")}
         s["patience"] = trainer.get("n_iter_no_change")
-    elif params:
+        return s
+    if params:
         # An estimator's "auto" parameters as its fit resolved them (settings_, in the history).
         resolved = (meta.get("history") or {}).get("settings_") or {}
         params = {**params, **{k: v for k, v in resolved.items() if k in params}}
-        s = {"solver": params.get("solver"), "learning_rate": params.get("learning_rate_init"),
-             "reduction": params.get("reduction"), "weight_decay": params.get("alpha"),
-             "epochs": params.get("max_iter"), "batch_size": params.get("batch_size"),
-             "early_stopping": params.get("early_stopping"), "validation_fraction": params.get("validation_fraction"),
-             "tol": params.get("tol"), "patience": params.get("n_iter_no_change")}
-    else:
-        return []
+        return {"solver": params.get("solver"), "learning_rate": params.get("learning_rate_init"),
+                "reduction": params.get("reduction"), "weight_decay": params.get("alpha"),
+                "epochs": params.get("max_iter"), "batch_size": params.get("batch_size"),
+                "early_stopping": params.get("early_stopping"),
+                "validation_fraction": params.get("validation_fraction"), "tol": params.get("tol"),
+                "patience": params.get("n_iter_no_change")}
+    return None
+
+
+def _optimizer(solver):
+    """The solver's registry record, or None for a name this version does not know."""
+    from ..optimizers import get_optimizer
+
     try:
-        opt = get_optimizer(s["solver"])[0]
-    except (ValueError, TypeError):  # an unknown solver: show what the file says
-        opt = None
-    rows = [("solver", f"{s['solver']}, {s['epochs']} epochs, batch size {_batch(s['batch_size'])}")]
+        return get_optimizer(solver)[0]
+    except (ValueError, TypeError):
+        return None
+
+
+def _fit_examples(meta: dict) -> int | None:
+    """N, the examples the solver stepped through: the training rows less the validation set held
+    out of them (``ceil(fraction * rows)``, as scikit-learn's split); None when the file does not say."""
+    training = meta.get("training") or {}
+    trainer = training.get("trainer")
+    if trainer:  # deltaprop train: data.n_train rows, a validation fraction when one was held out
+        n = (meta.get("data") or {}).get("n_train")
+        fraction = training.get("validation_fraction") or (trainer.get("validation_fraction")
+                                                           if trainer.get("early_stopping") else None)
+    else:  # an estimator: its last fit's examples, less early stopping's validation set
+        fit = (meta.get("history") or {}).get("settings_") or {}
+        n = fit.get("n_examples")
+        fraction = fit.get("validation_fraction") if fit.get("early_stopping") else None
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        return None
+    return n - math.ceil(fraction * n) if isinstance(fraction, (int, float)) and 0 < fraction < 1 else n
+
+
+def _batch_used(meta: dict) -> dict | None:
+    """The examples one step of the run took, where the file may record only a rule.
+
+    A full-batch solver (gd, rprop, quickprop, lbfgs) takes all N examples; sgd and adam take
+    ``batch_size``, or min(AUTO_BATCH_SIZE, N) for None (scikit-learn's ``"auto"``), never
+    more than N (an estimator clips a larger one). ``batch_size`` is None where N is unknown.
+    """
+    from .._stepper import AUTO_BATCH_SIZE
+
+    s = _training_settings(meta)
+    if s is None:
+        return None
+    n, size, opt = _fit_examples(meta), s["batch_size"], _optimizer(s["solver"])
+    used = {"full_batch": None if opt is None else opt.full_batch, "n_fit_examples": n}
+    if opt is not None and opt.full_batch:
+        return {**used, "batch_size": n, "batch_size_rule": "all examples"}
+    if size in (None, "auto"):
+        rule = f"min({AUTO_BATCH_SIZE}, N)"
+        return {**used, "batch_size": None if n is None else min(AUTO_BATCH_SIZE, n), "batch_size_rule": rule}
+    clipped = n is not None and isinstance(size, int) and size > n
+    return {**used, "batch_size": n if clipped else size, "batch_size_rule": None}
+
+
+def _batch_text(used: dict, asked) -> str:
+    """``info``'s batch size: "all examples", "min(200, N) = 200" (or the rule alone), or the size."""
+    if used["full_batch"]:
+        return "all examples"
+    if used["batch_size_rule"] is not None:
+        return used["batch_size_rule"] + ("" if used["batch_size"] is None else f" = {used['batch_size']}")
+    if used["batch_size"] != asked:
+        return f"{used['batch_size']} (all N examples; {asked} was asked)"
+    return str(asked)
+
+
+def _settings_rows(meta: dict) -> list[tuple[str, str]]:
+    """The training settings that change the result (:func:`_training_settings`), then all of them."""
+    s = _training_settings(meta)
+    if s is None:
+        return []
+    training, params = meta.get("training") or {}, meta.get("params")
+    trainer = training.get("trainer")
+    opt = _optimizer(s["solver"])
+    batch = _batch_text(_batch_used(meta), s["batch_size"])
+    rows = [("solver", f"{s['solver']}, {s['epochs']} epochs, batch size {batch}")]
     lr, reduction = s["learning_rate"], s["reduction"] or (opt.reduction if opt else None)
     if isinstance(lr, float) and lr != lr:  # NaN: recorded for a solver without a learning rate
         lr = None
@@ -184,7 +260,3 @@ def _settings_rows(meta: dict) -> list[tuple[str, str]]:
         shown.update({k: v for k, v in trainer.items() if v is not None})
     rows.append(("all settings", ", ".join(f"{k}={v}" for k, v in shown.items())))
     return rows
-
-
-def _batch(size) -> str:
-    return "all examples" if size is None else str(size)
