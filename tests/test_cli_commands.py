@@ -361,7 +361,10 @@ def test_explain_plain_text_table_keeps_a_space_inside_each_border(capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["explain", "--layers", "3000,3000,1"], "more than the 2,000 explain prints readably"),
+    (["explain", "--layers", "100,30,1"], "has 3,061 weights and biases, more than --max-weights 2000; pass "
+                                          "--max-weights 3061 to print them all"),
+    (["explain", "--layers", "3000,3000,1", "--max-weights", "1000000"],
+     "has 9,006,001 weights and biases, more than the 1,000,000 explain prints at most (--max-weights)"),
     (["gradcheck", "--layers", "400,400,400"], "a finite-difference check of --layers 400,400,400"),
 ])
 def test_explain_and_gradcheck_refuse_a_big_network_before_building_it(argv, message, monkeypatch, capsys):
@@ -661,3 +664,40 @@ def test_info_gives_all_examples_for_full_batch_solvers(cli_model, tmp_path, cap
     assert main(["info", path, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["resolved"] == {
         "full_batch": True, "n_fit_examples": 40, "batch_size": 40, "batch_size_rule": "all examples"}
+
+
+# ------------------------------------------------------------------------------ explain --max-weights
+@pytest.fixture(scope="module")
+def wide_network(tmp_path_factory):
+    """A bare 100-30-1 network: 3,061 weights and biases, more than explain's default 2,000."""
+    path = str(tmp_path_factory.mktemp("wide") / "wide.safetensors")
+    dp.save(dp.Network([100, 30, 1], seed=0), path)
+    return path
+
+
+def test_explain_refuses_a_model_over_max_weights_naming_the_option_and_the_output_size(wide_network, capsys):
+    assert main(["explain", wide_network]) == EXIT_ERROR
+    line = one_error_line(capsys.readouterr().err)
+    assert line == (f"deltaprop: error: model '{wide_network}' has 3,061 weights and biases, more than --max-weights "
+                    "2000; pass --max-weights 3061 to print them all (one row each, about 275 kB of output), or "
+                    "explain a smaller network")
+    assert "max_weights=" not in line  # the Python keyword is the library's word, not the command line's
+
+
+def test_explain_max_weights_prints_a_network_over_the_default(wide_network, capsys):
+    assert main(["explain", wide_network, "--max-weights", "3061", "--format", "markdown"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and sum(line.startswith("| hidden |") or line.startswith("| output |")
+                             for line in out.splitlines()) == 31 + 3061  # a row per unit, then per weight
+    assert main(["explain", wide_network, "--max-weights", "3060"]) == EXIT_ERROR
+    assert "more than --max-weights 3060" in one_error_line(capsys.readouterr().err)
+
+
+def test_explain_refuses_tables_that_would_not_fit_in_memory_naming_markdown(wide_network, monkeypatch, capsys):
+    monkeypatch.setattr("deltaprop._memory.available_bytes", lambda: 10**7)
+    assert main(["explain", wide_network, "--max-weights", "3061"]) == EXIT_ERROR
+    assert one_error_line(capsys.readouterr().err) == (
+        f"deltaprop: error: explaining the 3,061 weights and biases of model '{wide_network}' as --format table "
+        "needs about 24.5 MB of memory but only 10 MB is available; use --format markdown, or explain a smaller "
+        "network")
+    assert main(["explain", wide_network, "--max-weights", "3061", "--format", "markdown"]) == 0

@@ -177,8 +177,8 @@ def test_deeper_networks_label_each_hidden_layer():
 def test_networks_larger_than_max_weights_are_refused_unless_raised():
     net = dp.Network([50, 40, 1], seed=0)  # 50*40 + 40 + 40 + 1 = 2081 parameters
     x, y = np.zeros(50), [0.5]
-    with pytest.raises(dp.InputError, match="max_weights=2081"):
-        dp.explain(net, x, y, learning_rate=0.1)
+    with pytest.raises(dp.InputError, match="more than max_weights=2000 .* pass max_weights=2081"):
+        dp.explain(net, x, y, learning_rate=0.1)  # the Python keyword; the command line names --max-weights
     ex = dp.explain(net, x, y, learning_rate=0.1, max_weights=2081)
     assert ex.layers[0].W_new.shape == (40, 50)
 

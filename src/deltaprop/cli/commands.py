@@ -12,14 +12,16 @@ import click
 import numpy as np
 
 from .._files import atomic_write_bytes
-from .._memory import check_gradcheck_size
+from .._memory import check_fits, check_gradcheck_size, format_bytes
 from ..activations import ACTIVATIONS
 from ..errors import DeltapropWarning, InputError
+from ..explain import MAX_WEIGHTS
 from ..losses import LOSSES
 from ..network import Network
 from ._exit import EXIT_ERROR
 from ._model import CLASSIFICATION, Model, data_for_model, data_name, load_model, model_argument
 from ._output import console, echo_json, metrics, network_line, print_metrics, user_text
+from ._train_options import Whole
 
 EXIT_CHECK_FAILED = EXIT_ERROR  # a failed gradient check
 
@@ -350,6 +352,13 @@ def gradcheck(model, layers, activation, output_activation, loss, seed, data, ta
 
 
 # ------------------------------------------------------------------------------ explain
+#: The most weights and biases ``explain --max-weights`` may allow: a million table rows.
+MAX_EXPLAIN_WEIGHTS = 10**6
+#: Memory a weight's row takes while it is rendered (measured): a terminal table or plain text
+#: (rich keeps an object per cell, about 7 kB a row), Markdown or LaTeX (strings, under 1 kB).
+_RICH_ROW_BYTES, _DOCUMENT_ROW_BYTES = 8000, 1000
+
+
 @click.command(short_help="Show one step of backpropagation in the notes' notation.", epilog="""
 \b
 Examples:
@@ -366,7 +375,12 @@ Examples:
 @click.option("--format", "fmt_", type=click.Choice(["table", "text", "markdown", "latex"]), default="table",
               show_default=True, help="A terminal table, plain text, Markdown or LaTeX.")
 @click.option("--digits", type=click.IntRange(min=1), default=6, show_default=True, help="Significant digits.")
-def explain(model, layers, activation, output_activation, loss, seed, x_text, y_text, learning_rate, fmt_, digits):
+@click.option("--max-weights", type=Whole(1, MAX_EXPLAIN_WEIGHTS), default=MAX_WEIGHTS, show_default=True,
+              help=f"Refuse networks with more weights and biases than this (one row of about 100 characters "
+                   f"each; 100,000 rows take about a minute as a table or text, a second as Markdown; at most "
+                   f"{MAX_EXPLAIN_WEIGHTS:,}).")
+def explain(model, layers, activation, output_activation, loss, seed, x_text, y_text, learning_rate, fmt_, digits,
+            max_weights):
     """Show one step of backpropagation in the notes' notation.
 
     For each unit: net_r, o_r and delta_r; for each weight: dJ/dw_rq = -delta_r u_rq
@@ -376,15 +390,14 @@ def explain(model, layers, activation, output_activation, loss, seed, x_text, y_
     was (imputed, standardised, one-hot), and --y may be a class label, or the index of
     a class (0 for the first) that is not a label.
     """
-    from ..explain import MAX_WEIGHTS
     from ..explain import explain as run_explain
 
     def readable(sizes, n_parameters):  # refused before the network is built
-        if n_parameters > MAX_WEIGHTS:
-            raise InputError(f"--layers {layers} has {n_parameters:,} weights and biases, more than the "
-                             f"{MAX_WEIGHTS:,} explain prints readably; explain a smaller network")
+        _check_explainable(f"--layers {layers}", n_parameters, max_weights, fmt_, digits)
 
     net, m = _network(model, layers, activation, output_activation, loss, seed, readable)
+    if m is not None:
+        _check_explainable(f"model {model!r}", net.n_parameters, max_weights, fmt_, digits)
     rng = np.random.default_rng(seed)
     if x_text is None:
         x = rng.uniform(-1, 1, size=net.n_inputs)
@@ -399,7 +412,7 @@ def explain(model, layers, activation, output_activation, loss, seed, x_text, y_
             m.check_features(x.reshape(1, -1))
             x = m.pre.transform_inputs(x.reshape(1, -1))[0]
     y = _target(y_text, net, m, rng)
-    ex = run_explain(net, x, y, learning_rate=learning_rate, digits=digits)
+    ex = run_explain(net, x, y, learning_rate=learning_rate, digits=digits, max_weights=max_weights)
     if fmt_ == "table":
         console().print(ex.to_rich())
     elif fmt_ == "markdown":
@@ -408,6 +421,23 @@ def explain(model, layers, activation, output_activation, loss, seed, x_text, y_
         click.echo(ex.to_latex())
     else:
         click.echo(str(ex))
+
+
+def _check_explainable(what: str, n_parameters: int, max_weights: int, fmt_: str, digits: int) -> None:
+    """Refuse a network with more weights and biases than --max-weights, saying what printing them all
+    takes (a row of about ``30 + 4 (digits + 9)`` characters each), or whose tables would not fit in memory."""
+    if n_parameters > MAX_EXPLAIN_WEIGHTS:
+        raise InputError(f"{what} has {n_parameters:,} weights and biases, more than the {MAX_EXPLAIN_WEIGHTS:,} "
+                         "explain prints at most (--max-weights); explain a smaller network")
+    if n_parameters > max_weights:
+        size = format_bytes(n_parameters * (30 + 4 * (digits + 9)))
+        raise InputError(f"{what} has {n_parameters:,} weights and biases, more than --max-weights {max_weights}; "
+                         f"pass --max-weights {n_parameters} to print them all (one row each, about {size} of "
+                         "output), or explain a smaller network")
+    rich = fmt_ in ("table", "text")
+    check_fits(n_parameters * (_RICH_ROW_BYTES if rich else _DOCUMENT_ROW_BYTES),
+               what=f"explaining the {n_parameters:,} weights and biases of {what} as --format {fmt_}",
+               fix=("use --format markdown, or " if rich else "") + "explain a smaller network")
 
 
 def _raw_example(x_text: str, m: Model, table=None) -> np.ndarray:
