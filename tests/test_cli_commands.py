@@ -701,3 +701,30 @@ def test_explain_refuses_tables_that_would_not_fit_in_memory_naming_markdown(wid
         "needs about 24.5 MB of memory but only 10 MB is available; use --format markdown, or explain a smaller "
         "network")
     assert main(["explain", wide_network, "--max-weights", "3061", "--format", "markdown"]) == 0
+
+
+# ------------------------------------------------------------------------------ numbers and headings
+def test_numbers_never_print_as_minus_zero():
+    from deltaprop.cli._output import fixed, fmt, headline
+
+    assert fmt(-0.0) == "0.0000" and fmt(0.0) == "0.0000" and fmt(-0.00004, 4) == "-4e-05"
+    assert fixed(-0.0) == "0.0000" and fixed(-0.00004) == "0.0000" and fixed(-0.5) == "-0.5000"
+    assert headline({"task": "regression", "mse": 1.0, "mae": 1.0, "r2": -0.00001}).endswith("R^2 0.0000")
+
+
+def test_explain_shows_a_zero_gradient_as_0_not_minus_0(capsys):
+    assert main(["explain", "--layers", "2,1", "--x", "0,0", "--y", "1", "--format", "text"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| output | l = 1  | 1")]
+    assert rows and re.search(r"\| +0 \|", rows[0]) and not re.search(r"(?<![\w.])-0(?![\w.])", out)
+
+
+def test_evaluate_headings_stay_whole_on_80_columns(cli_model, table, monkeypatch, capsys):
+    root, path, _, _ = table
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.chdir(root)
+    assert main(["evaluate", os.path.basename(cli_model), os.path.basename(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"cli\.safetensors on table\.csv: accuracy \d\.\d{4} on 60 examples", lines[0]), lines[0]
+    assert any(line.strip() == "confusion matrix" for line in lines)
+    assert not any(line.strip() in ("examples", "predicted)") for line in lines)  # no title broken in two
