@@ -622,7 +622,17 @@ CLI_CASES = [
     CliCase("train hidden layers too big for memory", train_on("train_csv", "--hidden", "100000,100000"), EXIT_ERROR,
             r"a network with --hidden 100000,100000 \(at least 10,000,400,001 parameters.*\) needs about 641 GB"),
     CliCase("explain a network too big to print", lambda f: ["explain", "--layers", "100000,100000,1"], EXIT_ERROR,
-            r"--layers 100000,100000,1 has 10,000,200,001 weights and biases, more than the 2,000 explain prints"),
+            r"--layers 100000,100000,1 has 10,000,200,001 weights and biases, more than the 1,000,000 explain "
+            r"prints at most \(--max-weights\); explain a smaller network"),
+    CliCase("explain a network over --max-weights", lambda f: ["explain", "--layers", "100,30,1"], EXIT_ERROR,
+            r"--layers 100,30,1 has 3,061 weights and biases, more than --max-weights 2000; pass --max-weights 3061 "
+            r"to print them all \(one row each, about \d+(\.\d+)? kB of output\), or explain a smaller network"),
+    CliCase("explain --max-weights past its bound", lambda f: ["explain", "--max-weights", "1000001"], EXIT_USAGE,
+            r"Invalid value for '--max-weights': 1000001 is not a whole number from 1 to 1000000"),
+    CliCase("explain --max-weights with an underscore", lambda f: ["explain", "--max-weights", "1_000"], EXIT_USAGE,
+            r"'1_000' is not a whole number from 1 to 1000000"),
+    CliCase("explain --max-weights 0", lambda f: ["explain", "--max-weights", "0"], EXIT_USAGE,
+            r"0 is not a whole number from 1 to 1000000"),
     CliCase("gradcheck that would take hours", lambda f: ["gradcheck", "--layers", "400,400,400"], EXIT_ERROR,
             r"a finite-difference check of --layers 400,400,400 \(320,800 parameters, 5 examples\) needs about 1e\+12 "
             r"multiply-adds, more than the 1e\+10 allowed"),

@@ -361,7 +361,10 @@ def test_explain_plain_text_table_keeps_a_space_inside_each_border(capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["explain", "--layers", "3000,3000,1"], "more than the 2,000 explain prints readably"),
+    (["explain", "--layers", "100,30,1"], "has 3,061 weights and biases, more than --max-weights 2000; pass "
+                                          "--max-weights 3061 to print them all"),
+    (["explain", "--layers", "3000,3000,1", "--max-weights", "1000000"],
+     "has 9,006,001 weights and biases, more than the 1,000,000 explain prints at most (--max-weights)"),
     (["gradcheck", "--layers", "400,400,400"], "a finite-difference check of --layers 400,400,400"),
 ])
 def test_explain_and_gradcheck_refuse_a_big_network_before_building_it(argv, message, monkeypatch, capsys):
@@ -488,7 +491,7 @@ def test_export_prints_the_graph_s_real_inputs(shop, cli_model, tmp_path, capsys
 
 
 def test_info_of_a_table_model_says_how_it_prepares_its_inputs(shop, capsys):
-    from deltaprop.cli.commands import _info_rows
+    from deltaprop.cli._info import _info_rows
 
     _, model, _ = shop
     rows = dict(_info_rows(read(model)[1]))
@@ -497,3 +500,231 @@ def test_info_of_a_table_model_says_how_it_prepares_its_inputs(shop, capsys):
     assert rows["missing values"] == "imputed (numeric: the training median, text: the most frequent category)"
     assert main(["info", model]) == 0
     assert "standardised inputs │ yes, the 3 numeric" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------ predict: one row per row of DATA
+def predictions(out: str) -> list[list[str]]:
+    """The rows of predict's CSV, without its header."""
+    return [line.split(",") for line in out.strip().splitlines()[1:]]
+
+
+@pytest.fixture(scope="module")
+def shop_refusing(shop):
+    """The shop model trained with --missing error: it refuses missing values."""
+    root, _, _ = shop
+    model = str(root / "refusing.safetensors")
+    assert main(["train", str(root / "shop.csv"), "--target", "bought", "--epochs", "2", "--missing", "error", "-q",
+                 "-o", model]) == 0
+    return model
+
+
+def test_predict_keeps_a_row_of_delimiters_only_and_imputes_it_as_training_did(shop, tmp_path, capsys):
+    from deltaprop.cli._model import load_model
+
+    _, model, _ = shop
+    encoder = load_model(model).pre.inputs
+    filled = [encoder.most_frequent[0], *(repr(float(v)) for v in encoder.median)]  # city; income, age, visits
+    data, imputed = tmp_path / "new.csv", tmp_path / "imputed.csv"
+    data.write_text("city,income,age,visits\nparis,,40,3\n,,,\nlyon,60000,50,2\n")
+    imputed.write_text("city,income,age,visits\nparis,,40,3\n" + ",".join(filled) + "\nlyon,60000,50,2\n")
+    assert main(["predict", model, str(data), "--proba"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and len(predictions(out)) == 3
+    assert main(["predict", model, str(imputed), "--proba"]) == 0
+    assert predictions(out) == predictions(capsys.readouterr().out)  # the same probabilities, exactly
+
+
+def test_predict_refuses_a_row_of_delimiters_only_as_any_missing_cell_when_the_model_cannot_impute(
+        shop_refusing, tmp_path, capsys):
+    data = tmp_path / "new.csv"
+    for rows in ("paris,,40,3\n", "paris,52000,40,3\n,,,\n"):
+        data.write_text("city,income,age,visits\n" + rows)
+        assert main(["predict", shop_refusing, str(data)]) == EXIT_ERROR
+        out, err = capsys.readouterr()
+        assert out == "" and one_error_line(err).endswith(
+            "the model was trained without imputation; fill them in or drop those rows")
+
+
+def test_predict_warns_in_one_line_naming_the_empty_lines_that_get_no_prediction(shop, tmp_path, monkeypatch,
+                                                                                 capsys):
+    _, model, _ = shop
+    data = tmp_path / "gaps.csv"
+    data.write_text("city,income,age,visits\n\nparis,52000,40,3\n\n\nlyon,60000,50,2\n\n")
+    assert main(["predict", model, str(data)]) == 0
+    out, err = capsys.readouterr()
+    assert len(predictions(out)) == 2
+    assert one_warning_line(err) == (
+        f"deltaprop: warning: data '{data}': empty lines 2, 4, 5 are not rows, so no prediction (output row i is "
+        "DATA's i-th row); to keep a row's place, write its missing values with their delimiters (',,,')")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("city,income,age,visits\nparis,52000,40,3\n\nlyon,60000,50,2\n"))
+    assert main(["predict", model, "-"]) == 0
+    assert "standard input: empty line 3 is not a row, so no prediction" in one_warning_line(capsys.readouterr().err)
+    data.write_text("city,income,age,visits\nparis,52000,40,3\n\n\n")  # padding at the end: no row is displaced
+    assert main(["predict", model, str(data)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+@pytest.fixture(scope="module")
+def one_feature(tmp_path_factory):
+    """Regressors of y = 2x + 1 on a one-column table: one trained with a missing x (it imputes), one without."""
+    root = tmp_path_factory.mktemp("one")
+    xs = np.linspace(0, 1, 30).tolist()
+    models = []
+    for name, missing in (("imputing", 7), ("refusing", None)):
+        data = root / f"{name}.csv"
+        cells = ["" if i == missing else repr(x) for i, x in enumerate(xs)]
+        data.write_text("x,y\n" + "".join(f"{c},{2 * x + 1!r}\n" for c, x in zip(cells, xs)))
+        models.append(str(root / f"{name}.safetensors"))
+        assert main(["train", str(data), "--epochs", "5", "-q", "-o", models[-1]]) == 0
+    return root, *models
+
+
+def test_predict_with_a_one_feature_model_reads_an_empty_line_as_a_missing_value(one_feature, capsys):
+    from deltaprop.cli._model import load_model
+
+    root, imputing, refusing = one_feature
+    data, median = root / "new.csv", root / "median.csv"
+    data.write_text("x\n0.5\n\n0.7\n")
+    median.write_text(f"x\n0.5\n{float(load_model(imputing).pre.inputs.median[0])!r}\n0.7\n")
+    assert main(["predict", imputing, str(data)]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and len(predictions(out)) == 3
+    assert main(["predict", imputing, str(median)]) == 0
+    assert predictions(out) == predictions(capsys.readouterr().out)
+    assert main(["predict", refusing, str(data)]) == EXIT_ERROR
+    assert "column 'x' has 1 missing value" in one_error_line(capsys.readouterr().err)
+
+
+# ------------------------------------------------------------------------------ info: the batch size the run used
+def weights_of(path) -> list:
+    net = dp.load(path)
+    net = getattr(net, "network_", net)
+    return [*net.weights, *net.biases]
+
+
+def same_weights(a, b) -> bool:
+    return all(np.array_equal(u, v) for u, v in zip(weights_of(a), weights_of(b)))
+
+
+def test_info_gives_min_200_n_with_its_value_for_an_adam_run_of_the_cli(shop, tmp_path, capsys):
+    from deltaprop.cli._info import _info_rows
+
+    root, _, _ = shop
+    run = ["train", str(root / "shop.csv"), "--target", "bought", "--solver", "adam", "--early-stopping",
+           "--epochs", "3", "-q", "-o"]
+    paths = {size: str(tmp_path / f"{size}.safetensors") for size in ("auto", "108", "107")}
+    for size, path in paths.items():
+        assert main(run + [path] + ([] if size == "auto" else ["--batch-size", size])) == 0
+    # 120 rows less the 12 held out for early stopping: N = 108, and the steps were those of batches of 108.
+    assert dict(_info_rows(read(paths["auto"])[1]))["solver"] == "adam, 3 epochs, batch size min(200, N) = 108"
+    assert same_weights(paths["auto"], paths["108"]) and not same_weights(paths["auto"], paths["107"])
+    assert dict(_info_rows(read(paths["108"])[1]))["solver"] == "adam, 3 epochs, batch size 108"
+    assert main(["info", paths["auto"], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["resolved"] == {
+        "full_batch": False, "n_fit_examples": 108, "batch_size": 108, "batch_size_rule": "min(200, N)"}
+    _, meta = read(paths["auto"])
+    del meta["data"]  # N unknown: the rule alone
+    assert dict(_info_rows(meta))["solver"] == "adam, 3 epochs, batch size min(200, N)"
+
+
+def test_info_gives_min_200_n_with_its_value_for_an_estimator_fitted_on_mini_batches(tmp_path, capsys):
+    from deltaprop.cli._info import _info_rows
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 3))
+    y = (X[:, 0] > 0).astype(int)
+    paths = {}
+    for size in ("auto", 200, 199):
+        clf = fit_quietly(dp.MLPClassifier((5,), solver="adam", early_stopping=True, max_iter=3, batch_size=size,
+                                           random_state=0), X, y)
+        dp.save(clf, paths.setdefault(size, str(tmp_path / f"{size}.safetensors")))
+    # 500 examples less the 50 held out: N = 450, so batches of 200, bitwise.
+    assert dict(_info_rows(read(paths["auto"])[1]))["solver"] == "adam, 3 epochs, batch size min(200, N) = 200"
+    assert same_weights(paths["auto"], paths[200]) and not same_weights(paths["auto"], paths[199])
+    assert main(["info", paths["auto"], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["resolved"] == {
+        "full_batch": False, "n_fit_examples": 450, "batch_size": 200, "batch_size_rule": "min(200, N)"}
+    with pytest.warns(UserWarning, match="batch_size=1000 is larger than the 450 training examples"):
+        big = fit_quietly(dp.MLPClassifier((5,), solver="sgd", early_stopping=True, max_iter=2, batch_size=1000,
+                                           random_state=0), X, y)
+    dp.save(big, path := str(tmp_path / "big.safetensors"))
+    assert dict(_info_rows(read(path)[1]))["solver"] == \
+        "sgd, 2 epochs, batch size 450 (all N examples; 1000 was asked)"
+
+
+def test_info_gives_all_examples_for_full_batch_solvers(cli_model, tmp_path, capsys):
+    from deltaprop.cli._info import _info_rows
+
+    assert dict(_info_rows(read(cli_model)[1]))["solver"].endswith("batch size all examples")  # rprop
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    clf = fit_quietly(dp.MLPClassifier((3,), solver="lbfgs", batch_size=8, max_iter=5, random_state=0),
+                      X, (X[:, 0] > 0).astype(int))
+    dp.save(clf, path := str(tmp_path / "lbfgs.safetensors"))
+    assert dict(_info_rows(read(path)[1]))["solver"] == "lbfgs, 5 epochs, batch size all examples"
+    assert main(["info", path, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["resolved"] == {
+        "full_batch": True, "n_fit_examples": 40, "batch_size": 40, "batch_size_rule": "all examples"}
+
+
+# ------------------------------------------------------------------------------ explain --max-weights
+@pytest.fixture(scope="module")
+def wide_network(tmp_path_factory):
+    """A bare 100-30-1 network: 3,061 weights and biases, more than explain's default 2,000."""
+    path = str(tmp_path_factory.mktemp("wide") / "wide.safetensors")
+    dp.save(dp.Network([100, 30, 1], seed=0), path)
+    return path
+
+
+def test_explain_refuses_a_model_over_max_weights_naming_the_option_and_the_output_size(wide_network, capsys):
+    assert main(["explain", wide_network]) == EXIT_ERROR
+    line = one_error_line(capsys.readouterr().err)
+    assert line == (f"deltaprop: error: model '{wide_network}' has 3,061 weights and biases, more than --max-weights "
+                    "2000; pass --max-weights 3061 to print them all (one row each, about 275 kB of output), or "
+                    "explain a smaller network")
+    assert "max_weights=" not in line  # the Python keyword is the library's word, not the command line's
+
+
+def test_explain_max_weights_prints_a_network_over_the_default(wide_network, capsys):
+    assert main(["explain", wide_network, "--max-weights", "3061", "--format", "markdown"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and sum(line.startswith("| hidden |") or line.startswith("| output |")
+                             for line in out.splitlines()) == 31 + 3061  # a row per unit, then per weight
+    assert main(["explain", wide_network, "--max-weights", "3060"]) == EXIT_ERROR
+    assert "more than --max-weights 3060" in one_error_line(capsys.readouterr().err)
+
+
+def test_explain_refuses_tables_that_would_not_fit_in_memory_naming_markdown(wide_network, monkeypatch, capsys):
+    monkeypatch.setattr("deltaprop._memory.available_bytes", lambda: 10**7)
+    assert main(["explain", wide_network, "--max-weights", "3061"]) == EXIT_ERROR
+    assert one_error_line(capsys.readouterr().err) == (
+        f"deltaprop: error: explaining the 3,061 weights and biases of model '{wide_network}' as --format table "
+        "needs about 24.5 MB of memory but only 10 MB is available; use --format markdown, or explain a smaller "
+        "network")
+    assert main(["explain", wide_network, "--max-weights", "3061", "--format", "markdown"]) == 0
+
+
+# ------------------------------------------------------------------------------ numbers and headings
+def test_numbers_never_print_as_minus_zero():
+    from deltaprop.cli._output import fixed, fmt, headline
+
+    assert fmt(-0.0) == "0.0000" and fmt(0.0) == "0.0000" and fmt(-0.00004, 4) == "-4e-05"
+    assert fixed(-0.0) == "0.0000" and fixed(-0.00004) == "0.0000" and fixed(-0.5) == "-0.5000"
+    assert headline({"task": "regression", "mse": 1.0, "mae": 1.0, "r2": -0.00001}).endswith("R^2 0.0000")
+
+
+def test_explain_shows_a_zero_gradient_as_0_not_minus_0(capsys):
+    assert main(["explain", "--layers", "2,1", "--x", "0,0", "--y", "1", "--format", "text"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| output | l = 1  | 1")]
+    assert rows and re.search(r"\| +0 \|", rows[0]) and not re.search(r"(?<![\w.])-0(?![\w.])", out)
+
+
+def test_evaluate_headings_stay_whole_on_80_columns(cli_model, table, monkeypatch, capsys):
+    root, path, _, _ = table
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.chdir(root)
+    assert main(["evaluate", os.path.basename(cli_model), os.path.basename(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"cli\.safetensors on table\.csv: accuracy \d\.\d{4} on 60 examples", lines[0]), lines[0]
+    assert any(line.strip() == "confusion matrix" for line in lines)
+    assert not any(line.strip() in ("examples", "predicted)") for line in lines)  # no title broken in two

@@ -71,6 +71,62 @@ def test_csv_quotes_bom_blank_lines_and_spaces(tmp_path):
     ds = load_dataset(write(tmp_path / "d.csv", text))
     assert ds.feature_names == ["a", "b"] and ds.target_name == "name, with comma"
     assert ds.X.tolist() == [[1, 2], [3, 4]] and ds.y.tolist() == ["x, y", "z"]
+    assert ds.skipped_lines == [2]  # the empty line after the header; the one at the end is padding
+
+
+def rows_of(X) -> list:
+    """X's rows with NaN and None written as None (NaN != NaN)."""
+    return [[None if v is None or v != v else v for v in row] for row in X.tolist()]
+
+
+@pytest.mark.parametrize("source", ["d.csv", "d.tsv", "d.csv.gz", "-"])
+def test_a_line_of_delimiters_only_is_a_row_of_missing_values(tmp_path, monkeypatch, source):
+    sep = "\t" if source == "d.tsv" else ","
+    text = "\n".join(sep.join(row) for row in [["age", "income", "city", "visits"], ["40", "", "paris", "3"],
+                                                 ["", "", "", ""], ["50", "60000", "lyon", "2"]]) + "\n"
+    if source == "-":
+        monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+    elif source.endswith(".gz"):
+        (tmp_path / source).write_bytes(gzip.compress(text.encode()))
+    else:
+        write(tmp_path / source, text)
+    ds = read_csv(source if source == "-" else tmp_path / source, has_target=False)
+    assert rows_of(ds.X) == [[40.0, None, "paris", 3.0], [None, None, None, None], [50.0, 60000.0, "lyon", 2.0]]
+    assert ds.skipped_lines == []
+
+
+def test_a_line_of_delimiters_only_with_a_missing_target_is_refused_naming_its_line(tmp_path):
+    path = write(tmp_path / "d.csv", "a,b,y\n1,2,0\n,,\n3,4,1\n")
+    with pytest.raises(dp.DataFileError, match=r"line\(s\) 3: the target 'y' is missing"):
+        read_csv(path)
+
+
+def test_a_line_of_delimiters_of_the_wrong_length_is_refused_like_any_row(tmp_path):
+    with pytest.raises(dp.DataFileError, match=r"line 3: 2 fields but the header \(line 1\) has 3"):
+        read_csv(write(tmp_path / "d.csv", "a,b,y\n1,2,0\n,\n"))
+
+
+def test_empty_lines_are_not_rows_and_those_between_rows_are_listed(tmp_path):
+    text = "\n,,\na,b,y\n\n1,2,0\n  \n\n3,4,1\n5,6,0\n\n \n"
+    ds = read_csv(write(tmp_path / "d.csv", text))
+    assert ds.X.tolist() == [[1, 2], [3, 4], [5, 6]] and ds.y.tolist() == [0, 1, 0]
+    # Before the header: skipped (a line of delimiters too); after the last row: padding, not listed.
+    assert ds.skipped_lines == [4, 6, 7]
+
+
+def test_in_a_one_column_table_an_empty_line_is_a_missing_value(tmp_path):
+    # pandas writes a missing value of a one-column table as "", a hand-written file as an empty line;
+    # empty lines after the last row are padding.
+    ds = read_csv(write(tmp_path / "x.csv", 'x\n\n0.5\n""\n  \n0.7\n\n\n'), has_target=False)
+    assert rows_of(ds.X) == [[None], [0.5], [None], [None], [0.7]] and ds.skipped_lines == []
+
+
+def test_a_tsv_of_many_rows_of_tabs_only_is_not_taken_for_blank_padding(tmp_path, monkeypatch):
+    monkeypatch.setattr("deltaprop.data._csv.MAX_BLANK_RUN", 3)
+    ds = read_csv(write(tmp_path / "d.tsv", "a\tb\n" + "\t\n" * 5 + "1\t2\n"), has_target=False)
+    assert len(ds.X) == 6 and np.isnan(ds.X[:5]).all()
+    with pytest.raises(dp.DataFileError, match=r"more than 3 blank lines in a row from line 2"):
+        read_csv(write(tmp_path / "e.tsv", "a\tb\n" + "\n" * 5 + "1\t2\n"), has_target=False)
 
 
 def test_tsv_and_gzipped_csv(tmp_path):

@@ -131,6 +131,17 @@ def test_digits_sets_the_significant_digits_and_none_prints_full_precision():
         ex.to_markdown(digits=0)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_a_negative_zero_prints_as_0_in_every_format_and_precision(dtype):
+    # u = 0 and delta > 0: dJ/dw = -delta u is -0.0, held as computed but printed as 0.
+    ex = dp.explain(dp.Network([2, 1], seed=0, dtype=dtype), [0.0, 0.0], [1.0], learning_rate=0.5)
+    assert np.signbit(ex.layers[0].dW).all() and (ex.layers[0].dW == 0).all()
+    minus_zero = re.compile(r"(?<![\w.])-0(\.0*)?(?![\w.])")
+    for text in (ex.to_markdown(), ex.to_markdown(digits=None), ex.to_latex(), ex.to_latex(digits=None), str(ex)):
+        assert not minus_zero.search(text), text
+    assert "| output | l = 1 | 1 | 0 | " in ex.to_markdown()
+
+
 def test_latex_environments_and_braces_are_balanced_in_both_forms():
     ex = dp.explain(dp.Network([3, 4, 2, 2], seed=1, activation="tanh"), [0.1, 1e-6, -2.0], [0.0, 1.0],
                     learning_rate=0.1)  # fmt: skip
@@ -177,8 +188,8 @@ def test_deeper_networks_label_each_hidden_layer():
 def test_networks_larger_than_max_weights_are_refused_unless_raised():
     net = dp.Network([50, 40, 1], seed=0)  # 50*40 + 40 + 40 + 1 = 2081 parameters
     x, y = np.zeros(50), [0.5]
-    with pytest.raises(dp.InputError, match="max_weights=2081"):
-        dp.explain(net, x, y, learning_rate=0.1)
+    with pytest.raises(dp.InputError, match="more than max_weights=2000 .* pass max_weights=2081"):
+        dp.explain(net, x, y, learning_rate=0.1)  # the Python keyword; the command line names --max-weights
     ex = dp.explain(net, x, y, learning_rate=0.1, max_weights=2081)
     assert ex.layers[0].W_new.shape == (40, 50)
 

@@ -507,6 +507,8 @@ class Explanation:
 
 
 def _number(v, digits: int | None) -> str:
+    if v == 0:
+        v = abs(v)  # -0.0 (dJ/dw_rq = -delta_r u_rq with u_rq = 0, delta_r > 0) prints as 0
     if digits is None:
         return str(v)  # numpy's shortest repr that round-trips in the value's own dtype
     return f"{float(v):.{digits}g}"

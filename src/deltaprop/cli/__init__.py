@@ -8,8 +8,8 @@ input or output): :func:`main` is the one place that turns them into a line. It 
 the one place that prints every command's warnings (a category not seen in training, a
 short fit) as one line each, ``deltaprop: warning: ...``; ``train --quiet`` silences them.
 
-Commands live in :mod:`deltaprop.cli.train` (``train``) and :mod:`deltaprop.cli.commands`
-(``evaluate``, ``predict``, ``gradcheck``, ``explain``, ``plot``, ``info``, ``export``).
+Commands live in :mod:`deltaprop.cli.train` (``train``), :mod:`deltaprop.cli._info` (``info``) and
+:mod:`deltaprop.cli.commands` (``evaluate``, ``predict``, ``gradcheck``, ``explain``, ``plot``, ``export``).
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from .commands import evaluate, explain, export, gradcheck, info, plot, predict
+    from ._info import info
+    from .commands import evaluate, explain, export, gradcheck, plot, predict
     from .train import train
 
     for command in (train, evaluate, predict, gradcheck, explain, plot, info, export):

@@ -17,6 +17,7 @@ import sys
 import warnings
 from dataclasses import dataclass, field
 
+import click
 import numpy as np
 
 from .. import modelfile
@@ -24,6 +25,9 @@ from ..data import BUILTIN_DATASETS, Dataset, load_dataset
 from ..encoding import ClassEncoder, Encoding, output_targets
 from ..errors import DeltapropError, InputError, ModelFileError
 from ..network import Network
+
+#: The MODEL argument of the commands that read a model file.
+model_argument = click.argument("model", type=click.Path(dir_okay=False))
 
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
@@ -312,9 +316,13 @@ def _refuse_missing_target(model: Model, source: str, columns: list[str]) -> Non
     else:
         return
     shown = ", ".join(repr(c) for c in columns[:8]) + (", ..." if len(columns) > 8 else "")
-    where = "standard input" if source == "-" else f"data {source!r}"
-    raise InputError(f"{where} {lacks} (its columns: {shown}); name the target column with --target, or "
+    raise InputError(f"{data_name(source)} {lacks} (its columns: {shown}); name the target column with --target, or "
                      f"predict without one: deltaprop predict {model.path} {source}")
+
+
+def data_name(source: str) -> str:
+    """DATA as messages name it: ``standard input`` for ``-``, else ``data 'new.csv'``."""
+    return "standard input" if source == "-" else f"data {source!r}"
 
 
 def _generated(names: list[str]) -> bool:

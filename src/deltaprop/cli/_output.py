@@ -73,12 +73,22 @@ def network_line(name: str, net) -> str:
 
 
 def fmt(value, digits: int = 4) -> str:
+    """A number as the commands print it: ``digits`` decimals, or significant digits below 0.001
+    (``0.0003889``); ``-`` for None. Never ``-0``: see :func:`fixed`."""
     if value is None:
         return "-"
     if isinstance(value, float):
-        fixed = value == 0 or (math.isfinite(value) and abs(value) >= 1e-3)
-        return f"{value:.{digits}f}" if fixed else f"{value:.{digits}g}"
+        if value == 0 or (math.isfinite(value) and abs(value) >= 1e-3):
+            return fixed(value, digits)
+        return f"{value:.{digits}g}"
     return str(value)
+
+
+def fixed(value: float, digits: int = 4) -> str:
+    """``value`` with ``digits`` decimals; a negative zero, or a negative number that rounds to
+    zero, prints as ``0.0000``, not ``-0.0000``."""
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 # ------------------------------------------------------------------------------ metrics
@@ -129,22 +139,27 @@ def metrics(model: Model, X: np.ndarray, y: np.ndarray) -> dict:
 def headline(m: dict) -> str:
     """One line: accuracy, or MSE/MAE/R^2."""
     if m["task"] == CLASSIFICATION:
-        return f"accuracy {m['accuracy']:.4f}"
-    return f"MSE {fmt(m['mse'])}, MAE {fmt(m['mae'])}, R^2 {m['r2']:.4f}"
+        return f"accuracy {fixed(m['accuracy'])}"
+    return f"MSE {fmt(m['mse'])}, MAE {fmt(m['mae'])}, R^2 {fixed(m['r2'])}"
 
 
 def print_metrics(m: dict, title: str) -> None:
+    """The metrics as tables under a heading line: ``title`` (for a classifier with its accuracy and
+    example count). The heading is a line of its own, never broken by rich (a long one wraps as the
+    terminal wraps it); as a table title it was wrapped to the width of the table, mid-sentence."""
     from rich.table import Table
 
     out = console()
     if m["task"] != CLASSIFICATION:
-        t = Table(title=user_text(title))
+        out.print(user_text(title), soft_wrap=True)
+        t = Table()
         for col in ("examples", "MSE", "MAE", "R^2"):
             t.add_column(col, justify="right")
         t.add_row(str(m["n_examples"]), fmt(m["mse"]), fmt(m["mae"]), fmt(m["r2"]))
         out.print(t)
         return
-    t = Table(title=user_text(f"{title}: accuracy {m['accuracy']:.4f} on {m['n_examples']} examples"))
+    out.print(user_text(f"{title}: {headline(m)} on {m['n_examples']} examples"), soft_wrap=True)
+    t = Table()
     for col in ("class", "precision", "recall", "F1", "support"):
         t.add_column(col, justify="left" if col == "class" else "right")
     for row in m["per_class"]:
@@ -154,7 +169,7 @@ def print_metrics(m: dict, title: str) -> None:
     t.add_row("macro", fmt(m["macro"]["precision"]), fmt(m["macro"]["recall"]), fmt(m["macro"]["f1"]),
               str(m["n_examples"]))
     out.print(t)
-    cm = Table(title="confusion matrix (rows: true class, columns: predicted)")
+    cm = Table(title="confusion matrix")  # short, so it never wraps; the corner cell says which way is which
     cm.add_column("true \\ predicted")
     for c in m["labels"]:
         cm.add_column(user_text(c), justify="right")
@@ -217,12 +232,12 @@ class ProgressDisplay:
         if logs.get("val_loss") is not None:
             status += f"  val loss {fmt(logs['val_loss'], 6)}"
         if logs.get("val_metric") is not None:
-            status += f"  val {self.metric_name} {logs['val_metric']:.4f}"
+            status += f"  val {self.metric_name} {fixed(logs['val_metric'])}"
         if self._bar is not None:
             # Shorter for the bar's line: the validation metric before the validation loss.
             short = f"loss {fmt(logs['loss'])}"
             if logs.get("val_metric") is not None:
-                short += f"  val {self.metric_name} {logs['val_metric']:.4f}"
+                short += f"  val {self.metric_name} {fixed(logs['val_metric'])}"
             if logs.get("val_loss") is not None:
                 short += f"  val loss {fmt(logs['val_loss'])}"
             self._bar.update(self._task, completed=epoch + 1, status=short)

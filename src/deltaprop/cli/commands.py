@@ -1,28 +1,29 @@
-"""The commands that read a model file: evaluate, predict, info, export, plot; and gradcheck, explain."""
+"""The commands that read a model file: evaluate, predict, export, plot (``info``: :mod:`._info`); and gradcheck,
+explain."""
 
 from __future__ import annotations
 
 import csv
 import io
 import sys
+import warnings
 
 import click
 import numpy as np
 
-from .. import modelfile
 from .._files import atomic_write_bytes
-from .._memory import check_gradcheck_size
+from .._memory import check_fits, check_gradcheck_size, format_bytes
 from ..activations import ACTIVATIONS
-from ..errors import InputError
+from ..errors import DeltapropWarning, InputError
+from ..explain import MAX_WEIGHTS
 from ..losses import LOSSES
 from ..network import Network
 from ._exit import EXIT_ERROR
-from ._model import CLASSIFICATION, Model, data_for_model, load_model
-from ._output import console, echo_json, fmt, metrics, network_line, print_metrics, user_text
+from ._model import CLASSIFICATION, Model, data_for_model, data_name, load_model, model_argument
+from ._output import console, echo_json, metrics, network_line, print_metrics, user_text
+from ._train_options import Whole
 
 EXIT_CHECK_FAILED = EXIT_ERROR  # a failed gradient check
-
-model_argument = click.argument("model", type=click.Path(dir_okay=False))
 
 
 # ------------------------------------------------------------------------------ evaluate
@@ -68,11 +69,16 @@ Examples:
 def predict(model: str, data: str, output: str, proba: bool, target: str | None, data_dir) -> None:
     """Write MODEL's predictions for DATA as CSV; '-' reads DATA from standard input.
 
-    One row per example: the predicted label (or value), then with --proba the
-    probability of each class, in the columns proba_<class>.
+    One row per example, in DATA's order: the predicted label (or value), then with
+    --proba the probability of each class, in the columns proba_<class>. In a CSV/TSV
+    table a line of delimiters only (,,,) is a row of missing values, imputed as in
+    training (or refused, like any missing cell, by a model trained without
+    imputation). An empty line is not a row, and a warning names those between rows;
+    in a one-column table an empty line is a missing value.
     """
     m = load_model(model)
     ds = data_for_model(m, data, target=target, need_target=False, data_dir=data_dir)
+    _warn_of_skipped_lines(ds, data)
     pred = m.predict(ds.X)
     columns = [pred] if pred.ndim == 1 else list(pred.T)
     header = ["prediction"] if pred.ndim == 1 else [f"prediction_{j}" for j in range(pred.shape[1])]
@@ -92,185 +98,17 @@ def predict(model: str, data: str, output: str, proba: bool, target: str | None,
         atomic_write_bytes(output, text.getvalue().encode("utf-8"), what="predictions file")
 
 
-# ------------------------------------------------------------------------------ info
-@click.command(short_help="Describe MODEL: layers, settings, classes, metrics.", epilog="""
-\b
-Examples:
-  deltaprop info model.safetensors
-  deltaprop info model.safetensors --json""")
-@model_argument
-@click.option("--json", "as_json", is_flag=True, help="Print the file's metadata as JSON.")
-def info(model: str, as_json: bool) -> None:
-    """Describe MODEL: architecture, training settings, data fingerprint, metrics, versions.
+def _warn_of_skipped_lines(ds, source: str) -> None:
+    """Output row i is DATA's i-th row: say which empty lines of a table are not rows (no prediction)."""
+    from ..data._columns import _lines
 
-    Works for files of 'deltaprop train', of the estimators saved from Python, of bare
-    networks and for checkpoints. --json prints the whole metadata as strict JSON (a NaN,
-    such as the learning rate a solver does not use, is written as null).
-    """
-    from rich.table import Table
-
-    _, meta = modelfile.read(model)
-    if as_json:
-        echo_json(meta)
+    if not ds.skipped_lines:
         return
-    t = Table(title=user_text(f"{model} ({meta['kind']}, format version {meta['format_version']})"), show_header=False)
-    t.add_column(style="bold")
-    t.add_column()
-    for name, value in _info_rows(meta):
-        t.add_row(name, user_text(value))
-    console().print(t)
-
-
-def _info_rows(meta: dict) -> list[tuple[str, str]]:
-    """(name, value) rows of ``info``: every value is plain text, shown as it is (never as markup)."""
-    rows = []
-    arch = meta.get("architecture") or meta.get("network") or {}
-    if arch:
-        sizes = arch["layer_sizes"]
-        n_params = sum((int(a) + 1) * int(b) for a, b in zip(sizes, sizes[1:]))  # weights and biases
-        rows.append(("layers", " -> ".join(map(str, sizes)) + f"  ({n_params} parameters)"))
-        hidden = ", ".join(map(str, sizes[1:-1])) or "none"
-        rows.append(("hidden layers", f"{hidden} ({', '.join(arch.get('activation', [])) or '-'})"))
-        units = "1 unit" if sizes[-1] == 1 else f"{sizes[-1]} units"
-        rows.append(("output", f"{units}, {arch['output_activation']}"))
-        rows.append(("loss, dtype", f"{arch['loss']}, {arch['dtype']}"))
-    if meta["kind"] == "checkpoint":
-        state = meta.get("trainer_state", {})
-        rows.append(("checkpoint", f"epoch {state.get('epoch')}, solver {state.get('solver')}"))
-    task = meta.get("task") or {"MLPClassifier": CLASSIFICATION, "MLPRegressor": "regression"}.get(meta["kind"])
-    if task:
-        rows.append(("task", task))
-    classes = (meta.get("preprocessing") or {}).get("label_map") or meta.get("label_map") or meta.get("classes")
-    if classes:
-        values = classes["values"] if "values" in classes else classes["classes"]
-        more = ", ..." if len(values) > 20 else ""
-        rows.append(("classes", f"{len(values)}: " + ", ".join(map(str, values[:20])) + more))
-    features = meta.get("features") or meta.get("feature_names_in")
-    if features:
-        rows.append(("features", f"{len(features)}: " + ", ".join(map(str, features[:8]))
-                     + (", ..." if len(features) > 8 else "")))
-    if meta.get("target"):
-        rows.append(("target", str(meta["target"])))
-    rows += _input_rows(meta, features)
-    rows += _settings_rows(meta)
-    history = meta.get("history") or {}
-    if history.get("loss"):
-        loss, best, restored = history["loss"], history.get("best_epoch"), history.get("restored_epoch")
-        line = f"{len(loss)} epochs, stopped: {history.get('stop_reason')}, "
-        if restored is not None and 0 <= restored < len(loss):  # the saved model is the restored epoch's
-            line += f"weights of epoch {restored + 1} restored (its loss {fmt(loss[restored], 6)})"
-        else:
-            line += f"final loss {fmt(loss[-1], 6)}"
-        if best is not None:
-            line += f", best epoch {best + 1}"  # counted from 1, as train's progress and summary count
-        rows.append(("history", line))
-    elif history.get("loss_curve_"):
-        rows.append(("history", f"{len(history['loss_curve_'])} epochs, final loss "
-                                f"{fmt(history['loss_curve_'][-1], 6)}"))
-    if meta.get("data"):
-        d = meta["data"]
-        rows.append(("data", f"{d['source']}: {d['n_examples']} examples ({d['n_train']} train, {d['n_test']} test)"))
-    if meta.get("data_fingerprint"):
-        rows.append(("data fingerprint", meta["data_fingerprint"]))
-    for part, m in (meta.get("metrics") or {}).items():
-        line = (f"accuracy {fmt(m['accuracy'])}, macro F1 {fmt(m['macro']['f1'])}" if m["task"] == CLASSIFICATION
-                else f"MSE {fmt(m['mse'])}, MAE {fmt(m['mae'])}, R^2 {fmt(m['r2'])}")
-        rows.append((f"{part} metrics", f"{line} ({m['n_examples']} examples)"))
-    if "seed" in meta:
-        rows.append(("seed", str(meta["seed"])))
-    rows.append(("versions", ", ".join(f"{k} {v}" for k, v in meta.get("versions", {}).items())))
-    return rows
-
-
-def _input_rows(meta: dict, features) -> list[tuple[str, str]]:
-    """How the model prepares its raw inputs: the standardisation, and for a table (text columns
-    or missing values: ``preprocessing.table`` of a CLI model, ``table`` of an estimator) its
-    one-hot text columns and the imputation of missing values."""
-    table = (meta.get("preprocessing") or {}).get("table") or meta.get("table")
-    if not table:
-        std = (meta.get("preprocessing") or {}).get("standardize")
-        return [("standardised inputs", "yes (training mean and deviation)" if std else "no")]
-
-    def named(index: list) -> list[str]:
-        return [str(features[j]) if features and j < len(features) else f"column {j}" for j in index]
-
-    numeric, text = table.get("numeric") or [], table.get("text") or []
-    if table.get("mean") is not None and numeric:
-        columns = "the numeric column" if len(numeric) == 1 else f"the {len(numeric)} numeric columns"
-        rows = [("standardised inputs", f"yes, {columns} (training mean and deviation)")]
-    else:
-        rows = [("standardised inputs", "no")]
-    if text:
-        shown = [f"{name} ({len(c)} categories)" for name, c in zip(named(text), table.get("categories") or [])]
-        rows.append(("text columns", "one-hot: " + ", ".join(shown[:8]) + (", ..." if len(shown) > 8 else "")
-                     + "; an unseen category encodes as all zeros"))
-    fills = []
-    if numeric and table.get("median") is not None:
-        fills.append("numeric: the training median")
-    if text and table.get("most_frequent") is not None:
-        fills.append("text: the most frequent category")
-    rows.append(("missing values", "imputed (" + ", ".join(fills) + ")" if fills else "refused"))
-    return rows
-
-
-def _settings_rows(meta: dict) -> list[tuple[str, str]]:
-    """The training settings that change the result, from ``deltaprop train``'s trainer record
-    (``training.trainer``) or an estimator's ``params`` (scikit-learn's names), then all of them."""
-    from ..optimizers import get_optimizer
-
-    training = meta.get("training") or {}
-    trainer, params = training.get("trainer"), meta.get("params")
-    if trainer:
-        s = {k: trainer.get(k) for k in ("solver", "learning_rate", "reduction", "weight_decay", "epochs",
-                                          "batch_size", "early_stopping", "validation_fraction", "tol")}
-        s["patience"] = trainer.get("n_iter_no_change")
-    elif params:
-        # An estimator's "auto" parameters as its fit resolved them (settings_, in the history).
-        resolved = (meta.get("history") or {}).get("settings_") or {}
-        params = {**params, **{k: v for k, v in resolved.items() if k in params}}
-        s = {"solver": params.get("solver"), "learning_rate": params.get("learning_rate_init"),
-             "reduction": params.get("reduction"), "weight_decay": params.get("alpha"),
-             "epochs": params.get("max_iter"), "batch_size": params.get("batch_size"),
-             "early_stopping": params.get("early_stopping"), "validation_fraction": params.get("validation_fraction"),
-             "tol": params.get("tol"), "patience": params.get("n_iter_no_change")}
-    else:
-        return []
-    try:
-        opt = get_optimizer(s["solver"])[0]
-    except (ValueError, TypeError):  # an unknown solver: show what the file says
-        opt = None
-    rows = [("solver", f"{s['solver']}, {s['epochs']} epochs, batch size {_batch(s['batch_size'])}")]
-    lr, reduction = s["learning_rate"], s["reduction"] or (opt.reduction if opt else None)
-    if isinstance(lr, float) and lr != lr:  # NaN: recorded for a solver without a learning rate
-        lr = None
-    if opt is not None and opt.learning_rate is None and lr is None:
-        rate = f"not used by {s['solver']}"
-    else:
-        rate = f"{fmt(lr) if lr is not None else fmt(opt.learning_rate) if opt else '-'}"
-        if lr is None and opt is not None:
-            rate += " (the solver's default)"
-    rows.append(("learning rate", rate))
-    if reduction is not None:
-        rows.append(("loss over a batch", {"sum": "sum over its examples (the notes' rule)",
-                                           "mean": "mean over its examples"}.get(reduction, str(reduction))))
-    decay = s["weight_decay"]
-    rows.append(("weight decay", f"{fmt(decay)} (alpha/2 sum of squared weights)" if decay else "none"))
-    if s["early_stopping"]:
-        rows.append(("early stopping", f"yes: {fmt(s['validation_fraction'])} of the training data held out, "
-                                       f"patience {s['patience']} epochs, best weights kept"))
-    else:
-        stop = "no" if s["tol"] is None else f"no; stops when the loss improves by less than {fmt(s['tol'])} " \
-                                             f"for {s['patience']} epochs"
-        rows.append(("early stopping", stop))
-    shown = {k: v for k, v in ({**training, **(params or {})}).items() if k != "trainer" and v is not None}
-    if trainer:
-        shown.update({k: v for k, v in trainer.items() if v is not None})
-    rows.append(("all settings", ", ".join(f"{k}={v}" for k, v in shown.items())))
-    return rows
-
-
-def _batch(size) -> str:
-    return "all examples" if size is None else str(size)
+    lines = _lines(ds.skipped_lines)
+    what = f"line {lines} is not a row" if len(ds.skipped_lines) == 1 else f"lines {lines} are not rows"
+    warnings.warn(f"{data_name(source)}: empty {what}, so no prediction (output row i is DATA's i-th row); "
+                  "to keep a row's place, write its missing values with their delimiters (',,,')",
+                  DeltapropWarning, stacklevel=1)
 
 
 # ------------------------------------------------------------------------------ export
@@ -514,6 +352,13 @@ def gradcheck(model, layers, activation, output_activation, loss, seed, data, ta
 
 
 # ------------------------------------------------------------------------------ explain
+#: The most weights and biases ``explain --max-weights`` may allow: a million table rows.
+MAX_EXPLAIN_WEIGHTS = 10**6
+#: Memory a weight's row takes while it is rendered (measured): a terminal table or plain text
+#: (rich keeps an object per cell, about 7 kB a row), Markdown or LaTeX (strings, under 1 kB).
+_RICH_ROW_BYTES, _DOCUMENT_ROW_BYTES = 8000, 1000
+
+
 @click.command(short_help="Show one step of backpropagation in the notes' notation.", epilog="""
 \b
 Examples:
@@ -530,7 +375,12 @@ Examples:
 @click.option("--format", "fmt_", type=click.Choice(["table", "text", "markdown", "latex"]), default="table",
               show_default=True, help="A terminal table, plain text, Markdown or LaTeX.")
 @click.option("--digits", type=click.IntRange(min=1), default=6, show_default=True, help="Significant digits.")
-def explain(model, layers, activation, output_activation, loss, seed, x_text, y_text, learning_rate, fmt_, digits):
+@click.option("--max-weights", type=Whole(1, MAX_EXPLAIN_WEIGHTS), default=MAX_WEIGHTS, show_default=True,
+              help=f"Refuse networks with more weights and biases than this (one row of about 100 characters "
+                   f"each; 100,000 rows take about a minute as a table or text, a second as Markdown; at most "
+                   f"{MAX_EXPLAIN_WEIGHTS:,}).")
+def explain(model, layers, activation, output_activation, loss, seed, x_text, y_text, learning_rate, fmt_, digits,
+            max_weights):
     """Show one step of backpropagation in the notes' notation.
 
     For each unit: net_r, o_r and delta_r; for each weight: dJ/dw_rq = -delta_r u_rq
@@ -540,15 +390,14 @@ def explain(model, layers, activation, output_activation, loss, seed, x_text, y_
     was (imputed, standardised, one-hot), and --y may be a class label, or the index of
     a class (0 for the first) that is not a label.
     """
-    from ..explain import MAX_WEIGHTS
     from ..explain import explain as run_explain
 
     def readable(sizes, n_parameters):  # refused before the network is built
-        if n_parameters > MAX_WEIGHTS:
-            raise InputError(f"--layers {layers} has {n_parameters:,} weights and biases, more than the "
-                             f"{MAX_WEIGHTS:,} explain prints readably; explain a smaller network")
+        _check_explainable(f"--layers {layers}", n_parameters, max_weights, fmt_, digits)
 
     net, m = _network(model, layers, activation, output_activation, loss, seed, readable)
+    if m is not None:
+        _check_explainable(f"model {model!r}", net.n_parameters, max_weights, fmt_, digits)
     rng = np.random.default_rng(seed)
     if x_text is None:
         x = rng.uniform(-1, 1, size=net.n_inputs)
@@ -563,7 +412,7 @@ def explain(model, layers, activation, output_activation, loss, seed, x_text, y_
             m.check_features(x.reshape(1, -1))
             x = m.pre.transform_inputs(x.reshape(1, -1))[0]
     y = _target(y_text, net, m, rng)
-    ex = run_explain(net, x, y, learning_rate=learning_rate, digits=digits)
+    ex = run_explain(net, x, y, learning_rate=learning_rate, digits=digits, max_weights=max_weights)
     if fmt_ == "table":
         console().print(ex.to_rich())
     elif fmt_ == "markdown":
@@ -572,6 +421,23 @@ def explain(model, layers, activation, output_activation, loss, seed, x_text, y_
         click.echo(ex.to_latex())
     else:
         click.echo(str(ex))
+
+
+def _check_explainable(what: str, n_parameters: int, max_weights: int, fmt_: str, digits: int) -> None:
+    """Refuse a network with more weights and biases than --max-weights, saying what printing them all
+    takes (a row of about ``30 + 4 (digits + 9)`` characters each), or whose tables would not fit in memory."""
+    if n_parameters > MAX_EXPLAIN_WEIGHTS:
+        raise InputError(f"{what} has {n_parameters:,} weights and biases, more than the {MAX_EXPLAIN_WEIGHTS:,} "
+                         "explain prints at most (--max-weights); explain a smaller network")
+    if n_parameters > max_weights:
+        size = format_bytes(n_parameters * (30 + 4 * (digits + 9)))
+        raise InputError(f"{what} has {n_parameters:,} weights and biases, more than --max-weights {max_weights}; "
+                         f"pass --max-weights {n_parameters} to print them all (one row each, about {size} of "
+                         "output), or explain a smaller network")
+    rich = fmt_ in ("table", "text")
+    check_fits(n_parameters * (_RICH_ROW_BYTES if rich else _DOCUMENT_ROW_BYTES),
+               what=f"explaining the {n_parameters:,} weights and biases of {what} as --format {fmt_}",
+               fix=("use --format markdown, or " if rich else "") + "explain a smaller network")
 
 
 def _raw_example(x_text: str, m: Model, table=None) -> np.ndarray:

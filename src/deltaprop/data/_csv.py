@@ -38,7 +38,10 @@ def read_csv(source, target=None, *, delimiter: str | None = None, has_target: b
         ``X`` float64 ``(N, d)`` with NaN for missing cells, or an object array when a
         column holds text (see :mod:`deltaprop.data._columns`: floats in numeric columns,
         ``str``/``None`` in text columns); ``y`` int64 when every target is an integer,
-        float64 when every target is a number, strings otherwise.
+        float64 when every target is a number, strings otherwise. One row per data line:
+        a line of delimiters only (``,,,``) is a row of missing values; an empty line is
+        not a row (its number is in ``skipped_lines`` when a row follows it), except in a
+        one-column table, where it is a missing value.
 
     Raises
     ------
@@ -70,7 +73,7 @@ def read_csv(source, target=None, *, delimiter: str | None = None, has_target: b
         stream = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
         sep = delimiter or ("\t" if _format_of(path) == "tsv" else ",")
     try:
-        header, rows = _read_rows(stream, sep, where)
+        header, rows, skipped = _read_rows(stream, sep, where)
     finally:
         if raw is not None:
             stream.close()
@@ -88,7 +91,8 @@ def read_csv(source, target=None, *, delimiter: str | None = None, has_target: b
     if t is not None:
         y = target_from_text([fields[t].strip() for _, fields in rows], header[t], lines, where, problems)
     refuse(problems, where)
-    return Dataset(X, y, [header[j] for j in features], None if t is None else header[t], name=str(source))
+    return Dataset(X, y, [header[j] for j in features], None if t is None else header[t], name=str(source),
+                   skipped_lines=skipped)
 
 
 #: The longest line and field a table may have (a 100 000-column row of numbers fits).
@@ -99,8 +103,11 @@ MAX_BLANK_RUN = 100_000
 _MEMORY_CHECK_ROWS = 1 << 16
 
 
-def _bounded_lines(stream, where: str):
+def _bounded_lines(stream, where: str, sep: str):
     """The physical lines of ``stream``, refusing NUL bytes, endless lines and endless blank runs.
+
+    A blank line has nothing but spaces on it; a line holding the delimiter (a tab in a TSV)
+    is a row of missing values, not a blank line.
 
     ``csv.reader`` asks for whole lines; without these bounds a file with no newline
     (``/dev/zero``, a sparse file) would be read into one string until memory ran out, and
@@ -119,7 +126,7 @@ def _bounded_lines(stream, where: str):
         if len(line) > MAX_LINE_CHARS:
             raise DataFileError(f"{where}, line {number}: longer than {MAX_LINE_CHARS} characters; "
                                 "is it a text table with one example per line?")
-        if line.isspace():
+        if line.isspace() and sep not in line:
             blank_run += 1
             if blank_run > MAX_BLANK_RUN:
                 raise DataFileError(f"{where}: more than {MAX_BLANK_RUN} blank lines in a row from line "
@@ -140,28 +147,42 @@ def _check_rows_fit(rows, n_cols: int, chars: int, where: str) -> None:
                             "or a machine with more memory")
 
 
-def _read_rows(stream, sep: str, where: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header and the ``(line number, fields)`` of each non-blank data row."""
-    reader = csv.reader(_bounded_lines(stream, where), delimiter=sep, strict=True)
-    header, rows = None, []
-    chars = 0
+def _read_rows(stream, sep: str, where: str) -> tuple[list[str], list[tuple[int, list[str]]], list[int]]:
+    """The header, the ``(line number, fields)`` of each data row, and the empty lines skipped between rows.
+
+    A line of delimiters only (``,,,``) is a row of missing values, like any other row. An
+    empty line (nothing but spaces) is not a row, except in a one-column table, where it is
+    how a missing value is written: there it is a row of one missing cell. Empty lines count
+    only when a data row follows them; those after the last row are end-of-file padding. Before
+    the header, empty lines and lines of delimiters only are skipped.
+    """
+    reader = csv.reader(_bounded_lines(stream, where, sep), delimiter=sep, strict=True)
+    header, rows, skipped, empty = None, [], [], []
+    checked = chars = 0
     try:
         for fields in reader:
-            if not fields or all(not f.strip() for f in fields):
-                continue  # blank line
             if header is None:
-                header = [f.strip() for f in fields]
-                header_line = reader.line_num
-                _check_header(header, where)
+                if any(f.strip() for f in fields):
+                    header, header_line = [f.strip() for f in fields], reader.line_num
+                    _check_header(header, where)
+                continue
+            if _is_empty_line(fields):
+                empty.append(reader.line_num)
                 continue
             if len(fields) != len(header):
                 raise DataFileError(
                     f"{where}, line {reader.line_num}: {len(fields)} fields but the header (line {header_line}) "
                     f"has {len(header)}; fix the row (quote values that contain {sep!r})"
                 )
+            if len(header) == 1:  # the empty lines above are missing values
+                rows += [(line, [""]) for line in empty]
+            else:
+                skipped += empty
+            empty = []
             rows.append((reader.line_num, fields))
-            if len(rows) % _MEMORY_CHECK_ROWS == 0:
-                chars = sum(len(f) for _, fs in rows[-_MEMORY_CHECK_ROWS:] for f in fs) + chars
+            if len(rows) - checked >= _MEMORY_CHECK_ROWS:
+                chars += sum(len(f) for _, fs in rows[checked:] for f in fs)
+                checked = len(rows)
                 _check_rows_fit(rows, len(header), chars, where)
     except csv.Error as exc:
         raise DataFileError(
@@ -176,7 +197,12 @@ def _read_rows(stream, sep: str, where: str) -> tuple[list[str], list[tuple[int,
         raise DataFileError(f"{where} is empty; a table needs a header row naming the columns and at least one data row")
     if not rows:
         raise DataFileError(f"{where} has a header but no data rows; add at least one example")
-    return header, rows
+    return header, rows, skipped
+
+
+def _is_empty_line(fields: list[str]) -> bool:
+    """A line with nothing but spaces on it: no delimiter, no text. (``""``, a quoted empty cell, is a cell.)"""
+    return not fields or (len(fields) == 1 and fields[0].isspace())
 
 
 def _check_header(header: list[str], where: str) -> None:

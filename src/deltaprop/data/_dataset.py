@@ -32,6 +32,10 @@ class Dataset:
         Names of the classes ``0, 1, ...`` when the source defines them (built-in sets).
     task : {"classification", "regression"} or None
         Known for built-in data sets; ``None`` for files.
+    skipped_lines : list of int
+        The line numbers of a CSV/TSV table's empty lines that lie between data rows and are
+        not rows (:func:`~deltaprop.data.read_csv`): row ``i`` of ``X`` is then not the
+        ``i``-th line after the header. Empty for other sources.
 
     Unpacks as ``X, y, feature_names, target_name``.
     """
@@ -43,6 +47,7 @@ class Dataset:
     name: str = ""
     class_names: list[str] | None = None
     task: str | None = field(default=None)
+    skipped_lines: list[int] = field(default_factory=list)
 
     def __iter__(self):
         return iter((self.X, self.y, self.feature_names, self.target_name))
