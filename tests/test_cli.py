@@ -318,6 +318,13 @@ def test_gradcheck_fails_when_the_tolerance_is_impossible(capsys):
     assert "gradient check failed" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("value", ["-1e-6", "nan", "inf"])
+def test_gradcheck_refuses_a_negative_or_non_finite_tolerance_in_one_line(value, capsys):
+    assert main(["gradcheck", "--tolerance", value]) == 2
+    err = capsys.readouterr().err
+    assert "--tolerance" in err and "is not a finite number of at least 0" in err and "Traceback" not in err
+
+
 @pytest.mark.parametrize("fmt, marker", [("text", "delta_r"), ("markdown", "| "), ("latex", r"\begin{tabular}"),
                                          ("table", "delta_r")])
 def test_explain_renders_each_format(fmt, marker, capsys):

@@ -21,7 +21,7 @@ from ..network import Network
 from ._exit import EXIT_ERROR
 from ._model import CLASSIFICATION, Model, data_for_model, data_name, load_model, model_argument
 from ._output import console, echo_json, metrics, network_line, print_metrics, user_text
-from ._train_options import Whole
+from ._train_options import Real, Whole
 
 EXIT_CHECK_FAILED = EXIT_ERROR  # a failed gradient check
 
@@ -303,7 +303,7 @@ Examples:
 @click.option("--step", "h", type=float, default=1e-6, show_default=True,
               help="Finite-difference step h of (J(w + h) - J(w - h)) / 2h.")
 @click.option("--h", "h_alias", type=float, hidden=True)  # the option's name before --step; kept working
-@click.option("--tolerance", type=float, default=1e-6, show_default=True, help="Largest relative error that passes.")
+@click.option("--tolerance", type=Real(0.0), default=1e-6, show_default=True, help="Largest relative error that passes.")
 def gradcheck(model, layers, activation, output_activation, loss, seed, data, target, n_examples, h, h_alias,
               tolerance) -> int:
     """Compare backpropagation's gradient with central finite differences, layer by layer.

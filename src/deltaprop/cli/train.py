@@ -44,7 +44,7 @@ from ..training import Trainer
 from ._config import load_config
 from ._exit import EXIT_INTERRUPTED
 from ._model import CLASSIFICATION, REGRESSION, Model, read_data
-from ._output import ProgressDisplay, echo_json, headline, metrics, network_line, warnings_as_lines
+from ._output import ProgressDisplay, echo_json, fixed, headline, metrics, network_line, warnings_as_lines
 from ._train_data import read_training_data
 from ._train_options import (ASCII_REAL, HIDDEN_ACTIVATIONS, MAX_EPOCHS, BatchSize, Delimiter, Hidden, Real, Whole,
                              check_enough, check_files, check_solver, check_together, hidden_sizes)
@@ -529,7 +529,7 @@ def _summary(opts: dict, trainer: Trainer, history, n_fit: int, n_held_out: int 
     loss = history.loss[at]
     if restored:
         line = (f"early stopping restored the weights of epoch {best + 1} (its best validation score"
-                + (f" {history.val_metric[best]:.4f}" if history.val_metric else "")
+                + (f" {fixed(history.val_metric[best])}" if history.val_metric else "")
                 + f"); that model's loss {loss:.6g} ({what}); the metrics below are that model's")
     else:
         line = f"final loss {loss:.6g} ({what})"
