@@ -545,6 +545,31 @@ def test_predict_refuses_a_row_of_delimiters_only_as_any_missing_cell_when_the_m
             "the model was trained without imputation; fill them in or drop those rows")
 
 
+def test_predict_sets_aside_a_target_column_whose_cells_are_empty_as_rows_to_predict_leave_them(
+        shop, tmp_path, capsys):
+    _, model, _ = shop
+    data = tmp_path / "unlabelled.csv"
+    data.write_text("city,income,age,visits,bought\nparis,52000,40,3,\nlyon,60000,50,2,\n")  # bought: empty
+    assert main(["predict", model, str(data)]) == 0
+    labelled = tmp_path / "labelled.csv"
+    labelled.write_text("city,income,age,visits\nparis,52000,40,3\nlyon,60000,50,2\n")
+    unlabelled_out = capsys.readouterr().out
+    assert main(["predict", model, str(labelled)]) == 0
+    assert predictions(unlabelled_out) == predictions(capsys.readouterr().out)
+
+
+def test_the_empty_line_warning_writes_the_empty_row_for_the_tables_own_column_count(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    train = tmp_path / "three.csv"
+    train.write_text("a,b,y\n" + "".join(f"{x:.3f},{z:.3f},{int(x > z)}\n" for x, z in rng.random((60, 2))))
+    model = tmp_path / "three.safetensors"
+    assert main(["train", str(train), "--target", "y", "-q", "-o", str(model)]) == 0
+    data = tmp_path / "gap.csv"
+    data.write_text("a,b\n0.1,0.2\n\n0.3,0.1\n")
+    assert main(["predict", str(model), str(data)]) == 0
+    assert "(',' for these 2 columns)" in one_warning_line(capsys.readouterr().err)
+
+
 def test_predict_warns_in_one_line_naming_the_empty_lines_that_get_no_prediction(shop, tmp_path, monkeypatch,
                                                                                  capsys):
     _, model, _ = shop
@@ -555,7 +580,8 @@ def test_predict_warns_in_one_line_naming_the_empty_lines_that_get_no_prediction
     assert len(predictions(out)) == 2
     assert one_warning_line(err) == (
         f"deltaprop: warning: data '{data}': empty lines 2, 4, 5 are not rows, so no prediction (output row i is "
-        "DATA's i-th row); to keep a row's place, write its missing values with their delimiters (',,,')")
+        "DATA's i-th row); to keep a row's place, write its empty cells with their delimiters (',,,' for these "
+        "4 columns)")
     monkeypatch.setattr(sys, "stdin", io.StringIO("city,income,age,visits\nparis,52000,40,3\n\nlyon,60000,50,2\n"))
     assert main(["predict", model, "-"]) == 0
     assert "standard input: empty line 3 is not a row, so no prediction" in one_warning_line(capsys.readouterr().err)

@@ -223,7 +223,8 @@ def table_columns(source: str) -> list[str] | None:
 INTEGER_LABELS = ("fashion-mnist",)
 
 
-def read_data(source: str, *, target=None, has_target: bool = True, data_dir=None, part=None) -> Dataset:
+def read_data(source: str, *, target=None, has_target: bool = True, data_dir=None, part=None,
+              target_values: bool = True) -> Dataset:
     """``load_dataset`` with the CLI's conventions (a built-in name never takes --target).
 
     Built-in labels are read by name ("setosa", not 0), except for :data:`INTEGER_LABELS`.
@@ -237,7 +238,7 @@ def read_data(source: str, *, target=None, has_target: bool = True, data_dir=Non
         elif ds.class_names is not None and source not in INTEGER_LABELS:
             ds.y = np.asarray(ds.class_names)[ds.y]  # labels by name: "setosa", not 0
         return ds
-    return load_dataset(source, target=target, has_target=has_target, data_dir=data_dir)
+    return load_dataset(source, target=target, has_target=has_target, data_dir=data_dir, target_values=target_values)
 
 
 def data_for_model(model: Model, source: str, *, target=None, need_target: bool, data_dir=None) -> Dataset:
@@ -274,9 +275,8 @@ def data_for_model(model: Model, source: str, *, target=None, need_target: bool,
         if model.task == REGRESSION and np.asarray(ds.y).dtype.kind not in "biuf":
             raise InputError(f"the target column {ds.target_name!r} of data {source!r} is not numeric, but model "
                              f"{model.path!r} is a regressor; name its target column with --target")
-    elif target is not None:
-        ds = read_data(source, target=target, data_dir=data_dir)
-        ds.y = None
+    elif target is not None:  # set aside unread: rows to predict may leave their target empty
+        ds = read_data(source, target=target, data_dir=data_dir, target_values=False)
     else:
         ds = read_data(source, has_target=source in BUILTIN_DATASETS, data_dir=data_dir)
         ds.y = None

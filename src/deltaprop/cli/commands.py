@@ -106,9 +106,11 @@ def _warn_of_skipped_lines(ds, source: str) -> None:
         return
     lines = _lines(ds.skipped_lines)
     what = f"line {lines} is not a row" if len(ds.skipped_lines) == 1 else f"lines {lines} are not rows"
+    n_columns = len(ds.feature_names) + (ds.target_name is not None)
+    empty_row = "," * (n_columns - 1) if n_columns > 1 else '""'
     warnings.warn(f"{data_name(source)}: empty {what}, so no prediction (output row i is DATA's i-th row); "
-                  "to keep a row's place, write its missing values with their delimiters (',,,')",
-                  DeltapropWarning, stacklevel=1)
+                  f"to keep a row's place, write its empty cells with their delimiters ('{empty_row}' for "
+                  f"these {n_columns} columns)", DeltapropWarning, stacklevel=1)
 
 
 # ------------------------------------------------------------------------------ export

@@ -79,6 +79,7 @@ def load_dataset(
     n_samples: int | None = None,
     has_target: bool = True,
     delimiter: str | None = None,
+    target_values: bool = True,
 ) -> Dataset:
     """Read a data file or a built-in data set (the CLI's ``DATA`` argument).
 
@@ -107,6 +108,9 @@ def load_dataset(
         feature and ``y`` is ``None``.
     delimiter : str, optional
         Field separator of a text table (default ``,``, or a tab for ``.tsv`` / ``.tab``).
+    target_values : bool
+        False: a table's target column is found and set aside without reading its values
+        (``y`` is ``None``): for prediction on a table whose target cells are empty.
 
     Returns
     -------
@@ -137,7 +141,7 @@ def load_dataset(
     if part is not None:
         raise InputError(f"part={part!r} applies only to built-in data sets with a train/test split (fashion-mnist)")
     if isinstance(source, str) and source == "-":
-        return read_csv("-", target, delimiter=delimiter, has_target=has_target)
+        return read_csv("-", target, delimiter=delimiter, has_target=has_target, target_values=target_values)
     path = fspath(source, argument="data")
     fmt = _format_of(path)
     if fmt is None:
@@ -150,13 +154,13 @@ def load_dataset(
             ".parquet or an IDX file (*-idx3-ubyte[.gz]), or a built-in data set: " + ", ".join(BUILTIN_DATASETS)
         )
     if fmt in ("csv", "tsv"):
-        return read_csv(path, target, delimiter=delimiter, has_target=has_target)
+        return read_csv(path, target, delimiter=delimiter, has_target=has_target, target_values=target_values)
     if fmt == "npy":
         return read_npy(path, target if has_target else None)
     if fmt == "npz":
         ds = read_npz(path, "y" if target is None else target, required=target is not None)
     elif fmt == "parquet":
-        ds = read_parquet(path, target, has_target=has_target)
+        ds = read_parquet(path, target, has_target=has_target, target_values=target_values)
     else:
         ds = read_idx_dataset(path, target)
     if not has_target:

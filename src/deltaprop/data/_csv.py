@@ -18,7 +18,8 @@ from ._columns import refuse, table_block, target_from_text
 from ._dataset import Dataset, _format_of, _out_of_memory_is_one_error
 
 @_out_of_memory_is_one_error
-def read_csv(source, target=None, *, delimiter: str | None = None, has_target: bool = True) -> Dataset:
+def read_csv(source, target=None, *, delimiter: str | None = None, has_target: bool = True,
+             target_values: bool = True) -> Dataset:
     """Read a CSV or TSV table with a header row.
 
     Parameters
@@ -31,6 +32,9 @@ def read_csv(source, target=None, *, delimiter: str | None = None, has_target: b
         Default ``,``, or a tab for ``.tsv`` and ``.tab`` files.
     has_target : bool
         False: every column is a feature and ``y`` is ``None``.
+    target_values : bool
+        False: the target column is found and set aside without reading its cells (``y`` is
+        ``None``), so a table to predict may hold it empty.
 
     Returns
     -------
@@ -88,7 +92,7 @@ def read_csv(source, target=None, *, delimiter: str | None = None, has_target: b
     X = table_block([[fields[j].strip(" \t") for _, fields in rows] for j in features],
                     [header[j] for j in features], lines, where, problems)
     y = None
-    if t is not None:
+    if t is not None and target_values:
         y = target_from_text([fields[t].strip() for _, fields in rows], header[t], lines, where, problems)
     refuse(problems, where)
     return Dataset(X, y, [header[j] for j in features], None if t is None else header[t], name=str(source),

@@ -10,7 +10,7 @@ from ._columns import MISSING, refuse
 from ._csv import _check_header, _target_index
 from ._dataset import Dataset
 
-def read_parquet(path, target=None, *, has_target: bool = True) -> Dataset:
+def read_parquet(path, target=None, *, has_target: bool = True, target_values: bool = True) -> Dataset:
     """Read a Parquet table through pyarrow (the ``parquet`` extra); columns as in :func:`read_csv`.
 
     Examples
@@ -49,7 +49,7 @@ def read_parquet(path, target=None, *, has_target: bool = True) -> Dataset:
     problems: list[str] = []
     parsed = [_feature(table.column(j), columns[j], problems, pa) for j in features]
     y = None
-    if t is not None:
+    if t is not None and target_values:  # False: set aside unread (see read_csv)
         col = table.column(t)
         missing = _null_rows(col)
         if pa.types.is_floating(col.type):
