@@ -325,6 +325,13 @@ def test_gradcheck_refuses_a_negative_or_non_finite_tolerance_in_one_line(value,
     assert "--tolerance" in err and "is not a finite number of at least 0" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("command", ["gradcheck", "explain"])
+def test_a_negative_seed_is_refused_naming_the_option_in_one_line(command, capsys):
+    assert main([command, "--seed", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert "--seed" in err and "-1 is not a whole number of at least 0" in err and "Traceback" not in err
+
+
 @pytest.mark.parametrize("fmt, marker", [("text", "delta_r"), ("markdown", "| "), ("latex", r"\begin{tabular}"),
                                          ("table", "delta_r")])
 def test_explain_renders_each_format(fmt, marker, capsys):

@@ -596,6 +596,14 @@ RULED_SOLVER_REFUSALS = [
     ("classes300", ["--schedule", "invscaling"],
      ["--schedule invscaling: the default solver for 300 training rows is rprop, which has no learning rate",
       "use --schedule constant, or name --solver gd, sgd, adam or quickprop"]),
+    ("classes300", ["--learning-rate", "0.01"],
+     ["--learning-rate 0.01: the default solver for 300 training rows is rprop, which sets its own step sizes",
+      "leave --learning-rate out, or name --solver gd, sgd, adam or quickprop"]),
+    ("classes300", ["--momentum", "0.5"],
+     ["--momentum 0.5: the default solver for 300 training rows is rprop, which takes no momentum",
+      "leave --momentum out, or name --solver gd or sgd"]),
+    ("classes3000", ["--momentum", "0.5"],
+     ["--momentum 0.5: the default solver for 3000 training rows is adam, which takes no momentum"]),
     ("classes3000", ["--solver-option", "delta0=0.1"],
      ["--solver-option delta0=0.1: 'delta0' is not an option of solver 'adam' (the default for 3000 training rows; "
       "name another with --solver); valid: beta_1, beta_2, epsilon"]),
@@ -613,6 +621,26 @@ def test_an_option_that_does_not_fit_the_rules_solver_is_refused_naming_the_rule
     assert not re.search(r"with --solver (rprop|adam)", line)
     for word in words:
         assert word in line, (word, line)
+
+
+@pytest.mark.parametrize("options, words", [
+    (["--solver", "lbfgs", "--learning-rate", "0.01"],
+     "--learning-rate 0.01 with --solver lbfgs: lbfgs sets its own step sizes; leave --learning-rate out"),
+    (["--solver", "rprop", "--learning-rate", "0.01"],
+     "--learning-rate 0.01 with --solver rprop: rprop sets its own step sizes"),
+    (["--solver", "adam", "--momentum", "0.5"], "--momentum 0.5 with --solver adam: adam takes no momentum"),
+], ids=["lbfgs learning rate", "rprop learning rate", "adam momentum"])
+def test_a_learning_rate_or_momentum_the_named_solver_would_not_use_is_refused_not_silently_dropped(
+        tables, capsys, options, words):
+    # Before, the run trained as without the option while its summary and info showed the value.
+    assert main(["train", tables["classes300"][0], "--target", "y", "--epochs", "1", *options]) == EXIT_USAGE
+    assert words in error_line(capsys)
+    assert main(["train", "--epochs", "1", "-q", *options]) == EXIT_USAGE  # without DATA too
+    assert words in error_line(capsys)
+
+
+def test_the_quick_starts_own_learning_rate_does_not_count_as_set_for_another_solver(tmp_path):
+    assert main(["train", "--solver", "rprop", "--epochs", "2", "-q", "-o", str(tmp_path / "m.safetensors")]) == 0
 
 
 @pytest.mark.parametrize("options, params, n_fit", [([], {}, 3000), (["--early-stopping"], {"early_stopping": True}, 2700)],

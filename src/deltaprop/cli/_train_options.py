@@ -174,13 +174,14 @@ def usage_error(message: str):
     raise click.UsageError(message, ctx=click.get_current_context(silent=True))
 
 
-def check_together(opts: dict, *, solver_known: bool = True) -> None:
+def check_together(opts: dict, *, solver_known: bool = True, given: frozenset = frozenset()) -> None:
     """The checks that involve more than one option (each option's own range is its type's).
 
     Parses ``schedule_options`` into a dict of typed values (in place). The checks against
     the solver (:func:`check_solver`) run here when it is known: named, recorded, or the
     quick start's; with DATA and no ``--solver`` the defaults rule chooses it from the
     data's rows, and ``deltaprop train`` runs them once it has (``solver_known=False``).
+    ``given``: the options the user set (for the solver checks).
 
     Raises
     ------
@@ -197,7 +198,7 @@ def check_together(opts: dict, *, solver_known: bool = True) -> None:
     opts["schedule_options"] = _key_values(opts["schedule_options"], "--schedule-option", defaults,
                                            f"schedule {schedule.name!r}")
     if solver_known:
-        check_solver(opts)
+        check_solver(opts, given=given)
     delimiter = opts.get("delimiter")
     if delimiter is not None and opts["data"] is not None and not is_table(opts["data"]):
         usage_error(f"--delimiter {delimiter!r} applies to CSV/TSV tables and '-' only, not to {opts['data']!r}")
@@ -206,8 +207,9 @@ def check_together(opts: dict, *, solver_known: bool = True) -> None:
     check_network_fits([1, *hidden, 1], opts["dtype"], option="--hidden", shown=",".join(map(str, hidden)))
 
 
-def check_solver(opts: dict, *, rule_rows: int | None = None) -> None:
-    """The checks against the solver: ``--batch-size``, ``--schedule`` and ``--solver-option`` keys.
+def check_solver(opts: dict, *, rule_rows: int | None = None, given: frozenset = frozenset()) -> None:
+    """The checks against the solver: ``--batch-size``, ``--schedule``, ``--solver-option`` keys,
+    and a ``--learning-rate`` or ``--momentum`` the user set (``given``) that it would not use.
 
     ``rule_rows``: the solver was not named but chosen by the defaults rule for this many
     training rows, and the messages say so (and how to name another). Parses
@@ -227,6 +229,12 @@ def check_solver(opts: dict, *, rule_rows: int | None = None) -> None:
     if isinstance(opts["batch_size"], int) and solver.full_batch:
         usage_error(f"--batch-size {opts['batch_size']}{said} uses the full batch every step; leave --batch-size out, "
                     f"or name --solver {_solvers(lambda o: not o.full_batch)} to train on mini-batches")
+    if "learning_rate" in given and solver.learning_rate is None:
+        usage_error(f"--learning-rate {opts['learning_rate']:g}{said} sets its own step sizes; leave --learning-rate "
+                    f"out, or name --solver {_solvers(lambda o: o.learning_rate is not None)}")
+    if "momentum" in given and opts["momentum"] > 0 and "momentum" not in solver.options:
+        usage_error(f"--momentum {opts['momentum']:g}{said} takes no momentum; leave --momentum out, or name "
+                    f"--solver {_solvers(lambda o: 'momentum' in o.options)}")
     if opts["schedule"] != "constant" and solver.learning_rate is None:
         usage_error(f"--schedule {opts['schedule']}{said} has no learning rate to schedule; use --schedule constant, "
                     f"or name --solver {_solvers(lambda o: o.learning_rate is not None)}")

@@ -280,7 +280,7 @@ _network_options = [
     click.option("--activation", type=click.Choice(sorted(ACTIVATIONS)), default="sigmoid", show_default=True),
     click.option("--output-activation", type=click.Choice(sorted(ACTIVATIONS)), default="sigmoid", show_default=True),
     click.option("--loss", type=click.Choice(sorted(LOSSES)), default="squared_error", show_default=True),
-    click.option("--seed", type=int, default=0, show_default=True, help="Seed of a fresh network and random data."),
+    click.option("--seed", type=Whole(0, 2**128), default=0, show_default=True, help="Seed of a fresh network and random data."),
 ]
 
 

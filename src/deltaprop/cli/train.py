@@ -221,7 +221,7 @@ def train(ctx: click.Context, **options) -> int:
     else:  # DATA: what the user left out follows the estimators' defaults rule, resolved from the data
         options["hidden"] = options["hidden"] if "hidden" in given else DATA_HIDDEN
         ruled = tuple(name for name in (*RULED, *SOLVER_RULED) if name not in given)
-    check_together(options, solver_known="solver" not in ruled)
+    check_together(options, solver_known="solver" not in ruled, given=frozenset(given))
     check_files(options)
     return run(options, saved, ruled=ruled)
 
@@ -363,7 +363,8 @@ def _run(opts: dict, saved, ruled: tuple = ()) -> int:
     train_i, test_i = _split(len(y), opts["test_fraction"], opts["seed"], y if classify else None, "--test-fraction")
     init = apply_defaults_rule(opts, ruled, task, y[train_i]) if ruled else "auto"
     if "solver" in ruled:  # chosen by the rule from the rows: the options that depend on it are checked now
-        check_solver(opts, rule_rows=len(train_i))
+        set_by_user = frozenset(name for name in ("learning_rate", "momentum") if name not in ruled)
+        check_solver(opts, rule_rows=len(train_i), given=set_by_user)
     output_activation = opts["output_activation"] or ("sigmoid" if classify else "identity")
     if classify and np.unique(y[train_i]).size < 2:
         raise InputError(f"the target has only one class ({np.unique(y[train_i]).tolist()[0]!r}); a classifier needs "
