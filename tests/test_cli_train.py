@@ -558,6 +558,8 @@ SOLVER_PARITY = [
     ("classes3000", [], {}),  # the rule's adam
     ("classes3000", ["--batch-size", "64"], dict(batch_size=64)),  # the rule's adam takes mini-batches of 64
     ("classes3000", ["--schedule", "invscaling"], dict(learning_rate="invscaling")),  # and has a rate to schedule
+    ("classes300", ["--learning-rate", "0.05"], dict(learning_rate_init=0.05)),  # the rule's rprop: delta0 0.05
+    ("classes300", ["--solver", "rprop", "--learning-rate", "0.05"], dict(solver="rprop", learning_rate_init=0.05)),
 ]
 
 
@@ -596,9 +598,6 @@ RULED_SOLVER_REFUSALS = [
     ("classes300", ["--schedule", "invscaling"],
      ["--schedule invscaling: the default solver for 300 training rows is rprop, which has no learning rate",
       "use --schedule constant, or name --solver gd, sgd, adam or quickprop"]),
-    ("classes300", ["--learning-rate", "0.01"],
-     ["--learning-rate 0.01: the default solver for 300 training rows is rprop, which sets its own step sizes",
-      "leave --learning-rate out, or name --solver gd, sgd, adam or quickprop"]),
     ("classes300", ["--momentum", "0.5"],
      ["--momentum 0.5: the default solver for 300 training rows is rprop, which takes no momentum",
       "leave --momentum out, or name --solver gd or sgd"]),
@@ -625,11 +624,9 @@ def test_an_option_that_does_not_fit_the_rules_solver_is_refused_naming_the_rule
 
 @pytest.mark.parametrize("options, words", [
     (["--solver", "lbfgs", "--learning-rate", "0.01"],
-     "--learning-rate 0.01 with --solver lbfgs: lbfgs sets its own step sizes; leave --learning-rate out"),
-    (["--solver", "rprop", "--learning-rate", "0.01"],
-     "--learning-rate 0.01 with --solver rprop: rprop sets its own step sizes"),
+     "--learning-rate 0.01 with --solver lbfgs: lbfgs takes its own steps; leave --learning-rate out"),
     (["--solver", "adam", "--momentum", "0.5"], "--momentum 0.5 with --solver adam: adam takes no momentum"),
-], ids=["lbfgs learning rate", "rprop learning rate", "adam momentum"])
+], ids=["lbfgs learning rate", "adam momentum"])
 def test_a_learning_rate_or_momentum_the_named_solver_would_not_use_is_refused_not_silently_dropped(
         tables, capsys, options, words):
     # Before, the run trained as without the option while its summary and info showed the value.

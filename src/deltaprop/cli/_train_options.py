@@ -229,8 +229,8 @@ def check_solver(opts: dict, *, rule_rows: int | None = None, given: frozenset =
     if isinstance(opts["batch_size"], int) and solver.full_batch:
         usage_error(f"--batch-size {opts['batch_size']}{said} uses the full batch every step; leave --batch-size out, "
                     f"or name --solver {_solvers(lambda o: not o.full_batch)} to train on mini-batches")
-    if "learning_rate" in given and solver.learning_rate is None:
-        usage_error(f"--learning-rate {opts['learning_rate']:g}{said} sets its own step sizes; leave --learning-rate "
+    if "learning_rate" in given and solver.learning_rate is None and solver.name != "rprop":
+        usage_error(f"--learning-rate {opts['learning_rate']:g}{said} takes its own steps; leave --learning-rate "
                     f"out, or name --solver {_solvers(lambda o: o.learning_rate is not None)}")
     if "momentum" in given and opts["momentum"] > 0 and "momentum" not in solver.options:
         usage_error(f"--momentum {opts['momentum']:g}{said} takes no momentum; leave --momentum out, or name "
@@ -241,6 +241,12 @@ def check_solver(opts: dict, *, rule_rows: int | None = None, given: frozenset =
     init = solver.init or solver.minimize
     defaults = {k: v for k, v in _option_types(init).items() if k in solver.options}
     opts["solver_options"] = _key_values(opts["solver_options"], "--solver-option", defaults, owner)
+    if "learning_rate" in given:  # rprop's initial step delta0, as the estimators take learning_rate_init
+        from ..estimators._defaults import trainer_learning_rate  # (the package brings in scikit-learn)
+
+        options = dict(opts["solver_options"] or {})
+        opts["learning_rate"] = trainer_learning_rate(solver.name, opts["learning_rate"], options)
+        opts["solver_options"] = options or None  # as parsed: None for no options
 
 
 def _solvers(has) -> str:

@@ -44,7 +44,7 @@ from ._checks import (
     _hidden_sizes,
     _normalised,
 )
-from ._defaults import AUTO, Settings, clip_batch_size, resolve, solver_settings
+from ._defaults import AUTO, Settings, clip_batch_size, resolve, solver_settings, trainer_learning_rate
 from ._random import _generator, _int_seed
 from ._on_dask import _encode_target_block, _is_dask_collection
 from ._table import encode_inputs, feature_names, preprocessed, raw_table
@@ -445,12 +445,7 @@ class _BaseMLP(BaseEstimator):
         if p["solver"] == "lbfgs":
             solver_options.setdefault("max_fun", self.max_fun)
         solver_args = solver_settings(p["solver"], self.get_params(deep=False))
-        learning_rate = solver_args["learning_rate"]
-        if p["solver"] == "rprop" and learning_rate is not None:
-            solver_options.setdefault("delta0", learning_rate)  # RPROP's initial step size
-            learning_rate = None
-        elif p["solver"] == "lbfgs":
-            learning_rate = None
+        learning_rate = trainer_learning_rate(p["solver"], solver_args["learning_rate"], solver_options)
         callbacks = list(self.callbacks or ())
         if self.verbose:  # losses printed per example, as loss_curve_ holds them
             weight_sum = n_train if sw is None else float(sw.sum())

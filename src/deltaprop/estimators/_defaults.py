@@ -49,7 +49,7 @@ from ..losses import get_loss
 from ..optimizers import get_optimizer
 
 __all__ = ["LARGE_N", "MIN_VALIDATION", "AUTO_VALIDATION_FRACTION", "VALIDATION_FRACTION", "AUTO", "Settings",
-           "default_settings", "resolve", "solver_settings", "clip_batch_size"]
+           "default_settings", "resolve", "solver_settings", "trainer_learning_rate", "clip_batch_size"]
 
 #: Above this many rows given to ``fit``, ``solver="auto"`` switches from full-batch RPROP to
 #: mini-batch Adam (Fashion-MNIST: level at 3k rows, Adam ahead from 5k; benchmarks/defaults.md).
@@ -244,6 +244,19 @@ def solver_settings(solver: str, params: dict) -> dict:
     full_batch = get_optimizer(solver)[0].full_batch
     return {"learning_rate": learning_rate, "batch_size": None if full_batch else params["batch_size"],
             "momentum": params["momentum"], "nesterov": bool(params["nesterovs_momentum"] and params["momentum"] > 0)}
+
+
+def trainer_learning_rate(solver: str, learning_rate: float | None, solver_options: dict) -> float | None:
+    """The trainer's ``learning_rate`` for the estimators' ``learning_rate_init``.
+
+    RPROP takes it as its initial step size ``delta0`` (set in ``solver_options``, in place,
+    unless they give one), L-BFGS has none (its line search takes the steps); the other
+    solvers use it as it is.
+    """
+    if solver == "rprop" and learning_rate is not None:
+        solver_options.setdefault("delta0", learning_rate)  # RPROP's initial step size
+        return None
+    return None if solver == "lbfgs" else learning_rate
 
 
 def clip_batch_size(batch_size: int, n_train: int, shown: str, *, stacklevel: int = 1) -> int:
